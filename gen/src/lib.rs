@@ -1,0 +1,6 @@
+//! Library side of the `edgertl` command-line tool: the code that drives the external hardware
+//! tools, shared with the test crate so that tests run exactly the checks `edgertl lint` runs.
+//!
+//! - [`tools`]: finding Verilator, Icarus Verilog and Yosys, and the three lint checks.
+
+pub mod tools;

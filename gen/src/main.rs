@@ -1,0 +1,442 @@
+//! `edgertl`: emits edgertl's hardware units as Verilog and checks them with the open tools.
+//!
+//! Commands:
+//!
+//! - `edgertl list`: every unit, its presets (the default marked) and a one-line summary.
+//! - `edgertl verilog <unit> [--preset NAME] [-o DIR]`: writes `DIR/<unit>.v` and its JSON
+//!   manifest `DIR/<unit>.json` (ports, widths, config, hash); `DIR` defaults to `build/rtl`.
+//! - `edgertl build [-o DIR]`: emits every unit (default preset) into `DIR` (default
+//!   `build/rtl`), lints each and prints a summary table (preset, modules, ports, lines, hash,
+//!   lint verdict).
+//! - `edgertl lint [<unit>] [--preset NAME] [--dir DIR]`: emits the unit (or every unit) into
+//!   `DIR` (default `build/lint`) and runs three checks on each, reported PASS/FAIL with the
+//!   tool's first offending lines:
+//!   1. `verilator --lint-only -Wall --top-module <unit>`: no `%Warning` / `%Error`;
+//!   2. `iverilog -g2012 -s <unit> -o /dev/null`: compiles;
+//!   3. `yosys -p "read_verilog; hierarchy -check -top <unit>; proc; check -assert"`:
+//!      succeeds and `proc` infers no latch.
+//!
+//! Exit codes: 0 success; 1 a failed check, a failed emission, a missing tool (`verilator not
+//! found: run scripts/setup.sh`) or an I/O error; 2 bad usage (unknown unit or preset, bad
+//! flags). Every error is printed as `error: <message>` on stderr.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use edgertl::tools::{CheckReport, Tools};
+use edgertl_hdl::{EmitError, Emitted};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Emit edgertl's Eyeriss-style hardware units as Verilog, and lint them with Verilator,
+/// Icarus Verilog and Yosys.
+#[derive(Parser, Debug)]
+#[command(name = "edgertl", version, propagate_version = true)]
+#[command(after_help = "Examples:
+  edgertl list
+  edgertl verilog eyeriss_pe --preset eyeriss_v1 -o build/rtl
+  edgertl lint eyeriss_pe
+  edgertl build
+
+Exit codes: 0 success, 1 failure (check, emission, missing tool, I/O), 2 bad usage (unknown \
+unit or preset, bad flags).")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List the units, their hardware presets (the default marked) and what they are.
+    List,
+
+    /// Write one unit's Verilog (<DIR>/<UNIT>.v) and its JSON manifest (<DIR>/<UNIT>.json).
+    ///
+    /// The manifest holds the top module's ports and widths, the module list, the hardware
+    /// configuration and the content hash also stamped in the Verilog's banner.
+    Verilog {
+        /// The unit to emit (see `edgertl list`).
+        unit: String,
+        /// Hardware preset to emit (see `edgertl list`); defaults to the unit's default preset.
+        #[arg(short, long, value_name = "NAME")]
+        preset: Option<String>,
+        /// Directory to write into; created when missing.
+        #[arg(
+            short = 'o',
+            long = "out-dir",
+            visible_alias = "output",
+            value_name = "DIR",
+            default_value = "build/rtl"
+        )]
+        out_dir: PathBuf,
+    },
+
+    /// Emit every unit (default preset) into DIR, lint each, and print a summary table.
+    ///
+    /// Fails (exit 1) when any unit fails to emit or any lint check fails. Yosys's logs go to
+    /// <DIR>/logs/.
+    Build {
+        /// Directory to write into; created when missing.
+        #[arg(
+            short = 'o',
+            long = "out-dir",
+            visible_alias = "output",
+            value_name = "DIR",
+            default_value = "build/rtl"
+        )]
+        out_dir: PathBuf,
+    },
+
+    /// Emit a unit (or every unit) and check its Verilog with Verilator, Icarus Verilog and Yosys.
+    ///
+    /// Checks, each reported PASS/FAIL per unit with the tool's first offending lines:
+    ///   1. verilator --lint-only -Wall --top-module <UNIT>: no %Warning or %Error;
+    ///   2. iverilog -g2012 -s <UNIT> -o /dev/null: compiles;
+    ///   3. yosys "read_verilog; hierarchy -check -top <UNIT>; proc; check -assert": succeeds,
+    ///      and `proc` infers no latch.
+    ///
+    /// The tools must be on PATH (scripts/setup.sh installs them). Fails (exit 1) when any
+    /// check fails.
+    #[command(verbatim_doc_comment)]
+    Lint {
+        /// The unit to lint (see `edgertl list`); every unit when left out.
+        unit: Option<String>,
+        /// Hardware preset to lint; defaults to the unit's default preset. Needs a unit.
+        #[arg(short, long, value_name = "NAME", requires = "unit")]
+        preset: Option<String>,
+        /// Directory the Verilog under check and Yosys's logs are written to.
+        #[arg(short, long, value_name = "DIR", default_value = "build/lint")]
+        dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    install_panic_hook();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version land here too, with exit code 0.
+            let _ = e.print();
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(exit_code(&err))
+        }
+    }
+}
+
+/// 2 for bad usage (unknown unit or preset), 1 for everything else.
+fn exit_code(err: &anyhow::Error) -> u8 {
+    let usage = err.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<EmitError>(),
+            Some(EmitError::UnknownUnit { .. } | EmitError::UnknownPreset { .. })
+        )
+    });
+    if usage {
+        2
+    } else {
+        1
+    }
+}
+
+/// A panic anywhere is a bug in edgertl: say so in the `error:` format, not as a backtrace.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "error: internal error (this is a bug in edgertl): {}{location}",
+            panic_message(info.payload())
+        );
+    }));
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panic".to_string())
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::List => list(),
+        Command::Verilog {
+            unit,
+            preset,
+            out_dir,
+        } => verilog(&unit, preset.as_deref(), &out_dir),
+        Command::Build { out_dir } => build(&out_dir),
+        Command::Lint { unit, preset, dir } => lint(unit.as_deref(), preset.as_deref(), &dir),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+fn list() -> Result<()> {
+    let rows: Vec<Vec<String>> = edgertl_hdl::units()
+        .iter()
+        .map(|u| {
+            let presets = u
+                .presets
+                .iter()
+                .map(|p| {
+                    if *p == u.default_preset() {
+                        format!("{p} (default)")
+                    } else {
+                        p.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            vec![u.name.to_string(), presets, u.summary.to_string()]
+        })
+        .collect();
+    print!("{}", table(&["UNIT", "PRESETS", "SUMMARY"], &rows));
+    Ok(())
+}
+
+fn verilog(unit: &str, preset: Option<&str>, out_dir: &Path) -> Result<()> {
+    let emitted = emit(unit, preset)?;
+    let (v, json) = write_unit(&emitted, out_dir)?;
+    println!(
+        "{} (preset {}): {} module(s), {} port(s), {} line(s), hash {}",
+        emitted.unit,
+        emitted.preset,
+        emitted.modules.len(),
+        emitted.ports.len(),
+        emitted.verilog.lines().count(),
+        short_hash(&emitted.hash)
+    );
+    println!("  wrote {}", v.display());
+    println!("  wrote {}", json.display());
+    Ok(())
+}
+
+fn build(out_dir: &Path) -> Result<()> {
+    // A missing tool does not stop emission; it fails the build once the table is out.
+    let tools = Tools::find();
+    let mut rows = Vec::new();
+    let mut failures: Vec<String> = Vec::new();
+    let mut reports_to_show: Vec<(String, Vec<CheckReport>)> = Vec::new();
+    for info in edgertl_hdl::units() {
+        let name = info.name;
+        let preset = info.default_preset();
+        let emitted =
+            match emit(name, None).and_then(|e| write_unit(&e, out_dir).map(|(v, _)| (e, v))) {
+                Ok(ok) => ok,
+                Err(err) => {
+                    rows.push(vec![
+                        name.into(),
+                        preset.into(),
+                        "-".into(),
+                        "-".into(),
+                        "-".into(),
+                        "-".into(),
+                        "EMIT FAILED".into(),
+                    ]);
+                    failures.push(format!("{name}: {err:#}"));
+                    continue;
+                }
+            };
+        let (emitted, file) = emitted;
+        let verdict = match &tools {
+            Err(_) => "not run".to_string(),
+            Ok(tools) => match tools.lint(&file, name, Some(&out_dir.join("logs"))) {
+                Ok(reports) => {
+                    let failed = failed_tools(&reports);
+                    if failed.is_empty() {
+                        "PASS".to_string()
+                    } else {
+                        failures.push(format!("{name}: lint failed ({})", failed.join(", ")));
+                        reports_to_show.push((name.to_string(), reports));
+                        format!("FAIL ({})", failed.join(", "))
+                    }
+                }
+                Err(err) => {
+                    failures.push(format!("{name}: cannot lint: {err:#}"));
+                    "ERROR".to_string()
+                }
+            },
+        };
+        rows.push(vec![
+            emitted.unit.clone(),
+            emitted.preset.clone(),
+            emitted.modules.len().to_string(),
+            emitted.ports.len().to_string(),
+            emitted.verilog.lines().count().to_string(),
+            short_hash(&emitted.hash).to_string(),
+            verdict,
+        ]);
+    }
+    print!(
+        "{}",
+        table(
+            &["UNIT", "PRESET", "MODULES", "PORTS", "LINES", "HASH", "LINT"],
+            &rows
+        )
+    );
+    println!("output: {}", out_dir.display());
+    for (unit, reports) in &reports_to_show {
+        println!();
+        println!("{unit}:");
+        print_reports(reports, true);
+    }
+    if let Err(err) = tools {
+        for failure in &failures {
+            eprintln!("error: {failure}");
+        }
+        return Err(err);
+    }
+    if !failures.is_empty() {
+        for failure in &failures {
+            eprintln!("error: {failure}");
+        }
+        anyhow::bail!("build failed: {} problem(s)", failures.len());
+    }
+    Ok(())
+}
+
+fn lint(unit: Option<&str>, preset: Option<&str>, dir: &Path) -> Result<()> {
+    // Resolve the units (bad names are usage errors) before looking for the tools.
+    let units: Vec<&'static str> = match unit {
+        Some(name) => vec![edgertl_hdl::unit(name)?.name],
+        None => edgertl_hdl::units().iter().map(|u| u.name).collect(),
+    };
+    let emitted: Vec<Emitted> = units
+        .iter()
+        .map(|name| emit(name, preset))
+        .collect::<Result<_>>()?;
+    let tools = Tools::find()?;
+    let mut failed_units = Vec::new();
+    for (i, e) in emitted.iter().enumerate() {
+        let (file, _) = write_unit(e, dir)?;
+        if i > 0 {
+            println!();
+        }
+        println!("{} (preset {}): {}", e.unit, e.preset, file.display());
+        let reports = tools
+            .lint(&file, &e.unit, Some(dir))
+            .with_context(|| format!("cannot lint {}", file.display()))?;
+        print_reports(&reports, false);
+        let failed = failed_tools(&reports);
+        if !failed.is_empty() {
+            failed_units.push(format!("{} ({})", e.unit, failed.join(", ")));
+        }
+    }
+    if !failed_units.is_empty() {
+        anyhow::bail!("lint failed: {}", failed_units.join("; "));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// Emits a unit; a panic inside the emitter becomes an error instead of a crash.
+fn emit(unit: &str, preset: Option<&str>) -> Result<Emitted> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        edgertl_hdl::emit(unit, preset)
+    }));
+    std::panic::set_hook(previous);
+    match result {
+        Ok(Ok(emitted)) => Ok(emitted),
+        Ok(Err(err)) => Err(anyhow::Error::new(err)),
+        Err(payload) => Err(anyhow::anyhow!(
+            "internal error while emitting `{unit}` (this is a bug in edgertl_hdl): {}",
+            panic_message(payload.as_ref())
+        )),
+    }
+}
+
+/// Writes `<dir>/<unit>.v` and `<dir>/<unit>.json`; returns their paths.
+fn write_unit(emitted: &Emitted, dir: &Path) -> Result<(PathBuf, PathBuf)> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let v = dir.join(format!("{}.v", emitted.unit));
+    let json = dir.join(format!("{}.json", emitted.unit));
+    std::fs::write(&v, &emitted.verilog)
+        .with_context(|| format!("cannot write {}", v.display()))?;
+    let mut manifest = emitted.manifest();
+    if !manifest.ends_with('\n') {
+        manifest.push('\n');
+    }
+    std::fs::write(&json, manifest).with_context(|| format!("cannot write {}", json.display()))?;
+    Ok((v, json))
+}
+
+fn short_hash(hash: &str) -> &str {
+    &hash[..hash.len().min(12)]
+}
+
+fn failed_tools(reports: &[CheckReport]) -> Vec<&'static str> {
+    reports
+        .iter()
+        .filter(|r| !r.passed)
+        .map(|r| r.tool.program())
+        .collect()
+}
+
+/// One line per check; failures followed by the offending lines and the command to rerun.
+fn print_reports(reports: &[CheckReport], failures_only: bool) {
+    for r in reports {
+        if failures_only && r.passed {
+            continue;
+        }
+        println!("  {:<10} {}", r.tool.program(), r.verdict());
+        if !r.passed {
+            for line in &r.detail {
+                println!("      | {line}");
+            }
+            println!("      $ {}", r.command);
+            if let Some(log) = &r.log {
+                println!("      full log: {}", log.display());
+            }
+        }
+    }
+}
+
+/// A left-aligned text table with a dashed rule under the header.
+fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        let n = cells.len();
+        let mut out = String::new();
+        for (i, (cell, w)) in cells.into_iter().zip(&widths).enumerate() {
+            out.push_str(cell);
+            if i + 1 < n {
+                out.push_str(&" ".repeat(w - cell.chars().count() + 2));
+            }
+        }
+        out.push('\n');
+        out
+    };
+    let mut out = line(headers.to_vec());
+    out.push_str(&line(
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str)
+            .collect(),
+    ));
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}

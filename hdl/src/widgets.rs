@@ -1,0 +1,162 @@
+//! Building blocks shared by the units: a register with synchronous reset, a valid/ready FIFO
+//! and a single-port-read, single-port-write spad RAM.
+//!
+//! Every unit uses [`Reg`] instead of rust-hdl's `DFF`, so that `rst` is part of the
+//! description (rust-hdl has no reset type): rust-hdl's simulator and the emitted Verilog both
+//! clear the register on a rising clock edge with `rst` high. The emission pass inlines each
+//! `Reg` into its parent module.
+
+use crate::emit::REG_MARKER;
+use rust_hdl::prelude::*;
+
+/// A register: `q` takes `d` on each rising `clock` edge, or zero when `rst` is high.
+#[derive(Clone, Debug, LogicBlock, Default)]
+pub struct Reg<T: Synth> {
+    pub d: Signal<In, T>,
+    pub q: Signal<Out, T>,
+    pub clock: Signal<In, Clock>,
+    pub rst: Signal<In, Bit>,
+}
+
+impl<T: Synth> Logic for Reg<T> {
+    fn update(&mut self) {
+        if self.clock.pos_edge() {
+            self.q.next = if self.rst.val() { T::default() } else { self.d.val() };
+        }
+    }
+    fn connect(&mut self) {
+        self.q.connect();
+    }
+    fn hdl(&self) -> Verilog {
+        // Never written out as is: the emission pass recognises the marker and inlines it.
+        Verilog::Custom(format!(
+            "// {REG_MARKER}\nalways @(posedge clock) begin\n   if (rst) q <= 0; else q <= d;\nend"
+        ))
+    }
+    fn timing(&self) -> Vec<TimingInfo> {
+        vec![TimingInfo {
+            name: "reg".into(),
+            clock: "clock".into(),
+            inputs: vec!["d".into(), "rst".into()],
+            outputs: vec!["q".into()],
+        }]
+    }
+}
+
+/// A 16-bit spad RAM: synchronous read with read enable (a gated read leaves `rdata`
+/// unchanged and costs no energy), synchronous write. Contents are not reset, like an SRAM.
+/// `A` address bits, `DEPTH` words.
+#[derive(Clone, Debug, LogicBlock)]
+pub struct SpadRam<const A: usize, const DEPTH: usize> {
+    pub clock: Signal<In, Clock>,
+    pub raddr: Signal<In, Bits<A>>,
+    pub re: Signal<In, Bit>,
+    pub rdata: Signal<Out, Bits<16>>,
+    pub waddr: Signal<In, Bits<A>>,
+    pub we: Signal<In, Bit>,
+    pub wdata: Signal<In, Bits<16>>,
+    _mem: Vec<Bits<16>>,
+}
+
+impl<const A: usize, const DEPTH: usize> Default for SpadRam<A, DEPTH> {
+    fn default() -> Self {
+        assert!(DEPTH <= 1 << A, "SpadRam depth must fit its address");
+        Self {
+            clock: Default::default(),
+            raddr: Default::default(),
+            re: Default::default(),
+            rdata: Default::default(),
+            waddr: Default::default(),
+            we: Default::default(),
+            wdata: Default::default(),
+            _mem: vec![Bits::default(); DEPTH],
+        }
+    }
+}
+
+impl<const A: usize, const DEPTH: usize> Logic for SpadRam<A, DEPTH> {
+    fn update(&mut self) {
+        if self.clock.pos_edge() {
+            if self.re.val() {
+                self.rdata.next = self._mem.get(self.raddr.val().index()).copied().unwrap_or_default();
+            }
+            if self.we.val() {
+                if let Some(w) = self._mem.get_mut(self.waddr.val().index()) {
+                    *w = self.wdata.val();
+                }
+            }
+        }
+    }
+    fn connect(&mut self) {
+        self.rdata.connect();
+    }
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(format!(
+            "reg [15:0] mem [0:{last}];\n\
+             always @(posedge clock) begin\n\
+             \x20   if (re) rdata <= mem[raddr];\n\
+             \x20   if (we) mem[waddr] <= wdata;\n\
+             end",
+            last = DEPTH - 1
+        ))
+    }
+}
+
+/// A 4-word, 16-bit valid/ready FIFO. `in_ready` and `out_valid` depend on state only.
+#[derive(LogicBlock, Default)]
+pub struct Fifo {
+    pub clk: Signal<In, Clock>,
+    pub rst: Signal<In, Bit>,
+    pub in_valid: Signal<In, Bit>,
+    pub in_ready: Signal<Out, Bit>,
+    pub in_data: Signal<In, Bits<16>>,
+    pub out_valid: Signal<Out, Bit>,
+    pub out_ready: Signal<In, Bit>,
+    pub out_data: Signal<Out, Bits<16>>,
+    slot: [Reg<Bits<16>>; 4],
+    wptr: Reg<Bits<2>>,
+    rptr: Reg<Bits<2>>,
+    count: Reg<Bits<3>>,
+    push: Signal<Local, Bit>,
+    pop: Signal<Local, Bit>,
+}
+
+impl Logic for Fifo {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clk, wptr, rptr, count);
+        self.wptr.rst.next = self.rst.val();
+        self.rptr.rst.next = self.rst.val();
+        self.count.rst.next = self.rst.val();
+        for i in 0..4 {
+            self.slot[i].clock.next = self.clk.val();
+            self.slot[i].rst.next = self.rst.val();
+            self.slot[i].d.next = self.slot[i].q.val();
+        }
+        self.in_ready.next = !self.count.q.val().get_bit(2);
+        self.out_valid.next = self.count.q.val().any();
+        self.push.next = self.in_valid.val() & !self.count.q.val().get_bit(2);
+        self.pop.next = self.out_ready.val() & self.count.q.val().any();
+        self.out_data.next = self.slot[0].q.val();
+        for i in 0..4 {
+            if self.rptr.q.val().index() == i {
+                self.out_data.next = self.slot[i].q.val();
+            }
+            if self.push.val() & (self.wptr.q.val().index() == i) {
+                self.slot[i].d.next = self.in_data.val();
+            }
+        }
+        if self.push.val() {
+            self.wptr.d.next = self.wptr.q.val() + 1;
+        }
+        if self.pop.val() {
+            self.rptr.d.next = self.rptr.q.val() + 1;
+        }
+        if self.push.val() & !self.pop.val() {
+            self.count.d.next = self.count.q.val() + 1;
+        }
+        if !self.push.val() & self.pop.val() {
+            self.count.d.next = self.count.q.val() - 1;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! The processing element's golden model and co-simulation driver.
+pub mod driver;
+pub mod model;
