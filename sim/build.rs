@@ -1,9 +1,10 @@
 //! Verilates every unit that `edgertl-hdl` emits and links it into this crate.
 //!
-//! For each unit: emit its Verilog (default preset), Verilate it with `--cc --build --trace`
-//! (only when the Verilog's content hash changed since the last run), build the Verilator
-//! runtime objects once, generate a C++ shim and a Rust wrapper from the unit's port list,
-//! compile the shim with `cc` and link everything statically. The generated Rust lands in
+//! For each unit: emit its Verilog (default preset) and Verilate it twice, a fast model and one
+//! with `--trace` (VCD), each only when the Verilog's content hash or Verilator's arguments
+//! changed since the last run; build the Verilator runtime objects once; generate a C++ shim
+//! and a Rust wrapper from the unit's port list, compile the shim with `cc` and link
+//! everything statically. Tracing costs a third of the speed even when off, hence two models. The generated Rust lands in
 //! `$OUT_DIR/units.rs` and is included by `src/verilated.rs`.
 //!
 //! `edgertl-hdl` is a build-dependency, so any change to a unit rebuilds and reruns this script;
@@ -30,10 +31,11 @@ fn run() -> Result<(), String> {
     for unit in edgertl_hdl::units() {
         let emitted = edgertl_hdl::emit(unit.name, None).map_err(|e| e.to_string())?;
         let dir = out.join(unit.name);
-        let obj = verilate(&emitted, &dir)?;
-        shim(&emitted, &dir, &obj, &root)?;
+        let fast = verilate(&emitted, &dir.join("fast"), Variant::Fast)?;
+        let traced = verilate(&emitted, &dir.join("traced"), Variant::Traced)?;
+        shim(&emitted, &dir, &[(Variant::Fast, &fast), (Variant::Traced, &traced)], &root)?;
         rust.push_str(&wrapper(&emitted));
-        runtime_from.get_or_insert(obj);
+        runtime_from.get_or_insert(traced);
     }
     if let Some(obj) = runtime_from {
         runtime(&obj, &out)?;
@@ -67,12 +69,48 @@ fn run_cmd(cmd: &mut Command, what: &str) -> Result<(), String> {
     }
 }
 
-/// Verilates a unit into `dir/obj` unless its last Verilation was of the same Verilog.
-fn verilate(e: &Emitted, dir: &Path) -> Result<PathBuf, String> {
+/// Verilator's arguments but the file names and prefix: part of the cache key with the
+/// Verilog's hash.
+const VERILATOR_ARGS: &[&str] = &[
+    "--cc", "--build", "-j", "2", "-O3", "--x-assign", "fast", "--x-initial", "fast",
+    "-CFLAGS", "-fPIC", "-MAKEFLAGS", "OPT_FAST=-O2",
+];
+
+#[derive(Clone, Copy, PartialEq)]
+enum Variant {
+    Fast,
+    Traced,
+}
+
+impl Variant {
+    /// The Verilated class: `V<unit>` or `V<unit>_traced`.
+    fn class(self, unit: &str) -> String {
+        match self {
+            Variant::Fast => format!("V{unit}"),
+            Variant::Traced => format!("V{unit}_traced"),
+        }
+    }
+    fn tag(self) -> &'static str {
+        match self {
+            Variant::Fast => "fast",
+            Variant::Traced => "traced",
+        }
+    }
+}
+
+/// Verilates a unit into `dir/obj` unless the last Verilation there was of the same Verilog
+/// with the same arguments.
+fn verilate(e: &Emitted, dir: &Path, variant: Variant) -> Result<PathBuf, String> {
     let obj = dir.join("obj");
-    let stamp = dir.join("hash");
-    let archive = obj.join(format!("V{}__ALL.a", e.unit));
-    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(e.hash.as_str()) && archive.exists() {
+    let stamp = dir.join("stamp");
+    let class = variant.class(&e.unit);
+    let mut args: Vec<&str> = VERILATOR_ARGS.to_vec();
+    if variant == Variant::Traced {
+        args.push("--trace");
+    }
+    let key = format!("{} {}", e.hash, args.join(" "));
+    let archive = obj.join(format!("{class}__ALL.a"));
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(key.as_str()) && archive.exists() {
         return Ok(obj);
     }
     let _ = std::fs::remove_dir_all(dir);
@@ -81,8 +119,9 @@ fn verilate(e: &Emitted, dir: &Path) -> Result<PathBuf, String> {
     std::fs::write(&v, &e.verilog).map_err(|err| err.to_string())?;
     run_cmd(
         Command::new("verilator")
-            .args(["--cc", "--build", "-j", "2", "--trace", "-O3", "--x-assign", "fast", "--x-initial", "fast"])
-            .args(["-CFLAGS", "-fPIC", "-MAKEFLAGS", "OPT_FAST=-O2"])
+            .args(&args)
+            .arg("--prefix")
+            .arg(&class)
             .arg("--top-module")
             .arg(&e.unit)
             .arg("--Mdir")
@@ -90,7 +129,7 @@ fn verilate(e: &Emitted, dir: &Path) -> Result<PathBuf, String> {
             .arg(&v),
         &format!("verilator on {}", e.unit),
     )?;
-    std::fs::write(&stamp, &e.hash).map_err(|err| err.to_string())?;
+    std::fs::write(&stamp, &key).map_err(|err| err.to_string())?;
     Ok(obj)
 }
 
@@ -111,7 +150,7 @@ fn runtime(obj: &Path, out: &Path) -> Result<(), String> {
                 .arg(obj)
                 .arg("-f")
                 .arg(&unit_mk)
-                .arg("OPT_FAST=-O2")
+                .arg("OPT_FAST=-O3")
                 .arg("CXXFLAGS=-fPIC")
                 .args(objs),
             "building the Verilator runtime",
@@ -142,8 +181,9 @@ fn mask(width: u32) -> u64 {
     if width >= 64 { u64::MAX } else { (1u64 << width) - 1 }
 }
 
-/// The C++ shim: one context per model (safe across threads), inputs masked to their widths.
-fn shim(e: &Emitted, dir: &Path, obj: &Path, root: &Path) -> Result<(), String> {
+/// The C++ shim: one context per model (safe across threads), inputs masked to their widths;
+/// the same functions for the fast and the traced model, told apart by a suffix.
+fn shim(e: &Emitted, dir: &Path, variants: &[(Variant, &PathBuf)], root: &Path) -> Result<(), String> {
     let u = &e.unit;
     let mut set = String::new();
     for (i, p) in e.data_inputs().enumerate() {
@@ -154,44 +194,21 @@ fn shim(e: &Emitted, dir: &Path, obj: &Path, root: &Path) -> Result<(), String> 
         c_type(p.width)?;
         writeln!(get, "    out[{i}] = (uint64_t)t->{};", p.name).unwrap();
     }
-    let has_clk = e.ports.iter().any(|p| p.name == "clk" && p.dir == PortDir::In);
-    if !has_clk {
+    if !e.ports.iter().any(|p| p.name == "clk" && p.dir == PortDir::In) {
         return Err(format!("unit `{u}` has no `clk` input: the harness needs one"));
     }
-    let src = format!(
-        r#"// Generated by edgertl-sim's build.rs for `{u}`. Do not edit.
-#include <cstdint>
-#include "V{u}.h"
-#include "verilated.h"
-#include "verilated_vcd_c.h"
-
-namespace {{
-struct Model {{
-    VerilatedContext ctx;
-    V{u}* top = nullptr;
-    VerilatedVcdC* vcd = nullptr;
-    uint64_t time = 0;
-}};
-}}
-
-extern "C" void* edgertl_{u}_new() {{
-    Model* m = new Model;
-    m->ctx.traceEverOn(true);
-    m->top = new V{u}(&m->ctx, "{u}");
-    m->top->clk = 0;
-    m->top->eval();
-    return m;
-}}
-
-extern "C" void edgertl_{u}_free(void* p) {{
-    Model* m = static_cast<Model*>(p);
-    if (m->vcd) {{ m->vcd->close(); delete m->vcd; }}
-    m->top->final();
-    delete m->top;
-    delete m;
-}}
-
-extern "C" int edgertl_{u}_trace(void* p, const char* path) {{
+    let mut build = cc::Build::new();
+    for (variant, obj) in variants {
+        let class = variant.class(u);
+        let f = format!("{u}_{}", variant.tag());
+        let traced = *variant == Variant::Traced;
+        let (trace_include, trace_on, trace_fns) = if traced {
+            (
+                "#include \"verilated_vcd_c.h\"",
+                "m->ctx.traceEverOn(true);",
+                format!(
+                    r#"
+extern "C" int edgertl_{f}_trace(void* p, const char* path) {{
     Model* m = static_cast<Model*>(p);
     if (m->vcd) return 0;
     m->vcd = new VerilatedVcdC;
@@ -200,44 +217,93 @@ extern "C" int edgertl_{u}_trace(void* p, const char* path) {{
     return m->vcd->isOpen() ? 0 : -1;
 }}
 
-extern "C" void edgertl_{u}_flush(void* p) {{
+extern "C" void edgertl_{f}_flush(void* p) {{
     Model* m = static_cast<Model*>(p);
     if (m->vcd) m->vcd->flush();
 }}
+"#
+                ),
+            )
+        } else {
+            ("", "", String::new())
+        };
+        let (vcd_member, vcd_close, dump0, dump1) = if traced {
+            (
+                "VerilatedVcdC* vcd = nullptr;",
+                "if (m->vcd) { m->vcd->close(); delete m->vcd; }",
+                "if (m->vcd) m->vcd->dump(m->time);",
+                "if (m->vcd) m->vcd->dump(m->time + 1);",
+            )
+        } else {
+            ("", "", "", "")
+        };
+        let src = format!(
+            r#"// Generated by edgertl-sim's build.rs for `{u}` ({tag}). Do not edit.
+#include <cstdint>
+#include "{class}.h"
+#include "verilated.h"
+{trace_include}
 
-// One cycle: apply the inputs with the clock low, then a rising edge; outputs after it.
-extern "C" void edgertl_{u}_tick(void* p, const uint64_t* in, uint64_t* out) {{
+namespace {{
+struct Model {{
+    VerilatedContext ctx;
+    {class}* top = nullptr;
+    {vcd_member}
+    uint64_t time = 0;
+}};
+}}
+
+extern "C" void* edgertl_{f}_new() {{
+    Model* m = new Model;
+    {trace_on}
+    m->top = new {class}(&m->ctx, "{u}");
+    m->top->clk = 0;
+    m->top->eval();
+    return m;
+}}
+
+extern "C" void edgertl_{f}_free(void* p) {{
     Model* m = static_cast<Model*>(p);
-    V{u}* t = m->top;
-{set}    t->clk = 0;
+    {vcd_close}
+    m->top->final();
+    delete m->top;
+    delete m;
+}}
+{trace_fns}
+// One cycle: the inputs and a rising edge, then the clock falls; outputs after the edge.
+extern "C" void edgertl_{f}_tick(void* p, const uint64_t* in, uint64_t* out) {{
+    Model* m = static_cast<Model*>(p);
+    {class}* t = m->top;
+{set}    t->clk = 1;
     t->eval();
-    if (m->vcd) m->vcd->dump(m->time);
-    t->clk = 1;
+    {dump0}
+    t->clk = 0;
     t->eval();
-    if (m->vcd) m->vcd->dump(m->time + 1);
+    {dump1}
     m->time += 2;
 {get}}}
-"#
-    );
-    let path = dir.join(format!("shim_{u}.cpp"));
-    std::fs::write(&path, src).map_err(|err| err.to_string())?;
-    let archive = obj.join(format!("V{u}__ALL.a"));
-    let renamed = dir.join(format!("libV{u}.a"));
-    std::fs::copy(&archive, &renamed).map_err(|err| err.to_string())?;
-    cc::Build::new()
+"#,
+            tag = variant.tag()
+        );
+        let path = dir.join(format!("shim_{f}.cpp"));
+        std::fs::write(&path, src).map_err(|err| err.to_string())?;
+        // rustc links `lib<name>.a`; Verilator writes `<class>__ALL.a`.
+        std::fs::copy(obj.join(format!("{class}__ALL.a")), dir.join(format!("lib{class}.a")))
+            .map_err(|err| err.to_string())?;
+        build.file(&path).include(obj);
+    }
+    build
         .cpp(true)
-        .file(&path)
-        .include(obj)
         .include(root.join("include"))
         .include(root.join("include/vltstd"))
-        .define("VM_TRACE", "1")
-        .define("VM_TRACE_VCD", "1")
         .flag_if_supported("-std=c++17")
         .flag_if_supported("-Wno-unused-parameter")
         .opt_level(2)
         .compile(&format!("edgertl_shim_{u}"));
     println!("cargo:rustc-link-search=native={}", dir.display());
-    println!("cargo:rustc-link-lib=static=V{u}");
+    for (variant, _) in variants {
+        println!("cargo:rustc-link-lib=static={}", variant.class(u));
+    }
     Ok(())
 }
 
@@ -271,25 +337,52 @@ fn wrapper(e: &Emitted) -> String {
     write!(
         s,
         r#"    extern "C" {{
-        fn edgertl_{u}_new() -> *mut c_void;
-        fn edgertl_{u}_free(p: *mut c_void);
-        fn edgertl_{u}_trace(p: *mut c_void, path: *const c_char) -> c_int;
-        fn edgertl_{u}_flush(p: *mut c_void);
-        fn edgertl_{u}_tick(p: *mut c_void, inputs: *const u64, outputs: *mut u64);
+        fn edgertl_{u}_fast_new() -> *mut c_void;
+        fn edgertl_{u}_fast_free(p: *mut c_void);
+        fn edgertl_{u}_fast_tick(p: *mut c_void, inputs: *const u64, outputs: *mut u64);
+        fn edgertl_{u}_traced_new() -> *mut c_void;
+        fn edgertl_{u}_traced_free(p: *mut c_void);
+        fn edgertl_{u}_traced_trace(p: *mut c_void, path: *const c_char) -> c_int;
+        fn edgertl_{u}_traced_flush(p: *mut c_void);
+        fn edgertl_{u}_traced_tick(p: *mut c_void, inputs: *const u64, outputs: *mut u64);
     }}
 
-    /// One Verilated instance with its own Verilator context.
+    /// One Verilated instance with its own Verilator context: the fast model, or the one that
+    /// writes a VCD trace.
     pub struct Model {{
         ptr: std::ptr::NonNull<c_void>,
+        traced: bool,
     }}
 
     // Each instance has its own VerilatedContext and is used by one thread at a time.
     unsafe impl Send for Model {{}}
 
     impl Model {{
+        /// The fast model (no tracing compiled in).
         pub fn new() -> Self {{
-            let ptr = unsafe {{ edgertl_{u}_new() }};
-            Self {{ ptr: std::ptr::NonNull::new(ptr).expect("Verilated model allocation failed") }}
+            let ptr = unsafe {{ edgertl_{u}_fast_new() }};
+            Self {{ ptr: std::ptr::NonNull::new(ptr).expect("Verilated model allocation failed"), traced: false }}
+        }}
+
+        /// The traced model, writing every cycle to the VCD file `path`.
+        pub fn with_trace(path: &std::path::Path) -> std::io::Result<Self> {{
+            let ptr = unsafe {{ edgertl_{u}_traced_new() }};
+            let m = Self {{ ptr: std::ptr::NonNull::new(ptr).expect("Verilated model allocation failed"), traced: true }};
+            let c = std::ffi::CString::new(path.to_string_lossy().into_owned())
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+            match unsafe {{ edgertl_{u}_traced_trace(m.ptr.as_ptr(), c.as_ptr()) }} {{
+                0 => Ok(m),
+                _ => Err(std::io::Error::other(format!("cannot open {{}} for a VCD trace", path.display()))),
+            }}
+        }}
+
+        /// For a test: traced into [`crate::harness::trace_path`] when `EDGERTL_TRACE` is set,
+        /// fast otherwise.
+        pub fn for_test(test: &str, seed: u64) -> Self {{
+            match crate::harness::requested_trace(test, seed) {{
+                Some(path) => Self::with_trace(&path).unwrap_or_else(|e| panic!("{{e}}")),
+                None => Self::new(),
+            }}
         }}
     }}
 
@@ -300,29 +393,35 @@ fn wrapper(e: &Emitted) -> String {
     }}
 
     impl crate::harness::Dut for Model {{
+        #[inline]
         fn tick(&mut self, inputs: &[u64], outputs: &mut [u64]) {{
-            assert_eq!(inputs.len(), INPUTS.len(), "`{u}` takes {{}} inputs", INPUTS.len());
-            assert_eq!(outputs.len(), OUTPUTS.len(), "`{u}` gives {{}} outputs", OUTPUTS.len());
-            unsafe {{ edgertl_{u}_tick(self.ptr.as_ptr(), inputs.as_ptr(), outputs.as_mut_ptr()) }}
-        }}
-
-        fn trace_to(&mut self, path: &std::path::Path) -> std::io::Result<()> {{
-            let c = std::ffi::CString::new(path.to_string_lossy().into_owned())
-                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-            match unsafe {{ edgertl_{u}_trace(self.ptr.as_ptr(), c.as_ptr()) }} {{
-                0 => Ok(()),
-                _ => Err(std::io::Error::other(format!("cannot open {{}} for a VCD trace", path.display()))),
+            assert!(inputs.len() == INPUTS.len() && outputs.len() == OUTPUTS.len(), "`{u}` takes {{}} inputs and gives {{}} outputs", INPUTS.len(), OUTPUTS.len());
+            let p = self.ptr.as_ptr();
+            unsafe {{
+                if self.traced {{
+                    edgertl_{u}_traced_tick(p, inputs.as_ptr(), outputs.as_mut_ptr())
+                }} else {{
+                    edgertl_{u}_fast_tick(p, inputs.as_ptr(), outputs.as_mut_ptr())
+                }}
             }}
         }}
 
         fn flush_trace(&mut self) {{
-            unsafe {{ edgertl_{u}_flush(self.ptr.as_ptr()) }}
+            if self.traced {{
+                unsafe {{ edgertl_{u}_traced_flush(self.ptr.as_ptr()) }}
+            }}
         }}
     }}
 
     impl Drop for Model {{
         fn drop(&mut self) {{
-            unsafe {{ edgertl_{u}_free(self.ptr.as_ptr()) }}
+            unsafe {{
+                if self.traced {{
+                    edgertl_{u}_traced_free(self.ptr.as_ptr())
+                }} else {{
+                    edgertl_{u}_fast_free(self.ptr.as_ptr())
+                }}
+            }}
         }}
     }}
 }}

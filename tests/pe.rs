@@ -5,7 +5,7 @@
 //! --release -p edgertl-tests --test pe <name>` (the trace file is named in the message).
 
 use edgertl_hdl::pe::{PassConfig, PeConfig};
-use edgertl_sim::harness::{trace_if_requested, Dut, Lockstep, RustHdl, Stimulus};
+use edgertl_sim::harness::{Dut, Lockstep, RustHdl, Stimulus};
 use edgertl_sim::pe::driver::{random_pass, PassData, PassResult, PeDriver, Traffic};
 use edgertl_sim::pe::model::{PassError, PeModel};
 use edgertl_sim::verilated::eyeriss_pe;
@@ -51,8 +51,6 @@ fn compare(model: &mut PeModel, pass: &PassData, got: &PassResult) -> Result<(),
 fn run_against_model(dut: impl Dut, stim: &mut Stimulus, test: &str, min_cycles: u64, max_e: u32, min_passes: u32) -> u64 {
     let hw = PeConfig::eyeriss_v1();
     let hint = stim.replay_hint(test);
-    let mut dut = dut;
-    trace_if_requested(&mut dut, test, stim.seed);
     let mut pe = PeDriver::new(dut);
     let mut model = PeModel::new(hw.clone());
     let mut passes = 0;
@@ -74,8 +72,8 @@ fn run_against_model(dut: impl Dut, stim: &mut Stimulus, test: &str, min_cycles:
 #[test]
 fn verilated_pe_matches_model_over_a_million_cycles() {
     let mut stim = Stimulus::from_env();
-    let cycles =
-        run_against_model(eyeriss_pe::Model::new(), &mut stim, "verilated_pe_matches_model_over_a_million_cycles", 1_200_000, 40, 100);
+    let test = "verilated_pe_matches_model_over_a_million_cycles";
+    let cycles = run_against_model(eyeriss_pe::Model::for_test(test, stim.seed), &mut stim, test, 1_200_000, 40, 100);
     eprintln!("{cycles} cycles checked (seed {})", stim.seed);
 }
 
@@ -86,7 +84,7 @@ fn rust_hdl_simulator_agrees_with_verilated_pe_cycle_by_cycle() {
     let mut stim = Stimulus::from_env();
     let hint = stim.replay_hint("rust_hdl_simulator_agrees_with_verilated_pe_cycle_by_cycle");
     let both = Lockstep::new(
-        eyeriss_pe::Model::new(),
+        eyeriss_pe::Model::for_test("rust_hdl_simulator_agrees_with_verilated_pe_cycle_by_cycle", stim.seed),
         RustHdl::new("eyeriss_pe").expect("the PE has a rust-hdl simulator"),
         eyeriss_pe::OUTPUTS,
         hint,

@@ -17,10 +17,6 @@ use std::path::{Path, PathBuf};
 pub trait Dut {
     /// Applies `inputs`, runs one rising clock edge and writes the outputs seen after it.
     fn tick(&mut self, inputs: &[u64], outputs: &mut [u64]);
-    /// Starts a VCD trace into `path` (models that cannot trace say so).
-    fn trace_to(&mut self, path: &Path) -> std::io::Result<()> {
-        Err(std::io::Error::other(format!("this model cannot write a trace ({})", path.display())))
-    }
     /// Flushes a running trace (before a failure is reported).
     fn flush_trace(&mut self) {}
 }
@@ -80,8 +76,8 @@ pub fn trace_path(test: &str, seed: u64) -> PathBuf {
     dir.join(format!("{test}-{seed}.vcd"))
 }
 
-/// Turns tracing on for `dut` when `EDGERTL_TRACE` is set; returns the trace file.
-pub fn trace_if_requested(dut: &mut dyn Dut, test: &str, seed: u64) -> Option<PathBuf> {
+/// The trace file a test should write when `EDGERTL_TRACE` is set (its folder created).
+pub fn requested_trace(test: &str, seed: u64) -> Option<PathBuf> {
     if std::env::var_os("EDGERTL_TRACE").is_none_or(|v| v.is_empty() || v == "0") {
         return None;
     }
@@ -89,7 +85,6 @@ pub fn trace_if_requested(dut: &mut dyn Dut, test: &str, seed: u64) -> Option<Pa
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
     }
-    dut.trace_to(&path).unwrap_or_else(|e| panic!("cannot trace: {e}"));
     Some(path)
 }
 
@@ -154,11 +149,38 @@ impl<A: Dut, B: Dut> Dut for Lockstep<A, B> {
         self.cycle += 1;
     }
 
-    fn trace_to(&mut self, path: &Path) -> std::io::Result<()> {
-        self.a.trace_to(path)
-    }
-
     fn flush_trace(&mut self) {
         self.a.flush_trace()
     }
+}
+
+/// Records every cycle's inputs and outputs of the model it wraps, so that one stimulus can be
+/// replayed through other models (the benchmark) and their outputs compared.
+pub struct Recorder<D: Dut> {
+    pub dut: D,
+    pub inputs: Vec<u64>,
+    pub outputs: Vec<u64>,
+}
+
+impl<D: Dut> Recorder<D> {
+    pub fn new(dut: D) -> Self {
+        Self { dut, inputs: Vec::new(), outputs: Vec::new() }
+    }
+}
+
+impl<D: Dut> Dut for Recorder<D> {
+    fn tick(&mut self, inputs: &[u64], outputs: &mut [u64]) {
+        self.dut.tick(inputs, outputs);
+        self.inputs.extend_from_slice(inputs);
+        self.outputs.extend_from_slice(outputs);
+    }
+}
+
+/// Replays recorded inputs (`n_in` per cycle) through `dut`; returns the outputs.
+pub fn replay(dut: &mut dyn Dut, inputs: &[u64], n_in: usize, n_out: usize) -> Vec<u64> {
+    let mut outputs = vec![0; inputs.len() / n_in * n_out];
+    for (i, o) in inputs.chunks_exact(n_in).zip(outputs.chunks_exact_mut(n_out)) {
+        dut.tick(i, o);
+    }
+    outputs
 }
