@@ -93,11 +93,85 @@ impl<const A: usize, const DEPTH: usize> Logic for SpadRam<A, DEPTH> {
     fn hdl(&self) -> Verilog {
         Verilog::Custom(format!(
             "reg [15:0] mem [0:{last}];\n\
+             // The reset loop is unrolled by Verilator, which then calls `i` unused (a known quirk).\n\
+             /* verilator lint_off UNUSEDSIGNAL */\n\
+             integer i;\n\
+             /* verilator lint_on UNUSEDSIGNAL */\n\
              always @(posedge clock) begin\n\
              \x20   if (re) rdata <= mem[raddr];\n\
              \x20   if (we) mem[waddr] <= wdata;\n\
              end",
             last = DEPTH - 1
+        ))
+    }
+}
+
+/// A 16-bit register file: `N` words of flip-flops, one combinational read port, one
+/// synchronous write port, all words cleared by `rst`. Written as an indexed array, so that
+/// the Verilog (and its simulation) reads and writes by index instead of through N-way muxes.
+#[derive(Clone, Debug, LogicBlock)]
+pub struct RegFile<const A: usize, const N: usize> {
+    pub clock: Signal<In, Clock>,
+    pub rst: Signal<In, Bit>,
+    pub raddr: Signal<In, Bits<A>>,
+    pub rdata: Signal<Out, Bits<16>>,
+    pub waddr: Signal<In, Bits<A>>,
+    pub we: Signal<In, Bit>,
+    pub wdata: Signal<In, Bits<16>>,
+    _mem: Vec<Bits<16>>,
+}
+
+impl<const A: usize, const N: usize> Default for RegFile<A, N> {
+    fn default() -> Self {
+        assert!(N <= 1 << A, "RegFile depth must fit its address");
+        Self {
+            clock: Default::default(),
+            rst: Default::default(),
+            raddr: Default::default(),
+            rdata: Default::default(),
+            waddr: Default::default(),
+            we: Default::default(),
+            wdata: Default::default(),
+            _mem: vec![Bits::default(); N],
+        }
+    }
+}
+
+impl<const A: usize, const N: usize> Logic for RegFile<A, N> {
+    fn update(&mut self) {
+        if self.clock.pos_edge() {
+            if self.rst.val() {
+                self._mem.iter_mut().for_each(|w| *w = Bits::default());
+            } else if self.we.val() {
+                if let Some(w) = self._mem.get_mut(self.waddr.val().index()) {
+                    *w = self.wdata.val();
+                }
+            }
+        }
+        self.rdata.next = self._mem.get(self.raddr.val().index()).copied().unwrap_or_default();
+    }
+    fn connect(&mut self) {
+        self.rdata.connect();
+    }
+    fn hdl(&self) -> Verilog {
+        let range = if N == 1 << A { String::new() } else { format!("\n    if (raddr > {A}'d{}) rdata = 16'h0;", N - 1) };
+        Verilog::Custom(format!(
+            "reg [15:0] mem [0:{last}];\n\
+             // The reset loop is unrolled by Verilator, which then calls `i` unused (a known quirk).\n\
+             /* verilator lint_off UNUSEDSIGNAL */\n\
+             integer i;\n\
+             /* verilator lint_on UNUSEDSIGNAL */\n\
+             always @(*) begin\n\
+             \x20   rdata = mem[raddr];{range}\n\
+             end\n\
+             always @(posedge clock) begin\n\
+             \x20   if (rst) begin\n\
+             \x20       for (i = 0; i < {N}; i = i + 1) mem[i] <= 16'h0;\n\
+             \x20   end else if (we) begin\n\
+             \x20       mem[waddr] <= wdata;\n\
+             \x20   end\n\
+             end",
+            last = N - 1
         ))
     }
 }
@@ -113,7 +187,7 @@ pub struct Fifo {
     pub out_valid: Signal<Out, Bit>,
     pub out_ready: Signal<In, Bit>,
     pub out_data: Signal<Out, Bits<16>>,
-    slot: [Reg<Bits<16>>; 4],
+    slot: RegFile<2, 4>,
     wptr: Reg<Bits<2>>,
     rptr: Reg<Bits<2>>,
     count: Reg<Bits<3>>,
@@ -128,24 +202,17 @@ impl Logic for Fifo {
         self.wptr.rst.next = self.rst.val();
         self.rptr.rst.next = self.rst.val();
         self.count.rst.next = self.rst.val();
-        for i in 0..4 {
-            self.slot[i].clock.next = self.clk.val();
-            self.slot[i].rst.next = self.rst.val();
-            self.slot[i].d.next = self.slot[i].q.val();
-        }
+        self.slot.clock.next = self.clk.val();
+        self.slot.rst.next = self.rst.val();
         self.in_ready.next = !self.count.q.val().get_bit(2);
         self.out_valid.next = self.count.q.val().any();
         self.push.next = self.in_valid.val() & !self.count.q.val().get_bit(2);
         self.pop.next = self.out_ready.val() & self.count.q.val().any();
-        self.out_data.next = self.slot[0].q.val();
-        for i in 0..4 {
-            if self.rptr.q.val().index() == i {
-                self.out_data.next = self.slot[i].q.val();
-            }
-            if self.push.val() & (self.wptr.q.val().index() == i) {
-                self.slot[i].d.next = self.in_data.val();
-            }
-        }
+        self.slot.raddr.next = self.rptr.q.val();
+        self.out_data.next = self.slot.rdata.val();
+        self.slot.waddr.next = self.wptr.q.val();
+        self.slot.wdata.next = self.in_data.val();
+        self.slot.we.next = self.push.val();
         if self.push.val() {
             self.wptr.d.next = self.wptr.q.val() + 1;
         }

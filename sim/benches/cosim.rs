@@ -36,12 +36,15 @@ fn main() {
     let recorded = pe.cycles;
     let Recorder { inputs, outputs, .. } = pe.dut;
 
-    // 2. Verilator alone on the same inputs.
-    let mut v = Model::new();
-    let t = Instant::now();
-    let out = replay(&mut v, &inputs, n_in, n_out);
-    let verilator = t.elapsed().as_secs_f64();
-    assert_eq!(out, outputs, "the replay through Verilator diverged");
+    // 2. Verilator alone on the same inputs: the best of three runs (the machine is shared).
+    let mut verilator = f64::MAX;
+    for _ in 0..3 {
+        let mut v = Model::new();
+        let t = Instant::now();
+        let out = replay(&mut v, &inputs, n_in, n_out);
+        verilator = verilator.min(t.elapsed().as_secs_f64());
+        assert_eq!(out, outputs, "the replay through Verilator diverged");
+    }
 
     // 3. rust-hdl's simulator on a prefix (it is thousands of times slower).
     let prefix = (recorded as usize).min(20_000);

@@ -1,7 +1,7 @@
 //! The PE's rust-hdl description (see the parent module for its behaviour).
 
 use super::PeConfig;
-use crate::widgets::{Fifo, Reg, SpadRam};
+use crate::widgets::{Fifo, Reg, RegFile, SpadRam};
 use crate::RtlSim;
 use rust_hdl::prelude::*;
 
@@ -71,7 +71,7 @@ pub struct EyerissPe {
     psum_out_fifo: Fifo,
     filt_spad: SpadRam<8, 224>,
     ifmap_spad: [Reg<Bits<16>>; 12],
-    psum_spad: [Reg<Bits<16>>; 24],
+    psum_spad: RegFile<5, 24>,
 
     state: Reg<Bits<4>>,
     err: Reg<Bit>,
@@ -338,11 +338,8 @@ impl Logic for EyerissPe {
             self.ifmap_spad[i].rst.next = self.rst.val();
             self.ifmap_spad[i].d.next = self.ifmap_spad[i].q.val();
         }
-        for i in 0..24 {
-            self.psum_spad[i].clock.next = self.clk.val();
-            self.psum_spad[i].rst.next = self.rst.val();
-            self.psum_spad[i].d.next = self.psum_spad[i].q.val();
-        }
+        self.psum_spad.clock.next = self.clk.val();
+        self.psum_spad.rst.next = self.rst.val();
         self.filt_fifo.clk.next = self.clk.val();
         self.ifmap_fifo.clk.next = self.clk.val();
         self.psum_in_fifo.clk.next = self.clk.val();
@@ -399,16 +396,16 @@ impl Logic for EyerissPe {
             }
         }
         self.x_zero.next = !self.x_sel.val().any();
-        self.psum_sel.next = self.psum_spad[0].q.val();
-        self.out_sel.next = self.psum_spad[0].q.val();
-        for i in 0..24 {
-            if self.s2_f.q.val().index() == i {
-                self.psum_sel.next = self.psum_spad[i].q.val();
-            }
-            if self.f_idx.q.val().index() == i {
-                self.out_sel.next = self.psum_spad[i].q.val();
-            }
+        // The psum spad's one read port serves stage 3 and, in OUT (pipeline drained), the
+        // outgoing psum; its one write port serves stage 3 and the psum_in load.
+        self.psum_spad.raddr.next = self.s2_f.q.val();
+        if self.state.q.val() == self.st_out.val() {
+            self.psum_spad.raddr.next = self.f_idx.q.val();
         }
+        self.psum_sel.next = self.psum_spad.rdata.val();
+        self.out_sel.next = self.psum_spad.rdata.val();
+        self.psum_spad.waddr.next = self.s2_f.q.val();
+        self.psum_spad.we.next = false;
         self.psum_out_fifo.in_data.next = self.out_sel.val();
 
         // Stage 2: signed 16 x 16 multiply from an unsigned one. The signed product is the
@@ -443,12 +440,9 @@ impl Logic for EyerissPe {
         // The bits the cut drops (named `unused_*`, the lint convention for dropped bits).
         self.unused_shift_hi.next = self.shifted.val().get_bits::<16>(16);
         self.psum_sum.next = self.psum_sel.val() + self.trunc.val();
+        self.psum_spad.wdata.next = self.psum_sum.val();
         if self.s2_valid.q.val() & !self.s2_gated.q.val() {
-            for i in 0..24 {
-                if self.s2_f.q.val().index() == i {
-                    self.psum_spad[i].d.next = self.psum_sum.val();
-                }
-            }
+            self.psum_spad.we.next = true;
             self.n_macs.d.next = self.n_macs.q.val() + 1;
             self.n_pr.d.next = self.n_pr.q.val() + 1;
             self.n_pw.d.next = self.n_pw.q.val() + 1;
@@ -539,11 +533,9 @@ impl Logic for EyerissPe {
         if self.state.q.val() == self.st_load_psum.val() {
             self.psum_in_fifo.out_ready.next = true;
             if self.psum_in_fifo.out_valid.val() {
-                for i in 0..24 {
-                    if self.f_idx.q.val().index() == i {
-                        self.psum_spad[i].d.next = self.psum_in_fifo.out_data.val();
-                    }
-                }
+                self.psum_spad.waddr.next = self.f_idx.q.val();
+                self.psum_spad.wdata.next = self.psum_in_fifo.out_data.val();
+                self.psum_spad.we.next = true;
                 self.n_pw.d.next = self.n_pw.q.val() + 1;
                 self.f_idx.d.next = self.f_idx.q.val() + 1;
                 if self.f_idx.q.val() == self.p_m1.q.val() {
