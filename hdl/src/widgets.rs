@@ -43,24 +43,24 @@ impl<T: Synth> Logic for Reg<T> {
     }
 }
 
-/// A 16-bit spad RAM: synchronous read with read enable (a gated read leaves `rdata`
-/// unchanged and costs no energy), synchronous write. Contents are not reset, like an SRAM.
-/// `A` address bits, `DEPTH` words.
+/// An SRAM: synchronous read with read enable (a gated read leaves `rdata` unchanged and
+/// costs no energy), synchronous write. Contents are not reset, like an SRAM, and the Verilog
+/// is the shape synthesis maps to block RAM. `D` data, `A` address bits, `DEPTH` words.
 #[derive(Clone, Debug, LogicBlock)]
-pub struct SpadRam<const A: usize, const DEPTH: usize> {
+pub struct Sram<D: Synth, const A: usize, const DEPTH: usize> {
     pub clock: Signal<In, Clock>,
     pub raddr: Signal<In, Bits<A>>,
     pub re: Signal<In, Bit>,
-    pub rdata: Signal<Out, Bits<16>>,
+    pub rdata: Signal<Out, D>,
     pub waddr: Signal<In, Bits<A>>,
     pub we: Signal<In, Bit>,
-    pub wdata: Signal<In, Bits<16>>,
-    _mem: Vec<Bits<16>>,
+    pub wdata: Signal<In, D>,
+    _mem: Vec<D>,
 }
 
-impl<const A: usize, const DEPTH: usize> Default for SpadRam<A, DEPTH> {
+impl<D: Synth, const A: usize, const DEPTH: usize> Default for Sram<D, A, DEPTH> {
     fn default() -> Self {
-        assert!(DEPTH <= 1 << A, "SpadRam depth must fit its address");
+        assert!(DEPTH <= 1 << A, "Sram depth must fit its address");
         Self {
             clock: Default::default(),
             raddr: Default::default(),
@@ -69,12 +69,12 @@ impl<const A: usize, const DEPTH: usize> Default for SpadRam<A, DEPTH> {
             waddr: Default::default(),
             we: Default::default(),
             wdata: Default::default(),
-            _mem: vec![Bits::default(); DEPTH],
+            _mem: vec![D::default(); DEPTH],
         }
     }
 }
 
-impl<const A: usize, const DEPTH: usize> Logic for SpadRam<A, DEPTH> {
+impl<D: Synth, const A: usize, const DEPTH: usize> Logic for Sram<D, A, DEPTH> {
     fn update(&mut self) {
         if self.clock.pos_edge() {
             if self.re.val() {
@@ -92,7 +92,7 @@ impl<const A: usize, const DEPTH: usize> Logic for SpadRam<A, DEPTH> {
     }
     fn hdl(&self) -> Verilog {
         Verilog::Custom(format!(
-            "reg [15:0] mem [0:{last}];\n\
+            "reg [{msb}:0] mem [0:{last}];\n\
              // The reset loop is unrolled by Verilator, which then calls `i` unused (a known quirk).\n\
              /* verilator lint_off UNUSEDSIGNAL */\n\
              integer i;\n\
@@ -101,27 +101,28 @@ impl<const A: usize, const DEPTH: usize> Logic for SpadRam<A, DEPTH> {
              \x20   if (re) rdata <= mem[raddr];\n\
              \x20   if (we) mem[waddr] <= wdata;\n\
              end",
+            msb = D::BITS - 1,
             last = DEPTH - 1
         ))
     }
 }
 
-/// A 16-bit register file: `N` words of flip-flops, one combinational read port, one
+/// A register file: `N` words of flip-flops, one combinational read port, one
 /// synchronous write port, all words cleared by `rst`. Written as an indexed array, so that
 /// the Verilog (and its simulation) reads and writes by index instead of through N-way muxes.
 #[derive(Clone, Debug, LogicBlock)]
-pub struct RegFile<const A: usize, const N: usize> {
+pub struct RegFile<D: Synth, const A: usize, const N: usize> {
     pub clock: Signal<In, Clock>,
     pub rst: Signal<In, Bit>,
     pub raddr: Signal<In, Bits<A>>,
-    pub rdata: Signal<Out, Bits<16>>,
+    pub rdata: Signal<Out, D>,
     pub waddr: Signal<In, Bits<A>>,
     pub we: Signal<In, Bit>,
-    pub wdata: Signal<In, Bits<16>>,
-    _mem: Vec<Bits<16>>,
+    pub wdata: Signal<In, D>,
+    _mem: Vec<D>,
 }
 
-impl<const A: usize, const N: usize> Default for RegFile<A, N> {
+impl<D: Synth, const A: usize, const N: usize> Default for RegFile<D, A, N> {
     fn default() -> Self {
         assert!(N <= 1 << A, "RegFile depth must fit its address");
         Self {
@@ -132,16 +133,16 @@ impl<const A: usize, const N: usize> Default for RegFile<A, N> {
             waddr: Default::default(),
             we: Default::default(),
             wdata: Default::default(),
-            _mem: vec![Bits::default(); N],
+            _mem: vec![D::default(); N],
         }
     }
 }
 
-impl<const A: usize, const N: usize> Logic for RegFile<A, N> {
+impl<D: Synth, const A: usize, const N: usize> Logic for RegFile<D, A, N> {
     fn update(&mut self) {
         if self.clock.pos_edge() {
             if self.rst.val() {
-                self._mem.iter_mut().for_each(|w| *w = Bits::default());
+                self._mem.iter_mut().for_each(|w| *w = D::default());
             } else if self.we.val() {
                 if let Some(w) = self._mem.get_mut(self.waddr.val().index()) {
                     *w = self.wdata.val();
@@ -154,9 +155,10 @@ impl<const A: usize, const N: usize> Logic for RegFile<A, N> {
         self.rdata.connect();
     }
     fn hdl(&self) -> Verilog {
-        let range = if N == 1 << A { String::new() } else { format!("\n    if (raddr > {A}'d{}) rdata = 16'h0;", N - 1) };
+        let w = D::BITS;
+        let range = if N == 1 << A { String::new() } else { format!("\n    if (raddr > {A}'d{}) rdata = {w}'h0;", N - 1) };
         Verilog::Custom(format!(
-            "reg [15:0] mem [0:{last}];\n\
+            "reg [{msb}:0] mem [0:{last}];\n\
              // The reset loop is unrolled by Verilator, which then calls `i` unused (a known quirk).\n\
              /* verilator lint_off UNUSEDSIGNAL */\n\
              integer i;\n\
@@ -166,28 +168,29 @@ impl<const A: usize, const N: usize> Logic for RegFile<A, N> {
              end\n\
              always @(posedge clock) begin\n\
              \x20   if (rst) begin\n\
-             \x20       for (i = 0; i < {N}; i = i + 1) mem[i] <= 16'h0;\n\
+             \x20       for (i = 0; i < {N}; i = i + 1) mem[i] <= {w}'h0;\n\
              \x20   end else if (we) begin\n\
              \x20       mem[waddr] <= wdata;\n\
              \x20   end\n\
              end",
+            msb = w - 1,
             last = N - 1
         ))
     }
 }
 
-/// A 4-word, 16-bit valid/ready FIFO. `in_ready` and `out_valid` depend on state only.
+/// A 4-word valid/ready FIFO of `D`. `in_ready` and `out_valid` depend on state only.
 #[derive(LogicBlock, Default)]
-pub struct Fifo {
+pub struct Fifo<D: Synth> {
     pub clk: Signal<In, Clock>,
     pub rst: Signal<In, Bit>,
     pub in_valid: Signal<In, Bit>,
     pub in_ready: Signal<Out, Bit>,
-    pub in_data: Signal<In, Bits<16>>,
+    pub in_data: Signal<In, D>,
     pub out_valid: Signal<Out, Bit>,
     pub out_ready: Signal<In, Bit>,
-    pub out_data: Signal<Out, Bits<16>>,
-    slot: RegFile<2, 4>,
+    pub out_data: Signal<Out, D>,
+    slot: RegFile<D, 2, 4>,
     wptr: Reg<Bits<2>>,
     rptr: Reg<Bits<2>>,
     count: Reg<Bits<3>>,
@@ -195,7 +198,7 @@ pub struct Fifo {
     pop: Signal<Local, Bit>,
 }
 
-impl Logic for Fifo {
+impl<D: Synth> Logic for Fifo<D> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clk, wptr, rptr, count);

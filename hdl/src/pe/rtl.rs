@@ -1,7 +1,7 @@
 //! The PE's rust-hdl description (see the parent module for its behaviour).
 
 use super::PeConfig;
-use crate::widgets::{Fifo, Reg, RegFile, SpadRam};
+use crate::widgets::{Fifo, Reg, RegFile, Sram};
 use crate::RtlSim;
 use rust_hdl::prelude::*;
 
@@ -65,13 +65,13 @@ pub struct EyerissPe {
     /// Psum spad writes.
     pub psum_spad_writes: Signal<Out, Bits<32>>,
 
-    filt_fifo: Fifo,
-    ifmap_fifo: Fifo,
-    psum_in_fifo: Fifo,
-    psum_out_fifo: Fifo,
-    filt_spad: SpadRam<8, 224>,
+    filt_fifo: Fifo<Bits<16>>,
+    ifmap_fifo: Fifo<Bits<16>>,
+    psum_in_fifo: Fifo<Bits<16>>,
+    psum_out_fifo: Fifo<Bits<16>>,
+    filt_spad: Sram<Bits<16>, 8, 224>,
     ifmap_spad: [Reg<Bits<16>>; 12],
-    psum_spad: RegFile<5, 24>,
+    psum_spad: RegFile<Bits<16>, 5, 24>,
 
     state: Reg<Bits<4>>,
     err: Reg<Bit>,
