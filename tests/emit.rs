@@ -82,8 +82,12 @@ fn bad_names_are_errors_that_list_what_exists() {
 }
 
 #[test]
-fn pe_verilog_snapshot() {
-    insta::assert_snapshot!("eyeriss_pe.v", emit("eyeriss_pe", None).unwrap().verilog);
+fn verilog_snapshots() {
+    // Every unit's default preset: the generator's output may only change on purpose
+    // (`cargo insta review`, or INSTA_UPDATE=always, then look at the diff).
+    for u in units() {
+        insta::assert_snapshot!(format!("{}.v", u.name), emit(u.name, None).unwrap().verilog);
+    }
 }
 
 fn sha256_hex(s: &str) -> String {

@@ -15,6 +15,10 @@
 //!   2. `iverilog -g2012 -s <unit> -o /dev/null`: compiles;
 //!   3. `yosys -p "read_verilog; hierarchy -check -top <unit>; proc; check -assert"`:
 //!      succeeds and `proc` infers no latch.
+//! - `edgertl rlc encode --in X.npy --out X.rlc [--rtl]`, `edgertl rlc decode --in X.rlc --out
+//!   X.npy [--rtl]`: the run-length coder of feature maps on files (golden model, or the
+//!   Verilated hardware with `--rtl`); `edgertl rlc report [--len N] [--seed S]`: compressed
+//!   size against the entropy bound for sparsity 0% to 90% (see [`rlc`]).
 //!
 //! Exit codes: 0 success; 1 a failed check, a failed emission, a missing tool (`verilator not
 //! found: run scripts/setup.sh`) or an I/O error; 2 bad usage (unknown unit or preset, bad
@@ -27,6 +31,8 @@ use edgertl_hdl::{EmitError, Emitted};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod rlc;
+
 /// Emit edgertl's Eyeriss-style hardware units as Verilog, and lint them with Verilator,
 /// Icarus Verilog and Yosys.
 #[derive(Parser, Debug)]
@@ -36,6 +42,8 @@ use std::process::ExitCode;
   edgertl verilog eyeriss_pe --preset eyeriss_v1 -o build/rtl
   edgertl lint eyeriss_pe
   edgertl build
+  edgertl rlc encode --in x.npy --out x.rlc
+  edgertl rlc report
 
 Exit codes: 0 success, 1 failure (check, emission, missing tool, I/O), 2 bad usage (unknown \
 unit or preset, bad flags).")]
@@ -107,6 +115,15 @@ enum Command {
         #[arg(short, long, value_name = "DIR", default_value = "build/lint")]
         dir: PathBuf,
     },
+
+    /// The run-length coder (Eyeriss RLC) of feature maps: encode and decode files, report.
+    ///
+    /// encode/decode run the golden model, or the Verilated hardware with --rtl; a malformed
+    /// stream or a bad file fails (exit 1) and writes nothing.
+    Rlc {
+        #[command(subcommand)]
+        command: rlc::RlcCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -175,6 +192,7 @@ fn run(cli: Cli) -> Result<()> {
         } => verilog(&unit, preset.as_deref(), &out_dir),
         Command::Build { out_dir } => build(&out_dir),
         Command::Lint { unit, preset, dir } => lint(unit.as_deref(), preset.as_deref(), &dir),
+        Command::Rlc { command } => rlc::run(command),
     }
 }
 

@@ -15,6 +15,8 @@
 
 pub mod emit;
 pub mod pe;
+pub mod rlc;
+mod sim;
 mod widgets;
 
 pub use emit::{EmitError, Emitted, Port, PortDir};
@@ -38,7 +40,7 @@ impl UnitInfo {
 
 /// Every unit edgertl can emit.
 pub fn units() -> Vec<UnitInfo> {
-    vec![pe::INFO]
+    vec![pe::INFO, rlc::ENCODER_INFO, rlc::DECODER_INFO]
 }
 
 /// Looks a unit up by name; the error lists the known ones.
@@ -58,6 +60,8 @@ pub fn emit(unit_name: &str, preset: Option<&str>) -> Result<Emitted, EmitError>
     let preset = preset.unwrap_or(info.default_preset());
     match info.name {
         "eyeriss_pe" => pe::emit(preset),
+        "rlc_encoder" => rlc::emit_encoder(preset),
+        "rlc_decoder" => rlc::emit_decoder(preset),
         _ => unreachable!("every unit in units() is matched here"),
     }
 }
@@ -76,6 +80,8 @@ pub fn rust_hdl_sim(unit_name: &str, preset: Option<&str>) -> Result<Box<dyn Rtl
     let preset = preset.unwrap_or(info.default_preset());
     match info.name {
         "eyeriss_pe" => pe::rust_hdl_sim(preset),
+        "rlc_encoder" => rlc::encoder_sim(preset),
+        "rlc_decoder" => rlc::decoder_sim(preset),
         _ => unreachable!("every unit in units() is matched here"),
     }
 }

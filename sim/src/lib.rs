@@ -9,4 +9,5 @@
 //! Golden models use no rust-hdl type: they are the independent reference.
 pub mod harness;
 pub mod pe;
+pub mod rlc;
 pub mod verilated;

@@ -184,5 +184,5 @@ pub(crate) fn emit(preset: &str) -> Result<Emitted, EmitError> {
 
 pub(crate) fn rust_hdl_sim(preset: &str) -> Result<Box<dyn RtlSim>, EmitError> {
     let hw = PeConfig::preset(preset)?;
-    Ok(Box::new(rtl::RustHdlPe::new(&hw)))
+    Ok(Box::new(crate::sim::Stepper::new(rtl::build(&hw))))
 }

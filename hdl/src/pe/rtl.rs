@@ -2,7 +2,7 @@
 
 use super::PeConfig;
 use crate::widgets::{Fifo, Reg, RegFile, Sram};
-use crate::RtlSim;
+use crate::sim::{word, SimPorts};
 use rust_hdl::prelude::*;
 
 /// The Eyeriss v1 processing element.
@@ -641,64 +641,47 @@ pub const OUTPUTS: [&str; 16] = [
     "psum_spad_writes",
 ];
 
-/// rust-hdl's simulator stepping an [`EyerissPe`].
-pub(crate) struct RustHdlPe {
-    uut: Box<EyerissPe>,
-}
-
-impl RustHdlPe {
-    pub(crate) fn new(hw: &PeConfig) -> Self {
-        Self { uut: Box::new(build(hw)) }
+impl SimPorts for EyerissPe {
+    fn apply(&mut self, i: &[u64]) {
+        self.rst.next = i[0] & 1 != 0;
+        self.cfg_valid.next = i[1] & 1 != 0;
+        self.cfg_s.next = word(i[2]);
+        self.cfg_u.next = word(i[3]);
+        self.cfg_p.next = word(i[4]);
+        self.cfg_q.next = word(i[5]);
+        self.cfg_e.next = word(i[6]);
+        self.cfg_shift.next = word(i[7]);
+        self.filt_valid.next = i[8] & 1 != 0;
+        self.filt_data.next = word(i[9]);
+        self.ifmap_valid.next = i[10] & 1 != 0;
+        self.ifmap_data.next = word(i[11]);
+        self.psum_in_valid.next = i[12] & 1 != 0;
+        self.psum_in_data.next = word(i[13]);
+        self.psum_out_ready.next = i[14] & 1 != 0;
     }
-}
 
-fn settle(uut: &mut EyerissPe) {
-    assert!(
-        rust_hdl::core::simulate::simulate(uut, 1000),
-        "rust-hdl's simulator did not settle: a combinational loop in the PE description"
-    );
-}
+    fn set_clock(&mut self, high: bool) {
+        self.clk.next = Clock::from(high);
+    }
 
-impl RtlSim for RustHdlPe {
-    fn tick(&mut self, i: &[u64], o: &mut [u64]) {
-        let u = &mut *self.uut;
-        u.rst.next = i[0] & 1 != 0;
-        u.cfg_valid.next = i[1] & 1 != 0;
-        u.cfg_s.next = bits(i[2] & 0xf);
-        u.cfg_u.next = bits(i[3] & 0xf);
-        u.cfg_p.next = bits(i[4] & 0x1f);
-        u.cfg_q.next = bits(i[5] & 0xf);
-        u.cfg_e.next = bits(i[6] & 0xff);
-        u.cfg_shift.next = bits(i[7] & 0x1f);
-        u.filt_valid.next = i[8] & 1 != 0;
-        u.filt_data.next = bits(i[9] & 0xffff);
-        u.ifmap_valid.next = i[10] & 1 != 0;
-        u.ifmap_data.next = bits(i[11] & 0xffff);
-        u.psum_in_valid.next = i[12] & 1 != 0;
-        u.psum_in_data.next = bits(i[13] & 0xffff);
-        u.psum_out_ready.next = i[14] & 1 != 0;
-        settle(u);
-        u.clk.next = Clock::from(true);
-        settle(u);
-        u.clk.next = Clock::from(false);
-        settle(u);
+    fn read(&self, o: &mut [u64]) {
         let outs = [
-            u.cfg_ready.val() as u64,
-            u.cfg_error.val() as u64,
-            u.busy.val() as u64,
-            u.filt_ready.val() as u64,
-            u.ifmap_ready.val() as u64,
-            u.psum_in_ready.val() as u64,
-            u.psum_out_valid.val() as u64,
-            u.psum_out_data.val().to_u64(),
-            u.macs.val().to_u64(),
-            u.macs_gated.val().to_u64(),
-            u.filt_spad_reads.val().to_u64(),
-            u.filt_spad_writes.val().to_u64(),
-            u.ifmap_spad_reads.val().to_u64(),
-            u.ifmap_spad_writes.val().to_u64(),
-            u.psum_spad_reads.val().to_u64(),
-            u.psum_spad_writes.val().to_u64(),
+            self.cfg_ready.val() as u64,
+            self.cfg_error.val() as u64,
+            self.busy.val() as u64,
+            self.filt_ready.val() as u64,
+            self.ifmap_ready.val() as u64,
+            self.psum_in_ready.val() as u64,
+            self.psum_out_valid.val() as u64,
+            self.psum_out_data.val().to_u64(),
+            self.macs.val().to_u64(),
+            self.macs_gated.val().to_u64(),
+            self.filt_spad_reads.val().to_u64(),
+            self.filt_spad_writes.val().to_u64(),
+            self.ifmap_spad_reads.val().to_u64(),
+            self.ifmap_spad_writes.val().to_u64(),
+            self.psum_spad_reads.val().to_u64(),
+            self.psum_spad_writes.val().to_u64(),
         ];
         o[..outs.len()].copy_from_slice(&outs);
     }

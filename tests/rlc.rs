@@ -1,0 +1,194 @@
+//! Co-simulation of the run-length compressor: the Verilated encoder and decoder against the
+//! golden model, stream by stream (valid streams, malformed ones, random words), and against
+//! rust-hdl's own simulator, cycle by cycle.
+//!
+//! Replay a failure with the seed it prints: `EDGERTL_SEED=<seed> EDGERTL_TRACE=1 cargo test
+//! --release -p edgertl-tests --test rlc <name>`.
+
+use edgertl_sim::harness::{Lockstep, RustHdl, Stimulus};
+use edgertl_sim::rlc::driver::{DecoderDriver, EncoderDriver, HwDecoded, Traffic};
+use edgertl_sim::rlc::model::{self, RlcError};
+use edgertl_sim::verilated::{rlc_decoder, rlc_encoder};
+use edgertl_tests::check;
+use rand::Rng;
+
+/// A random stream: a random length (0 to thousands, often not a multiple of 3), a random
+/// sparsity from 0 to 100%, and sometimes long zero runs around the 31/32 boundary.
+fn random_stream(rng: &mut impl Rng) -> Vec<i16> {
+    let len = match rng.gen_range(0..10) {
+        0 => rng.gen_range(0..4),
+        1..=6 => rng.gen_range(0..300),
+        _ => rng.gen_range(300..4000),
+    };
+    let sparsity = [0.0, 0.1, 0.5, 0.8, 0.95, 1.0][rng.gen_range(0..6)];
+    let mut v: Vec<i16> = (0..len)
+        .map(|_| if rng.gen_bool(sparsity) { 0 } else { rng.gen_range(i16::MIN..=i16::MAX) })
+        .collect();
+    if len > 70 && rng.gen_bool(0.3) {
+        let run = [30, 31, 32, 33, 62, 63, 64, 65][rng.gen_range(0..8)];
+        let at = rng.gen_range(0..len - run);
+        v[at..at + run].iter_mut().for_each(|x| *x = 0);
+    }
+    v
+}
+
+/// Does the decoder's stream agree with the golden decoder's?
+fn compare_decode(words: &[u64], n: usize, hw: &HwDecoded) -> Result<(), String> {
+    let want = model::decode(words, n);
+    let what = || format!("N = {n}, {} words", words.len());
+    if hw.values != want.values {
+        let k = hw.values.iter().zip(&want.values).position(|(a, b)| a != b).unwrap_or(hw.values.len().min(want.values.len()));
+        return Err(format!(
+            "{}: values differ from index {k} ({} written, the model says {})",
+            what(),
+            hw.values.len(),
+            want.values.len()
+        ));
+    }
+    match want.error {
+        // The decoder may have taken words past the end into its input FIFO (dropped at the end).
+        None if hw.done && hw.error_kind == 0 && (want.words_used..=want.words_used + 4).contains(&hw.words_taken) => Ok(()),
+        Some(RlcError::Truncated { .. }) if !hw.done => Ok(()),
+        Some(e) if hw.done && e.kind_code() == Some(hw.error_kind) => Ok(()),
+        _ => Err(format!("{}: the model says {:?}, the decoder {hw:?}", what(), want.error)),
+    }
+}
+
+#[test]
+fn encoder_matches_model() {
+    let mut stim = Stimulus::from_env();
+    let test = "encoder_matches_model";
+    let hint = stim.replay_hint(test);
+    let mut enc = EncoderDriver::new(rlc_encoder::Model::for_test(test, stim.seed));
+    let mut values_total = 0;
+    for k in 0..300 {
+        let v = random_stream(&mut stim.rng);
+        let traffic = if k % 4 == 0 { Traffic::FULL_SPEED } else { Traffic::random(&mut stim.rng) };
+        let got = enc.encode(&v, traffic, &mut stim.rng);
+        let result = got.and_then(|w| {
+            let want = model::encode(&v);
+            if w == want {
+                Ok(())
+            } else {
+                let at = w.iter().zip(&want).position(|(a, b)| a != b);
+                Err(format!("stream {k} ({} values): words differ at {at:?} ({} vs {} words)", v.len(), w.len(), want.len()))
+            }
+        });
+        check(result, &hint);
+        values_total += v.len();
+    }
+    eprintln!("{values_total} values, {} cycles (seed {})", enc.cycles(), stim.seed);
+}
+
+#[test]
+fn decoder_matches_model_on_valid_streams() {
+    let mut stim = Stimulus::from_env();
+    let test = "decoder_matches_model_on_valid_streams";
+    let hint = stim.replay_hint(test);
+    let mut dec = DecoderDriver::new(rlc_decoder::Model::for_test(test, stim.seed));
+    for k in 0..300 {
+        let v = random_stream(&mut stim.rng);
+        let words = model::encode(&v);
+        let traffic = if k % 4 == 0 { Traffic::FULL_SPEED } else { Traffic::random(&mut stim.rng) };
+        let hw = dec.decode(&words, v.len(), traffic, &mut stim.rng);
+        check(hw.and_then(|hw| compare_decode(&words, v.len(), &hw)).map_err(|e| format!("stream {k}: {e}")), &hint);
+    }
+    eprintln!("{} cycles (seed {})", dec.cycles(), stim.seed);
+}
+
+/// A valid stream broken in one of the ways a real one breaks.
+fn malformed(rng: &mut impl Rng) -> (Vec<u64>, usize) {
+    let v = random_stream(rng);
+    let mut words = model::encode(&v);
+    let mut n = v.len();
+    let last = words.len() - 1;
+    match rng.gen_range(0..7) {
+        0 => n = n.saturating_sub(rng.gen_range(1..5)),  // N too small: extra values
+        1 => n += rng.gen_range(1..5),                   // N too large: term too early
+        2 => words[last] &= !(1 << 63),                  // no term bit
+        3 if last > 0 => words[rng.gen_range(0..last)] |= 1 << 63, // a term bit too early
+        4 => words.truncate(rng.gen_range(0..words.len())), // the stream stops
+        5 => {
+            let k = rng.gen_range(0..words.len());
+            words[k] ^= 1 << rng.gen_range(0..64); // a flipped bit
+        }
+        _ => words.push(rng.gen()),                      // garbage after the end
+    }
+    (words, n)
+}
+
+#[test]
+fn decoder_matches_model_on_malformed_streams_and_random_words() {
+    let mut stim = Stimulus::from_env();
+    let test = "decoder_matches_model_on_malformed_streams_and_random_words";
+    let hint = stim.replay_hint(test);
+    let mut dec = DecoderDriver::new(rlc_decoder::Model::for_test(test, stim.seed));
+    let mut errors = [0usize; 4];
+    for k in 0..600 {
+        let (words, n) = if k % 3 == 0 {
+            // Fuzz: random words, a random N.
+            let len = stim.rng.gen_range(0..8);
+            let words: Vec<u64> = (0..len).map(|_| stim.rng.gen()).collect();
+            (words, stim.rng.gen_range(0..200))
+        } else {
+            malformed(&mut stim.rng)
+        };
+        let traffic = Traffic::random(&mut stim.rng);
+        let hw = dec.decode(&words, n, traffic, &mut stim.rng);
+        let result = hw.and_then(|hw| {
+            errors[if hw.done { hw.error_kind as usize } else { 0 }] += 1;
+            if !hw.done {
+                dec.reset(); // it waits for words that never come: a reset frees it
+            }
+            compare_decode(&words, n, &hw)
+        });
+        check(result.map_err(|e| format!("case {k}: {e}")), &hint);
+    }
+    // Every kind of error was exercised.
+    assert!(errors[1..].iter().all(|&c| c > 0), "error kinds seen: {errors:?}");
+}
+
+#[test]
+fn rust_hdl_simulator_agrees_with_verilated_compressor_cycle_by_cycle() {
+    let mut stim = Stimulus::from_env();
+    let hint = stim.replay_hint("rust_hdl_simulator_agrees_with_verilated_compressor_cycle_by_cycle");
+    let mut enc = EncoderDriver::new(Lockstep::new(
+        rlc_encoder::Model::new(),
+        RustHdl::new("rlc_encoder").unwrap(),
+        rlc_encoder::OUTPUTS,
+        hint.clone(),
+    ));
+    let mut dec = DecoderDriver::new(Lockstep::new(
+        rlc_decoder::Model::new(),
+        RustHdl::new("rlc_decoder").unwrap(),
+        rlc_decoder::OUTPUTS,
+        hint.clone(),
+    ));
+    for _ in 0..12 {
+        let mut v = random_stream(&mut stim.rng);
+        v.truncate(400);
+        let traffic = Traffic::random(&mut stim.rng);
+        let words = enc.encode(&v, traffic, &mut stim.rng).unwrap();
+        assert_eq!(words, model::encode(&v), "{hint}");
+        let (words, n) = if stim.rng.gen_bool(0.5) { (words, v.len()) } else { malformed(&mut stim.rng) };
+        let hw = dec.decode(&words, n, traffic, &mut stim.rng).unwrap();
+        check(compare_decode(&words, n, &hw), &hint);
+        if !hw.done {
+            dec.reset();
+        }
+    }
+    eprintln!("{} + {} cycles in lockstep", enc.cycles(), dec.cycles());
+}
+
+#[test]
+fn rtl_functions_match_the_model() {
+    // What `edgertl rlc encode/decode --rtl` runs.
+    let mut stim = Stimulus::from_env();
+    let v = random_stream(&mut stim.rng);
+    let words = edgertl_sim::rlc::rtl::encode(&v).unwrap();
+    assert_eq!(words, model::encode(&v));
+    assert_eq!(edgertl_sim::rlc::rtl::decode(&words, v.len()).unwrap().values, v);
+    // N + 1 or + 2 may still decode (the last word's (0, 0) padding reads as zeros); + 3 cannot.
+    let err = edgertl_sim::rlc::rtl::decode(&words, v.len() + 3).unwrap_err();
+    assert!(err.contains("early term"), "{err}");
+}
