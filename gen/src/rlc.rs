@@ -165,6 +165,13 @@ fn write_atomically(out: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Resu
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "cannot write {}: no directory {}",
+            out.display(),
+            dir.display()
+        );
+    }
     let mut tmp_name = std::ffi::OsString::from(".");
     tmp_name.push(name);
     tmp_name.push(format!(".{}.tmp", std::process::id()));
