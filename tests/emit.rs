@@ -70,6 +70,29 @@ fn the_pe_shares_one_fifo_module_between_its_four_fifos() {
 }
 
 #[test]
+fn port_order_is_the_same_in_every_backend() {
+    // The Verilated model's slices come from the emitted port list, rust-hdl's from the
+    // unit's `sim_ports!`: they must name the same ports in the same order.
+    for u in units() {
+        let e = emit(u.name, None).unwrap();
+        let ins: Vec<&str> = e.data_inputs().map(|p| p.name.as_str()).collect();
+        let outs: Vec<&str> = e.outputs().map(|p| p.name.as_str()).collect();
+        let sim = edgertl_hdl::rust_hdl_sim(u.name, None).unwrap();
+        assert_eq!(ins, sim.inputs(), "{}: rust-hdl simulator inputs", u.name);
+        assert_eq!(outs, sim.outputs(), "{}: rust-hdl simulator outputs", u.name);
+    }
+}
+
+#[test]
+fn verilated_models_are_of_the_current_verilog() {
+    let verilated: Vec<&str> = edgertl_sim::verilated::UNITS.iter().map(|u| u.0).collect();
+    assert_eq!(verilated, units().iter().map(|u| u.name).collect::<Vec<_>>(), "every unit is Verilated");
+    for (unit, hash) in edgertl_sim::verilated::UNITS {
+        assert_eq!(emit(unit, None).unwrap().hash, *hash, "{unit}: the Verilated model is stale");
+    }
+}
+
+#[test]
 fn bad_names_are_errors_that_list_what_exists() {
     match emit("no_such_unit", None) {
         Err(EmitError::UnknownUnit { known, .. }) => assert!(known.contains("eyeriss_pe")),

@@ -188,7 +188,7 @@ fn rtl_functions_match_the_model() {
     let words = edgertl_sim::rlc::rtl::encode(&v).unwrap();
     assert_eq!(words, model::encode(&v));
     assert_eq!(edgertl_sim::rlc::rtl::decode(&words, v.len()).unwrap().values, v);
-    // N + 1 or + 2 may still decode (the last word's (0, 0) padding reads as zeros); + 3 cannot.
-    let err = edgertl_sim::rlc::rtl::decode(&words, v.len() + 3).unwrap_err();
+    // N + 1 to + 3 may still decode (the last word's (0, 0) padding reads as zeros); + 4 cannot.
+    let err = edgertl_sim::rlc::rtl::decode(&words, v.len() + 4).unwrap_err();
     assert!(err.contains("early term"), "{err}");
 }

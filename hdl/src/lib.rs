@@ -69,6 +69,10 @@ pub fn emit(unit_name: &str, preset: Option<&str>) -> Result<Emitted, EmitError>
 /// A cycle-stepped handle on rust-hdl's own simulator of a unit, with the same port order as
 /// the emitted Verilog (inputs and outputs in [`Emitted::ports`] order, the clock left out).
 pub trait RtlSim {
+    /// Input port names, in the order of `tick`'s input slice.
+    fn inputs(&self) -> &'static [&'static str];
+    /// Output port names, in the order of `tick`'s output slice.
+    fn outputs(&self) -> &'static [&'static str];
     /// Applies `inputs` (one value per input port but `clk`), runs one rising clock edge and
     /// writes the outputs seen after it.
     fn tick(&mut self, inputs: &[u64], outputs: &mut [u64]);

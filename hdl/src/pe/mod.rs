@@ -61,7 +61,7 @@
 
 mod rtl;
 
-pub use rtl::{EyerissPe, INPUTS, OUTPUTS};
+pub use rtl::EyerissPe;
 
 use crate::{EmitError, Emitted, RtlSim, UnitInfo};
 use serde::{Deserialize, Serialize};

@@ -2,7 +2,6 @@
 
 use super::PeConfig;
 use crate::widgets::{Fifo, Reg, RegFile, Sram};
-use crate::sim::{word, SimPorts};
 use rust_hdl::prelude::*;
 
 /// The Eyeriss v1 processing element.
@@ -627,62 +626,16 @@ impl Logic for EyerissPe {
     }
 }
 
-/// The inputs of the emitted `eyeriss_pe`, in port order, the clock left out.
-pub const INPUTS: [&str; 15] = [
-    "rst", "cfg_valid", "cfg_s", "cfg_u", "cfg_p", "cfg_q", "cfg_e", "cfg_shift", "filt_valid",
-    "filt_data", "ifmap_valid", "ifmap_data", "psum_in_valid", "psum_in_data", "psum_out_ready",
-];
-
-/// The outputs of the emitted `eyeriss_pe`, in port order.
-pub const OUTPUTS: [&str; 16] = [
-    "cfg_ready", "cfg_error", "busy", "filt_ready", "ifmap_ready", "psum_in_ready",
-    "psum_out_valid", "psum_out_data", "macs", "macs_gated", "filt_spad_reads",
-    "filt_spad_writes", "ifmap_spad_reads", "ifmap_spad_writes", "psum_spad_reads",
-    "psum_spad_writes",
-];
-
-impl SimPorts for EyerissPe {
-    fn apply(&mut self, i: &[u64]) {
-        self.rst.next = i[0] & 1 != 0;
-        self.cfg_valid.next = i[1] & 1 != 0;
-        self.cfg_s.next = word(i[2]);
-        self.cfg_u.next = word(i[3]);
-        self.cfg_p.next = word(i[4]);
-        self.cfg_q.next = word(i[5]);
-        self.cfg_e.next = word(i[6]);
-        self.cfg_shift.next = word(i[7]);
-        self.filt_valid.next = i[8] & 1 != 0;
-        self.filt_data.next = word(i[9]);
-        self.ifmap_valid.next = i[10] & 1 != 0;
-        self.ifmap_data.next = word(i[11]);
-        self.psum_in_valid.next = i[12] & 1 != 0;
-        self.psum_in_data.next = word(i[13]);
-        self.psum_out_ready.next = i[14] & 1 != 0;
-    }
-
-    fn set_clock(&mut self, high: bool) {
-        self.clk.next = Clock::from(high);
-    }
-
-    fn read(&self, o: &mut [u64]) {
-        let outs = [
-            self.cfg_ready.val() as u64,
-            self.cfg_error.val() as u64,
-            self.busy.val() as u64,
-            self.filt_ready.val() as u64,
-            self.ifmap_ready.val() as u64,
-            self.psum_in_ready.val() as u64,
-            self.psum_out_valid.val() as u64,
-            self.psum_out_data.val().to_u64(),
-            self.macs.val().to_u64(),
-            self.macs_gated.val().to_u64(),
-            self.filt_spad_reads.val().to_u64(),
-            self.filt_spad_writes.val().to_u64(),
-            self.ifmap_spad_reads.val().to_u64(),
-            self.ifmap_spad_writes.val().to_u64(),
-            self.psum_spad_reads.val().to_u64(),
-            self.psum_spad_writes.val().to_u64(),
-        ];
-        o[..outs.len()].copy_from_slice(&outs);
-    }
-}
+crate::sim::sim_ports!(
+    EyerissPe,
+    clock: clk,
+    inputs: [
+        rst, cfg_valid, cfg_s, cfg_u, cfg_p, cfg_q, cfg_e, cfg_shift, filt_valid, filt_data,
+        ifmap_valid, ifmap_data, psum_in_valid, psum_in_data, psum_out_ready,
+    ],
+    outputs: [
+        cfg_ready, cfg_error, busy, filt_ready, ifmap_ready, psum_in_ready, psum_out_valid,
+        psum_out_data, macs, macs_gated, filt_spad_reads, filt_spad_writes, ifmap_spad_reads,
+        ifmap_spad_writes, psum_spad_reads, psum_spad_writes,
+    ]
+);

@@ -1,6 +1,5 @@
 //! The run-length decoder's rust-hdl description (see the parent module for its behaviour).
 
-use crate::sim::{word, SimPorts};
 use crate::widgets::{Fifo, Reg};
 use rust_hdl::prelude::*;
 
@@ -252,40 +251,9 @@ impl Logic for RlcDecoder {
     }
 }
 
-/// The inputs of the emitted `rlc_decoder`, in port order, the clock left out.
-pub const DECODER_INPUTS: [&str; 6] = ["rst", "cfg_valid", "cfg_n", "in_valid", "in_data", "out_ready"];
-
-/// The outputs of the emitted `rlc_decoder`, in port order.
-pub const DECODER_OUTPUTS: [&str; 10] =
-    ["cfg_ready", "in_ready", "out_valid", "out_data", "busy", "done", "error", "error_kind", "words_in", "values_out"];
-
-impl SimPorts for RlcDecoder {
-    fn apply(&mut self, i: &[u64]) {
-        self.rst.next = i[0] & 1 != 0;
-        self.cfg_valid.next = i[1] & 1 != 0;
-        self.cfg_n.next = word(i[2]);
-        self.in_valid.next = i[3] & 1 != 0;
-        self.in_data.next = word(i[4]);
-        self.out_ready.next = i[5] & 1 != 0;
-    }
-
-    fn set_clock(&mut self, high: bool) {
-        self.clk.next = Clock::from(high);
-    }
-
-    fn read(&self, o: &mut [u64]) {
-        let outs = [
-            self.cfg_ready.val() as u64,
-            self.in_ready.val() as u64,
-            self.out_valid.val() as u64,
-            self.out_data.val().to_u64(),
-            self.busy.val() as u64,
-            self.done.val() as u64,
-            self.error.val() as u64,
-            self.error_kind.val().to_u64(),
-            self.words_in.val().to_u64(),
-            self.values_out.val().to_u64(),
-        ];
-        o[..outs.len()].copy_from_slice(&outs);
-    }
-}
+crate::sim::sim_ports!(
+    RlcDecoder,
+    clock: clk,
+    inputs: [rst, cfg_valid, cfg_n, in_valid, in_data, out_ready],
+    outputs: [cfg_ready, in_ready, out_valid, out_data, busy, done, error, error_kind, words_in, values_out]
+);

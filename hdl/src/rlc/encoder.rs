@@ -1,6 +1,5 @@
 //! The run-length encoder's rust-hdl description (see the parent module for its behaviour).
 
-use crate::sim::{word, SimPorts};
 use crate::widgets::{Fifo, Reg};
 use rust_hdl::prelude::*;
 
@@ -166,35 +165,9 @@ impl Logic for RlcEncoder {
     }
 }
 
-/// The inputs of the emitted `rlc_encoder`, in port order, the clock left out.
-pub const ENCODER_INPUTS: [&str; 6] = ["rst", "cfg_valid", "cfg_n", "in_valid", "in_data", "out_ready"];
-
-/// The outputs of the emitted `rlc_encoder`, in port order.
-pub const ENCODER_OUTPUTS: [&str; 6] = ["cfg_ready", "in_ready", "out_valid", "out_data", "busy", "words_out"];
-
-impl SimPorts for RlcEncoder {
-    fn apply(&mut self, i: &[u64]) {
-        self.rst.next = i[0] & 1 != 0;
-        self.cfg_valid.next = i[1] & 1 != 0;
-        self.cfg_n.next = word(i[2]);
-        self.in_valid.next = i[3] & 1 != 0;
-        self.in_data.next = word(i[4]);
-        self.out_ready.next = i[5] & 1 != 0;
-    }
-
-    fn set_clock(&mut self, high: bool) {
-        self.clk.next = Clock::from(high);
-    }
-
-    fn read(&self, o: &mut [u64]) {
-        let outs = [
-            self.cfg_ready.val() as u64,
-            self.in_ready.val() as u64,
-            self.out_valid.val() as u64,
-            self.out_data.val().to_u64(),
-            self.busy.val() as u64,
-            self.words_out.val().to_u64(),
-        ];
-        o[..outs.len()].copy_from_slice(&outs);
-    }
-}
+crate::sim::sim_ports!(
+    RlcEncoder,
+    clock: clk,
+    inputs: [rst, cfg_valid, cfg_n, in_valid, in_data, out_ready],
+    outputs: [cfg_ready, in_ready, out_valid, out_data, busy, words_out]
+);

@@ -35,8 +35,8 @@
 mod decoder;
 mod encoder;
 
-pub use decoder::{RlcDecoder, DECODER_INPUTS, DECODER_OUTPUTS};
-pub use encoder::{RlcEncoder, ENCODER_INPUTS, ENCODER_OUTPUTS};
+pub use decoder::RlcDecoder;
+pub use encoder::RlcEncoder;
 
 use crate::{EmitError, Emitted, RtlSim, UnitInfo};
 use serde::{Deserialize, Serialize};

@@ -135,7 +135,7 @@ fn parse_rlc(path: &Path, bytes: &[u8]) -> Result<(usize, Vec<u64>), FileError> 
     }
     let n = u32::from_le_bytes(bytes[4..8].try_into().unwrap());
     let body = &bytes[RLC_HEADER_BYTES..];
-    if body.len() % 8 != 0 {
+    if !body.len().is_multiple_of(8) {
         return Err(FileError::WordBytes {
             path: p(),
             bytes: body.len(),
@@ -371,7 +371,7 @@ mod tests {
     fn npy_bytes(dict: &str, data: &[u8]) -> Vec<u8> {
         let mut header = dict.to_string();
         // Pad with spaces so that the data starts on a multiple of 64, ending in '\n'.
-        while (10 + header.len() + 1) % 64 != 0 {
+        while !(10 + header.len() + 1).is_multiple_of(64) {
             header.push(' ');
         }
         header.push('\n');

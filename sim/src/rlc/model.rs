@@ -169,7 +169,7 @@ pub fn decode(words: &[u64], n: usize) -> Decoded {
             if produced + usize::from(run) + 1 > n {
                 return stop(values, k, Some(RlcError::ExtraValues { word: k }));
             }
-            values.extend(std::iter::repeat(0).take(usize::from(run)));
+            values.extend(std::iter::repeat_n(0, usize::from(run)));
             values.push(level);
         }
         let produced = values.len();
