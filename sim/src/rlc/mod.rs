@@ -1,5 +1,5 @@
 //! The run-length compressor (Eyeriss RLC of feature maps): golden encoder and decoder
-//! ([`model`]), the `.rlc` and `.npy` files ([`file`]), the co-simulation drivers
+//! ([`model`]), the `.rlc` and `.npy` files ([`file`](mod@file)), the co-simulation drivers
 //! ([`driver`]) and the Verilated units as plain functions ([`rtl`]).
 pub mod driver;
 pub mod file;
