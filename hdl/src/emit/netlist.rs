@@ -189,7 +189,8 @@ fn alias_clock_and_reset(m: &mut Module) -> Result<(), String> {
 /// Inlines every instance of a register module as an `always @(posedge clk)` block.
 fn inline_registers(m: &mut Module, regs: &BTreeMap<String, Module>) -> Result<(), String> {
     // (clock, reset) -> [(q, d, width)]: one always block per clock and reset pair.
-    let mut groups: BTreeMap<(String, String), Vec<(String, String, u32)>> = BTreeMap::new();
+    type Registers = Vec<(String, String, u32)>;
+    let mut groups: BTreeMap<(String, String), Registers> = BTreeMap::new();
     let mut became_reg = BTreeSet::new();
     let mut kept = Vec::new();
     for it in std::mem::take(&mut m.items) {

@@ -286,6 +286,8 @@ impl EyerissPe {
     }
 }
 
+// The state machine reads best as `if state == X { if condition { .. } }`.
+#[allow(clippy::collapsible_if)]
 impl Logic for EyerissPe {
     #[hdl_gen]
     fn update(&mut self) {
