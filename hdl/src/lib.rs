@@ -12,8 +12,10 @@
 //! - [`emit::EmitError`]: every way emission can fail, as a value (rust-hdl itself panics).
 //! - [`pe::PeConfig`] / [`pe::PassConfig`]: the processing element's hardware and per-pass
 //!   configuration.
+//! - [`glb::GlbConfig`]: the global buffer's hardware configuration.
 
 pub mod emit;
+pub mod glb;
 pub mod pe;
 mod widgets;
 
@@ -38,7 +40,7 @@ impl UnitInfo {
 
 /// Every unit edgertl can emit.
 pub fn units() -> Vec<UnitInfo> {
-    vec![pe::INFO]
+    vec![pe::INFO, glb::INFO]
 }
 
 /// Looks a unit up by name; the error lists the known ones.
@@ -58,6 +60,7 @@ pub fn emit(unit_name: &str, preset: Option<&str>) -> Result<Emitted, EmitError>
     let preset = preset.unwrap_or(info.default_preset());
     match info.name {
         "eyeriss_pe" => pe::emit(preset),
+        "glb" => glb::emit(preset),
         _ => unreachable!("every unit in units() is matched here"),
     }
 }
@@ -76,6 +79,7 @@ pub fn rust_hdl_sim(unit_name: &str, preset: Option<&str>) -> Result<Box<dyn Rtl
     let preset = preset.unwrap_or(info.default_preset());
     match info.name {
         "eyeriss_pe" => pe::rust_hdl_sim(preset),
+        "glb" => glb::rust_hdl_sim(preset),
         _ => unreachable!("every unit in units() is matched here"),
     }
 }
