@@ -228,3 +228,59 @@ fn config_validation_explains_what_is_wrong() {
     assert!(bad.validate().unwrap_err().contains("double buffer"));
     assert!(GlbConfig::eyeriss_v1().validate().is_ok() && GlbConfig::tiny().validate().is_ok());
 }
+
+/// Cell counts of a flattened design from Yosys's `stat`.
+fn cell_counts(stat: &str) -> std::collections::BTreeMap<String, u64> {
+    stat.lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            let (cell, n) = (w.next()?, w.next()?);
+            (w.next().is_none() && !cell.ends_with(':')).then(|| Some((cell.to_string(), n.parse().ok()?)))?
+        })
+        .collect()
+}
+
+#[test]
+fn banks_synthesize_to_block_ram_on_ice40_ecp5_and_xilinx() {
+    // The `synth4` preset: Eyeriss v1's 512 x 64 banks, 4 of them plus the 2 filter banks, so
+    // that the three syntheses take seconds (eyeriss_v1 itself takes about a minute each).
+    let e = edgertl_hdl::emit("glb", Some("synth4")).unwrap();
+    let hw = GlbConfig::synth4();
+    let srams = (hw.banks + hw.filter_banks) as u64;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("glb.v");
+    std::fs::write(&file, &e.verilog).unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/yosys/infer_bram.sh");
+    // Per family: block RAM cells and how many of them one 512 x 64 bank needs (in
+    // RAMB36E1 equivalents on Xilinx: a RAMB18E1 counts half), and its flip-flop cells.
+    let families: [(&str, &[(&str, f64)], &[&str]); 3] = [
+        ("ice40", &[("SB_RAM40_4K", 1.0 / 8.0)], &["SB_DFF", "SB_DFFE", "SB_DFFSR", "SB_DFFESR", "SB_DFFR", "SB_DFFER", "SB_DFFS", "SB_DFFES", "SB_DFFSS", "SB_DFFESS"]),
+        ("ecp5", &[("DP16KD", 1.0 / 2.0)], &["TRELLIS_FF"]),
+        ("xilinx", &[("RAMB36E1", 1.0), ("RAMB18E1", 0.5)], &["FDRE", "FDSE", "FDCE", "FDPE"]),
+    ];
+    let runs: Vec<_> = families
+        .iter()
+        .map(|(family, ..)| {
+            let (script, file) = (script.clone(), file.clone());
+            let family = family.to_string();
+            std::thread::spawn(move || {
+                let t = std::time::Instant::now();
+                let o = std::process::Command::new("sh").arg(&script).arg(&file).arg("glb").arg(&family).output().expect("yosys runs");
+                assert!(o.status.success(), "{family}: yosys failed:\n{}", String::from_utf8_lossy(&o.stderr));
+                (String::from_utf8_lossy(&o.stdout).into_owned(), t.elapsed())
+            })
+        })
+        .collect();
+    for ((family, rams, ffs), run) in families.iter().zip(runs) {
+        let (stat, took) = run.join().unwrap();
+        let cells = cell_counts(&stat);
+        let banks_in_bram: f64 = rams.iter().map(|(c, per_bank)| *cells.get(*c).unwrap_or(&0) as f64 * per_bank).sum();
+        let flops: u64 = ffs.iter().map(|c| cells.get(*c).copied().unwrap_or(0)).sum();
+        eprintln!("{family}: {:?} -> {banks_in_bram} banks' worth of block RAM, {flops} flip-flops ({took:.1?})", rams.iter().map(|(c, _)| (c, cells.get(*c))).collect::<Vec<_>>());
+        assert!(banks_in_bram >= srams as f64, "{family}: only {banks_in_bram} of {srams} banks became block RAM:\n{stat}");
+        // One bank in flip-flops would be 32768 of them; the control logic needs a few thousand.
+        let bank_bits = hw.words_per_bank as u64 * hw.word_bits as u64;
+        assert!(flops < bank_bits / 4, "{family}: {flops} flip-flops: a bank went to registers:\n{stat}");
+        assert!(!cells.keys().any(|c| c.contains("$mem")), "{family}: an unmapped memory is left:\n{stat}");
+    }
+}

@@ -85,7 +85,7 @@ use serde::{Deserialize, Serialize};
 pub const INFO: UnitInfo = UnitInfo {
     name: "glb",
     summary: "Eyeriss global buffer: banked ifmap/psum SRAM with per-bank assignment, double-buffered filter banks",
-    presets: &["eyeriss_v1", "tiny"],
+    presets: &["eyeriss_v1", "tiny", "synth4"],
 };
 
 /// The GLB's hardware configuration (fixed at generation time).
@@ -117,10 +117,17 @@ impl GlbConfig {
         Self { banks: 4, words_per_bank: 16, word_bits: 64, filter_banks: 2 }
     }
 
+    /// Eyeriss v1's bank shape (512 x 64) with only 4 ifmap/psum banks: the same block RAMs
+    /// per bank with a fraction of the control logic, so that synthesis tests run fast.
+    pub fn synth4() -> Self {
+        Self { banks: 4, words_per_bank: 512, word_bits: 64, filter_banks: 2 }
+    }
+
     pub fn preset(name: &str) -> Result<Self, EmitError> {
         match name {
             "eyeriss_v1" => Ok(Self::eyeriss_v1()),
             "tiny" => Ok(Self::tiny()),
+            "synth4" => Ok(Self::synth4()),
             _ => Err(EmitError::UnknownPreset {
                 unit: INFO.name.into(),
                 preset: name.into(),
@@ -164,6 +171,10 @@ macro_rules! with_glb {
             }
             (4, 16) => {
                 type $t = Glb<4, 2, 4, 16>;
+                $body
+            }
+            (4, 512) => {
+                type $t = Glb<4, 2, 9, 512>;
                 $body
             }
             _ => Err(EmitError::InvalidConfig {
