@@ -86,6 +86,19 @@ fn pe_verilog_snapshot() {
     insta::assert_snapshot!("eyeriss_pe.v", emit("eyeriss_pe", None).unwrap().verilog);
 }
 
+#[test]
+fn glb_verilog_snapshot() {
+    insta::assert_snapshot!("glb_tiny.v", emit("glb", Some("tiny")).unwrap().verilog);
+}
+
+#[test]
+fn glb_banks_are_one_sram_module_for_ifmap_psum_and_filter_banks() {
+    let e = emit("glb", None).unwrap();
+    assert!(e.modules.contains(&"glb_banks".to_string()), "{:?}", e.modules);
+    // 25 ifmap/psum banks and 2 filter banks, all the same block-RAM-shaped module.
+    assert_eq!(e.verilog.matches("\n    glb_banks ").count(), 27);
+}
+
 fn sha256_hex(s: &str) -> String {
     use std::fmt::Write;
     let digest = edgertl_hdl::emit::sha256(s.as_bytes());
