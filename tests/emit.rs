@@ -74,12 +74,14 @@ fn port_order_is_the_same_in_every_backend() {
     // The Verilated model's slices come from the emitted port list, rust-hdl's from the
     // unit's `sim_ports!`: they must name the same ports in the same order.
     for u in units() {
-        let e = emit(u.name, None).unwrap();
-        let ins: Vec<&str> = e.data_inputs().map(|p| p.name.as_str()).collect();
-        let outs: Vec<&str> = e.outputs().map(|p| p.name.as_str()).collect();
-        let sim = edgertl_hdl::rust_hdl_sim(u.name, None).unwrap();
-        assert_eq!(ins, sim.inputs(), "{}: rust-hdl simulator inputs", u.name);
-        assert_eq!(outs, sim.outputs(), "{}: rust-hdl simulator outputs", u.name);
+        for preset in u.presets {
+            let e = emit(u.name, Some(preset)).unwrap();
+            let ins: Vec<&str> = e.data_inputs().map(|p| p.name.as_str()).collect();
+            let outs: Vec<&str> = e.outputs().map(|p| p.name.as_str()).collect();
+            let sim = edgertl_hdl::rust_hdl_sim(u.name, Some(preset)).unwrap();
+            assert_eq!(ins, sim.inputs(), "{} ({preset}): rust-hdl simulator inputs", u.name);
+            assert_eq!(outs, sim.outputs(), "{} ({preset}): rust-hdl simulator outputs", u.name);
+        }
     }
 }
 
@@ -111,6 +113,19 @@ fn verilog_snapshots() {
     for u in units() {
         insta::assert_snapshot!(format!("{}.v", u.name), emit(u.name, None).unwrap().verilog);
     }
+}
+
+#[test]
+fn glb_verilog_snapshot() {
+    insta::assert_snapshot!("glb_tiny.v", emit("glb", Some("tiny")).unwrap().verilog);
+}
+
+#[test]
+fn glb_banks_are_one_sram_module_for_ifmap_psum_and_filter_banks() {
+    let e = emit("glb", None).unwrap();
+    assert!(e.modules.contains(&"glb_banks".to_string()), "{:?}", e.modules);
+    // 25 ifmap/psum banks and 2 filter banks, all the same block-RAM-shaped module.
+    assert_eq!(e.verilog.matches("\n    glb_banks ").count(), 27);
 }
 
 fn sha256_hex(s: &str) -> String {

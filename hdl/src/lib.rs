@@ -12,8 +12,10 @@
 //! - [`emit::EmitError`]: every way emission can fail, as a value (rust-hdl itself panics).
 //! - [`pe::PeConfig`] / [`pe::PassConfig`]: the processing element's hardware and per-pass
 //!   configuration.
+//! - [`glb::GlbConfig`]: the global buffer's hardware configuration.
 
 pub mod emit;
+pub mod glb;
 pub mod pe;
 pub mod rlc;
 mod sim;
@@ -40,7 +42,7 @@ impl UnitInfo {
 
 /// Every unit edgertl can emit.
 pub fn units() -> Vec<UnitInfo> {
-    vec![pe::INFO, rlc::ENCODER_INFO, rlc::DECODER_INFO]
+    vec![pe::INFO, rlc::ENCODER_INFO, rlc::DECODER_INFO, glb::INFO]
 }
 
 /// Looks a unit up by name; the error lists the known ones.
@@ -62,6 +64,7 @@ pub fn emit(unit_name: &str, preset: Option<&str>) -> Result<Emitted, EmitError>
         "eyeriss_pe" => pe::emit(preset),
         "rlc_encoder" => rlc::emit_encoder(preset),
         "rlc_decoder" => rlc::emit_decoder(preset),
+        "glb" => glb::emit(preset),
         _ => unreachable!("every unit in units() is matched here"),
     }
 }
@@ -86,6 +89,7 @@ pub fn rust_hdl_sim(unit_name: &str, preset: Option<&str>) -> Result<Box<dyn Rtl
         "eyeriss_pe" => pe::rust_hdl_sim(preset),
         "rlc_encoder" => rlc::encoder_sim(preset),
         "rlc_decoder" => rlc::decoder_sim(preset),
+        "glb" => glb::rust_hdl_sim(preset),
         _ => unreachable!("every unit in units() is matched here"),
     }
 }

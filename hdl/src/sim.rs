@@ -44,8 +44,8 @@ impl<const N: usize> PortWord for Bits<N> {
 /// Implements [`SimPorts`] for a unit from its port names, in the order the emitted Verilog
 /// declares them (a test holds every unit to that order).
 macro_rules! sim_ports {
-    ($ty:ty, clock: $clk:ident, inputs: [$($i:ident),* $(,)?], outputs: [$($o:ident),* $(,)?]) => {
-        impl $crate::sim::SimPorts for $ty {
+    ([$($gen:tt)*] $ty:ty, clock: $clk:ident, inputs: [$($i:ident),* $(,)?], outputs: [$($o:ident),* $(,)?]) => {
+        impl<$($gen)*> $crate::sim::SimPorts for $ty {
             const INPUTS: &'static [&'static str] = &[$(stringify!($i)),*];
             const OUTPUTS: &'static [&'static str] = &[$(stringify!($o)),*];
             fn apply(&mut self, v: &[u64]) {
@@ -61,6 +61,9 @@ macro_rules! sim_ports {
             }
         }
     };
+    ($ty:ty, clock: $clk:ident, inputs: [$($i:ident),* $(,)?], outputs: [$($o:ident),* $(,)?]) => {
+        $crate::sim::sim_ports!([] $ty, clock: $clk, inputs: [$($i),*], outputs: [$($o),*]);
+    }
 }
 pub(crate) use sim_ports;
 

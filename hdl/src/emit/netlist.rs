@@ -425,7 +425,14 @@ pub(crate) fn clean(raw: &str, unit: &str) -> Result<Clean, String> {
         if *key == top_key {
             continue;
         }
-        let leaves: Vec<String> = members.iter().map(|n| n.rsplit('$').next().unwrap_or(n).replace('$', "_")).collect();
+        // An array element (`parent$banks$3`) is named after its array, not its index.
+        let leaves: Vec<String> = members
+            .iter()
+            .map(|n| {
+                let mut parts = n.rsplit('$').skip_while(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+                parts.next().unwrap_or(n).to_string()
+            })
+            .collect();
         let base = format!("{unit}_{}", common_suffix(&leaves));
         let mut name = base.clone();
         let mut k = 2;

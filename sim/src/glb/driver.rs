@@ -1,0 +1,260 @@
+//! Drives random traffic through any GLB [`Dut`] (Verilated, rust-hdl's simulator, the golden
+//! model, or a [`crate::harness::Lockstep`] of them) cycle by cycle: reads, writes (hot banks
+//! for conflicts, now and then the wrong kind or a bank out of range), bank re-assignment,
+//! filter writes, reads and double-buffer swaps, random idle on every request port and random
+//! back-pressure on both response streams. Requests follow valid/ready: once offered, a
+//! request stays on its port unchanged until it is taken.
+
+use crate::harness::{Dut, Handshake};
+use crate::verilated::glb::{inp, out, INPUTS, OUTPUTS};
+use edgertl_hdl::glb::{bank_addr_bits, GlbConfig};
+use rand::Rng;
+
+/// What went through the GLB (cumulative since the driver was made).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub writes: u64,
+    pub reads: u64,
+    pub responses: u64,
+    pub refused_responses: u64,
+    pub filt_writes: u64,
+    pub filt_reads: u64,
+    pub filt_responses: u64,
+    pub swaps: u64,
+    pub configs: u64,
+    pub resets: u64,
+}
+
+/// Handshake profiles of the streams; re-drawn every phase.
+#[derive(Clone, Copy, Debug)]
+struct Profile {
+    wr: Handshake,
+    rd: Handshake,
+    resp: Handshake,
+    fw: Handshake,
+    fr: Handshake,
+    fresp: Handshake,
+    /// Probability that a request goes to one of two hot banks (conflicts).
+    hot: f64,
+}
+
+impl Profile {
+    fn random(rng: &mut impl Rng) -> Self {
+        Self {
+            wr: Handshake::random(rng),
+            rd: Handshake::random(rng),
+            resp: Handshake::random(rng),
+            fw: Handshake::random(rng),
+            fr: Handshake::random(rng),
+            fresp: Handshake::random(rng),
+            hot: [0.0, 0.5, 0.95][rng.gen_range(0..3)],
+        }
+    }
+}
+
+/// A GLB under test, with random traffic.
+pub struct GlbDriver<D: Dut> {
+    pub dut: D,
+    hw: GlbConfig,
+    inputs: Vec<u64>,
+    pub outputs: Vec<u64>,
+    /// Cycles run since construction, reset included.
+    pub cycles: u64,
+    pub tally: Tally,
+    /// The mask the driver last configured (requests mostly follow it).
+    mask: u64,
+    hot: [u64; 2],
+}
+
+impl<D: Dut> GlbDriver<D> {
+    /// Takes a DUT and resets it (two cycles with `rst` high).
+    pub fn new(dut: D, hw: &GlbConfig) -> Self {
+        let mut d = Self {
+            dut,
+            hw: hw.clone(),
+            inputs: vec![0; INPUTS.len()],
+            outputs: vec![0; OUTPUTS.len()],
+            cycles: 0,
+            tally: Tally::default(),
+            mask: 0,
+            hot: [0, 1 % hw.banks as u64],
+        };
+        d.reset();
+        d
+    }
+
+    /// Holds `rst` high for two cycles with every port quiet; requests offered and responses
+    /// outstanding are abandoned.
+    pub fn reset(&mut self) {
+        self.inputs.iter_mut().for_each(|v| *v = 0);
+        self.inputs[inp::RST] = 1;
+        self.tick();
+        self.tick();
+        self.inputs[inp::RST] = 0;
+        self.mask = 0;
+        // Reads in flight are abandoned with the reset.
+        self.tally.responses = self.tally.reads;
+        self.tally.filt_responses = self.tally.filt_reads;
+    }
+
+    /// One cycle with the current inputs.
+    pub fn tick(&mut self) {
+        self.dut.tick(&self.inputs, &mut self.outputs);
+        self.cycles += 1;
+    }
+
+    /// Sets an input by its index (`verilated::glb::inp::*`) for the next cycles.
+    pub fn set(&mut self, port: usize, value: u64) {
+        self.inputs[port] = value;
+    }
+
+    pub fn get(&self, port: usize) -> u64 {
+        self.outputs[port]
+    }
+
+    /// The read and write counters of bank `k` (two cycles: select, then read out).
+    pub fn bank_counters(&mut self, k: u64) -> (u32, u32) {
+        let quiet: Vec<usize> = vec![inp::WR_VALID, inp::RD_VALID, inp::FILT_WR_VALID, inp::FILT_RD_VALID, inp::CFG_VALID, inp::FILT_SWAP_VALID];
+        for p in quiet {
+            self.inputs[p] = 0;
+        }
+        self.inputs[inp::CNT_SEL] = k;
+        self.tick();
+        self.tick();
+        (self.outputs[out::BANK_READS] as u32, self.outputs[out::BANK_WRITES] as u32)
+    }
+
+    fn bank(&self, rng: &mut impl Rng, hot: f64) -> u64 {
+        let nb = self.hw.banks as u64;
+        if rng.gen_bool(0.01) {
+            rng.gen_range(0..1u64 << bank_addr_bits(self.hw.banks)) // maybe out of range
+        } else if hot > 0.0 && rng.gen_bool(hot) {
+            self.hot[rng.gen_range(0..2)]
+        } else {
+            rng.gen_range(0..nb)
+        }
+    }
+
+    fn addr(&self, rng: &mut impl Rng) -> u64 {
+        // Half the traffic in a few words, so reads often find what was written.
+        let words = self.hw.words_per_bank as u64;
+        if rng.gen_bool(0.5) { rng.gen_range(0..words.min(4)) } else { rng.gen_range(0..words) }
+    }
+
+    /// The psum flag of a request to `bank`: mostly the right kind, sometimes not.
+    fn kind(&self, rng: &mut impl Rng, bank: u64) -> u64 {
+        let right = if bank < 64 { (self.mask >> bank) & 1 } else { 0 };
+        if rng.gen_bool(0.03) { right ^ 1 } else { right }
+    }
+
+    /// Runs `cycles` cycles of random traffic, then drains: every accepted read gets its
+    /// response. Errors when the drain does not finish (a lost response or a hang).
+    pub fn run_random(&mut self, cycles: u64, rng: &mut impl Rng) -> Result<(), String> {
+        let mut p = Profile::random(rng);
+        let end = self.cycles + cycles;
+        while self.cycles < end {
+            if rng.gen_bool(0.0005) {
+                p = Profile::random(rng);
+                self.hot = [rng.gen_range(0..self.hw.banks as u64), rng.gen_range(0..self.hw.banks as u64)];
+            }
+            if rng.gen_bool(0.00002) {
+                self.reset();
+                self.tally.resets += 1;
+                continue;
+            }
+            self.step(&p, rng, true);
+        }
+        self.drain(rng, &p)
+    }
+
+    /// Stops offering requests and takes responses until every read has been answered.
+    fn drain(&mut self, rng: &mut impl Rng, p: &Profile) -> Result<(), String> {
+        for _ in 0..10_000 {
+            if self.outstanding() == (0, 0) && [inp::WR_VALID, inp::RD_VALID, inp::FILT_WR_VALID, inp::FILT_RD_VALID].iter().all(|&k| self.inputs[k] == 0) {
+                return Ok(());
+            }
+            self.step(p, rng, false);
+        }
+        Err(format!("the GLB did not drain: {:?} responses outstanding ({:?})", self.outstanding(), self.tally))
+    }
+
+    fn outstanding(&self) -> (u64, u64) {
+        (self.tally.reads - self.tally.responses, self.tally.filt_reads - self.tally.filt_responses)
+    }
+
+    /// One cycle: this cycle's inputs decided from the outputs seen after the last edge.
+    fn step(&mut self, p: &Profile, rng: &mut impl Rng, offer_new: bool) {
+        let o = self.outputs.clone();
+        self.inputs[inp::CFG_VALID] = 0;
+        if offer_new {
+            if self.inputs[inp::WR_VALID] == 0 && p.wr.offer(rng) {
+                let bank = self.bank(rng, p.hot);
+                let (addr, psum) = (self.addr(rng), self.kind(rng, bank));
+                let i = &mut self.inputs;
+                (i[inp::WR_VALID], i[inp::WR_BANK], i[inp::WR_ADDR], i[inp::WR_PSUM], i[inp::WR_DATA]) = (1, bank, addr, psum, rng.gen());
+            }
+            if self.inputs[inp::RD_VALID] == 0 && p.rd.offer(rng) {
+                let bank = self.bank(rng, p.hot);
+                let (addr, psum) = (self.addr(rng), self.kind(rng, bank));
+                let i = &mut self.inputs;
+                (i[inp::RD_VALID], i[inp::RD_BANK], i[inp::RD_ADDR], i[inp::RD_PSUM]) = (1, bank, addr, psum);
+            }
+            if self.inputs[inp::FILT_WR_VALID] == 0 && p.fw.offer(rng) {
+                let addr = self.addr(rng);
+                let i = &mut self.inputs;
+                (i[inp::FILT_WR_VALID], i[inp::FILT_WR_ADDR], i[inp::FILT_WR_DATA]) = (1, addr, rng.gen());
+            }
+            if self.inputs[inp::FILT_RD_VALID] == 0 && p.fr.offer(rng) {
+                let addr = self.addr(rng);
+                let i = &mut self.inputs;
+                (i[inp::FILT_RD_VALID], i[inp::FILT_RD_ADDR]) = (1, addr);
+            }
+            if self.inputs[inp::FILT_SWAP_VALID] == 0 && rng.gen_bool(0.002) {
+                self.inputs[inp::FILT_SWAP_VALID] = 1;
+            }
+            if rng.gen_bool(0.001) {
+                self.mask = rng.gen::<u64>() & ((1u64 << self.hw.banks) - 1);
+                self.inputs[inp::CFG_VALID] = 1;
+                self.inputs[inp::CFG_PSUM_BANKS] = self.mask;
+                self.tally.configs += 1;
+            }
+        }
+        let i = &mut self.inputs;
+        i[inp::RD_RESP_READY] = p.resp.accept(rng) as u64;
+        i[inp::FILT_RD_RESP_READY] = p.fresp.accept(rng) as u64;
+        i[inp::CNT_SEL] = rng.gen_range(0..1u64 << bank_addr_bits(self.hw.banks));
+        // What moves at this edge, judged from the outputs seen before it.
+        let moves = |v: usize, r: usize| i[v] == 1 && o[r] == 1;
+        let (wr, rd, fw, fr, sw) = (
+            moves(inp::WR_VALID, out::WR_READY),
+            moves(inp::RD_VALID, out::RD_READY),
+            moves(inp::FILT_WR_VALID, out::FILT_WR_READY),
+            moves(inp::FILT_RD_VALID, out::FILT_RD_READY),
+            moves(inp::FILT_SWAP_VALID, out::FILT_SWAP_READY),
+        );
+        let resp = i[inp::RD_RESP_READY] == 1 && o[out::RD_RESP_VALID] == 1;
+        let fresp = i[inp::FILT_RD_RESP_READY] == 1 && o[out::FILT_RD_RESP_VALID] == 1;
+        self.tick();
+        let t = &mut self.tally;
+        let i = &mut self.inputs;
+        for (moved, port, count) in [
+            (wr, inp::WR_VALID, &mut t.writes),
+            (rd, inp::RD_VALID, &mut t.reads),
+            (fw, inp::FILT_WR_VALID, &mut t.filt_writes),
+            (fr, inp::FILT_RD_VALID, &mut t.filt_reads),
+            (sw, inp::FILT_SWAP_VALID, &mut t.swaps),
+        ] {
+            if moved {
+                i[port] = 0;
+                *count += 1;
+            }
+        }
+        if resp {
+            t.responses += 1;
+            t.refused_responses += o[out::RD_RESP_ERR];
+        }
+        if fresp {
+            t.filt_responses += 1;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! The global buffer's golden model and co-simulation driver.
+pub mod driver;
+pub mod model;
