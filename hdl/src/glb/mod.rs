@@ -77,7 +77,7 @@
 
 mod rtl;
 
-pub use rtl::Glb;
+pub(crate) use rtl::Glb;
 
 use crate::{EmitError, Emitted, RtlSim, UnitInfo};
 use serde::{Deserialize, Serialize};

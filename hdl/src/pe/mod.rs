@@ -61,7 +61,6 @@
 
 mod rtl;
 
-pub use rtl::EyerissPe;
 
 use crate::{EmitError, Emitted, RtlSim, UnitInfo};
 use serde::{Deserialize, Serialize};

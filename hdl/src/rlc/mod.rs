@@ -35,8 +35,6 @@
 mod decoder;
 mod encoder;
 
-pub use decoder::RlcDecoder;
-pub use encoder::RlcEncoder;
 
 use crate::{EmitError, Emitted, RtlSim, UnitInfo};
 use serde::{Deserialize, Serialize};
