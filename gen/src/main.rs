@@ -420,6 +420,11 @@ fn synth(
         Some(name) => vec![edgertl_hdl::unit(name)?.name],
         None => edgertl_hdl::units().iter().map(|u| u.name).collect(),
     };
+    // A missing tool fails before any run, with the hint to install it.
+    synth::find_tool("yosys")?;
+    for p in targets.iter().filter_map(|t| t.pnr).filter(|_| pnr) {
+        synth::find_tool(p.program)?;
+    }
     let budgets_path = budgets.unwrap_or_else(Budgets::default_path);
     let budgets = Budgets::load(&budgets_path)?;
     let opts = synth::Options { pnr, freq_mhz: freq, dir: Some(dir.to_path_buf()) };

@@ -363,13 +363,15 @@ pub fn run(emitted: &Emitted, target: &Target, opts: &Options) -> Result<SynthRe
             &[
                 ("device", pnr.device),
                 ("package", pnr.package),
-                ("json", &dir.join("pins.netlist.json").to_string_lossy()),
-                ("report", &json_report.to_string_lossy()),
+                // File names relative to the run's directory, nextpnr's working directory:
+                // YoWASP's WebAssembly sandbox sees the working directory, not all of `/`.
+                ("json", "pins.netlist.json"),
+                ("report", "pnr.report.json"),
                 ("freq", &format!("{freq}")),
             ],
         )?;
         let mut cmd = Command::new(&program);
-        cmd.args(args.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')));
+        cmd.current_dir(&dir).args(args.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')));
         run_logged(pnr.program, &mut cmd, &log)?;
         let text = std::fs::read_to_string(&json_report)
             .with_context(|| format!("cannot read nextpnr's report {}", json_report.display()))?;
