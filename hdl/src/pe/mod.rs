@@ -42,7 +42,8 @@
 //! # Pipeline and zero gating
 //! Stage 1 reads the ifmap spad and, unless the ifmap value is zero, the filter spad.
 //! Stage 2 multiplies (16 x 16 -> 32, signed). Stage 3 shifts, truncates and accumulates into
-//! the psum spad. A zero ifmap value *gates* the slot: no filter-spad read, the multiplier's
+//! the psum spad (read, add, write in one cycle, so back-to-back MACs into one psum need no
+//! forwarding). A zero ifmap value *gates* the slot: no filter-spad read, the multiplier's
 //! registers hold still, no psum read or write; the slot still takes its cycle.
 //!
 //! # Counters (32-bit, wrap, cleared only by `rst`)

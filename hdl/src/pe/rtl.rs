@@ -105,6 +105,8 @@ pub struct EyerissPe {
     s2_gated: Reg<Bit>,
     s2_f: Reg<Bits<5>>,
     s2_prod: Reg<Bits<32>>,
+    // The psum spad's read address, registered a cycle ahead.
+    psum_raddr: Reg<Bits<5>>,
     // Counters.
     n_macs: Reg<Bits<32>>,
     n_gated: Reg<Bits<32>>,
@@ -129,11 +131,11 @@ pub struct EyerissPe {
     corr_b: Signal<Local, Bits<16>>,
     corr: Signal<Local, Bits<16>>,
     corr_wide: Signal<Local, Bits<32>>,
-    sh_pos: Signal<Local, Bits<32>>,
-    sh_neg: Signal<Local, Bits<32>>,
-    shifted: Signal<Local, Bits<32>>,
+    prod: Signal<Local, Bits<32>>,
+    prod_ext: Signal<Local, Bits<48>>,
+    shifted: Signal<Local, Bits<48>>,
     trunc: Signal<Local, Bits<16>>,
-    unused_shift_hi: Signal<Local, Bits<16>>,
+    unused_shift_hi: Signal<Local, Bits<32>>,
     pqs_lo: Signal<Local, Bits<8>>,
     qs_lo: Signal<Local, Bits<4>>,
     psum_sel: Signal<Local, Bits<16>>,
@@ -155,6 +157,7 @@ pub struct EyerissPe {
     max_q: Constant<Bits<4>>,
     max_qs: Constant<Bits<8>>,
     max_pqs: Constant<Bits<12>>,
+    sign_ext: Constant<Bits<48>>,
 }
 
 /// Builds the PE for a hardware configuration, connected and ready to emit or simulate.
@@ -235,6 +238,7 @@ impl EyerissPe {
             s2_gated: Default::default(),
             s2_f: Default::default(),
             s2_prod: Default::default(),
+            psum_raddr: Default::default(),
             n_macs: Default::default(),
             n_gated: Default::default(),
             n_fr: Default::default(),
@@ -257,8 +261,8 @@ impl EyerissPe {
             corr_b: Default::default(),
             corr: Default::default(),
             corr_wide: Default::default(),
-            sh_pos: Default::default(),
-            sh_neg: Default::default(),
+            prod: Default::default(),
+            prod_ext: Default::default(),
             shifted: Default::default(),
             trunc: Default::default(),
             unused_shift_hi: Default::default(),
@@ -282,6 +286,7 @@ impl EyerissPe {
             max_q: Constant::new(bits(hw.ifmap_spad_words as u64)),
             max_qs: Constant::new(bits(hw.ifmap_spad_words as u64)),
             max_pqs: Constant::new(bits(hw.filter_spad_words as u64)),
+            sign_ext: Constant::new(bits(0xffff_0000_0000)),
         }
     }
 }
@@ -295,7 +300,7 @@ impl Logic for EyerissPe {
         dff_setup!(
             self, clk, state, err, s_m1, u_m1, q_cfg, q_m1, p_m1, e_m1, shift, s_cfg, chk_i, qs, pqs,
             qs_m1, nfilt_m1, f_idx, c_idx, col, ifidx, faddr, e_idx, s1_valid, s1_gated, s1_f, s1_x,
-            s2_valid, s2_gated, s2_f, s2_prod, n_macs, n_gated, n_fr, n_fw, n_ir, n_iw, n_pr, n_pw
+            s2_valid, s2_gated, s2_f, s2_prod, psum_raddr, n_macs, n_gated, n_fr, n_fw, n_ir, n_iw, n_pr, n_pw
         );
         self.state.rst.next = self.rst.val();
         self.err.rst.next = self.rst.val();
@@ -326,6 +331,7 @@ impl Logic for EyerissPe {
         self.s2_gated.rst.next = self.rst.val();
         self.s2_f.rst.next = self.rst.val();
         self.s2_prod.rst.next = self.rst.val();
+        self.psum_raddr.rst.next = self.rst.val();
         self.n_macs.rst.next = self.rst.val();
         self.n_gated.rst.next = self.rst.val();
         self.n_fr.rst.next = self.rst.val();
@@ -397,15 +403,16 @@ impl Logic for EyerissPe {
             }
         }
         self.x_zero.next = !self.x_sel.val().any();
-        // The psum spad's one read port serves stage 3 and, in OUT (pipeline drained), the
-        // outgoing psum; its one write port serves stage 3 and the psum_in load.
-        self.psum_spad.raddr.next = self.s2_f.q.val();
-        if self.state.q.val() == self.st_out.val() {
-            self.psum_spad.raddr.next = self.f_idx.q.val();
+        // The psum spad's one read port and one write port serve stage 3 while it holds a MAC
+        // and, when the pipeline is empty, the psum_in load and the psum going out. A pipeline
+        // register picks the user, so no state decoding sits on these paths.
+        self.psum_spad.raddr.next = self.psum_raddr.q.val();
+        self.psum_spad.waddr.next = self.s2_f.q.val();
+        if !self.s2_valid.q.val() {
+            self.psum_spad.waddr.next = self.f_idx.q.val();
         }
         self.psum_sel.next = self.psum_spad.rdata.val();
         self.out_sel.next = self.psum_spad.rdata.val();
-        self.psum_spad.waddr.next = self.s2_f.q.val();
         self.psum_spad.we.next = false;
         self.psum_out_fifo.in_data.next = self.out_sel.val();
 
@@ -426,22 +433,27 @@ impl Logic for EyerissPe {
         self.s2_valid.d.next = self.s1_valid.q.val();
         self.s2_gated.d.next = self.s1_gated.q.val();
         self.s2_f.d.next = self.s1_f.q.val();
+        self.prod.next = self.mul_u.val() - (self.corr_wide.val() << 16);
         if self.s1_valid.q.val() & !self.s1_gated.q.val() {
-            self.s2_prod.d.next = self.mul_u.val() - (self.corr_wide.val() << 16);
+            self.s2_prod.d.next = self.prod.val();
         }
 
-        // Stage 3: arithmetic shift, cut to 16 bits, accumulate (wrapping).
-        self.sh_pos.next = self.s2_prod.q.val() >> self.shift.q.val();
-        self.sh_neg.next = !((!self.s2_prod.q.val()) >> self.shift.q.val());
-        self.shifted.next = self.sh_pos.val();
+        // Stage 3: the per-layer scaling (an arithmetic right shift of the 32-bit product, as a
+        // logical shift of its sign extension to 48 bits, cut to 16 bits), then accumulate
+        // into the psum spad (wrapping).
+        self.prod_ext.next = bit_cast::<48, 32>(self.s2_prod.q.val());
         if self.s2_prod.q.val().get_bit(31) {
-            self.shifted.next = self.sh_neg.val();
+            self.prod_ext.next = bit_cast::<48, 32>(self.s2_prod.q.val()) | self.sign_ext.val();
         }
+        self.shifted.next = self.prod_ext.val() >> self.shift.q.val();
         self.trunc.next = self.shifted.val().get_bits::<16>(0);
         // The bits the cut drops (named `unused_*`, the lint convention for dropped bits).
-        self.unused_shift_hi.next = self.shifted.val().get_bits::<16>(16);
+        self.unused_shift_hi.next = self.shifted.val().get_bits::<32>(16);
         self.psum_sum.next = self.psum_sel.val() + self.trunc.val();
         self.psum_spad.wdata.next = self.psum_sum.val();
+        if !self.s2_valid.q.val() {
+            self.psum_spad.wdata.next = self.psum_in_fifo.out_data.val();
+        }
         if self.s2_valid.q.val() & !self.s2_gated.q.val() {
             self.psum_spad.we.next = true;
             self.n_macs.d.next = self.n_macs.q.val() + 1;
@@ -534,8 +546,6 @@ impl Logic for EyerissPe {
         if self.state.q.val() == self.st_load_psum.val() {
             self.psum_in_fifo.out_ready.next = true;
             if self.psum_in_fifo.out_valid.val() {
-                self.psum_spad.waddr.next = self.f_idx.q.val();
-                self.psum_spad.wdata.next = self.psum_in_fifo.out_data.val();
                 self.psum_spad.we.next = true;
                 self.n_pw.d.next = self.n_pw.q.val() + 1;
                 self.f_idx.d.next = self.f_idx.q.val() + 1;
@@ -624,6 +634,13 @@ impl Logic for EyerissPe {
                     }
                 }
             }
+        }
+
+        // Next cycle's psum read: stage 3's psum if a MAC moves into stage 3, else the psum at
+        // f_idx (the one going out). Registered here so no multiplexer precedes the read.
+        self.psum_raddr.d.next = self.f_idx.d.val();
+        if self.s1_valid.q.val() {
+            self.psum_raddr.d.next = self.s1_f.q.val();
         }
     }
 }
