@@ -13,6 +13,7 @@
 //! - [`pe::PeConfig`] / [`pe::PassConfig`]: the processing element's hardware and per-pass
 //!   configuration.
 
+pub mod board;
 pub mod emit;
 pub mod pe;
 pub mod rlc;
@@ -40,7 +41,7 @@ impl UnitInfo {
 
 /// Every unit edgertl can emit.
 pub fn units() -> Vec<UnitInfo> {
-    vec![pe::INFO, rlc::ENCODER_INFO, rlc::DECODER_INFO]
+    vec![pe::INFO, rlc::ENCODER_INFO, rlc::DECODER_INFO, board::INFO]
 }
 
 /// Looks a unit up by name; the error lists the known ones.
@@ -62,6 +63,7 @@ pub fn emit(unit_name: &str, preset: Option<&str>) -> Result<Emitted, EmitError>
         "eyeriss_pe" => pe::emit(preset),
         "rlc_encoder" => rlc::emit_encoder(preset),
         "rlc_decoder" => rlc::emit_decoder(preset),
+        "board_top" => board::emit(preset),
         _ => unreachable!("every unit in units() is matched here"),
     }
 }
@@ -86,6 +88,7 @@ pub fn rust_hdl_sim(unit_name: &str, preset: Option<&str>) -> Result<Box<dyn Rtl
         "eyeriss_pe" => pe::rust_hdl_sim(preset),
         "rlc_encoder" => rlc::encoder_sim(preset),
         "rlc_decoder" => rlc::decoder_sim(preset),
+        "board_top" => board::rust_hdl_sim(preset),
         _ => unreachable!("every unit in units() is matched here"),
     }
 }

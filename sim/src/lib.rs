@@ -6,7 +6,11 @@
 //! - [`pe`]: the processing element's golden model ([`pe::model::PeModel`]) and its
 //!   cycle driver ([`pe::driver`]).
 //!
+//! - [`board`]: the board top's UART protocol from the host side, over a simulated UART or
+//!   any byte transport.
+//!
 //! Golden models use no rust-hdl type: they are the independent reference.
+pub mod board;
 pub mod harness;
 pub mod pe;
 pub mod rlc;

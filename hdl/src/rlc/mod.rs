@@ -37,6 +37,8 @@ mod encoder;
 
 pub use decoder::RlcDecoder;
 pub use encoder::RlcEncoder;
+/// The encoder's rust-hdl block, for designs that instantiate it (the board top).
+pub(crate) use encoder::build as build_encoder;
 
 use crate::{EmitError, Emitted, RtlSim, UnitInfo};
 use serde::{Deserialize, Serialize};
