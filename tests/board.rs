@@ -7,14 +7,12 @@
 
 use edgertl_hdl::board::{cmd, resp, BoardConfig};
 use edgertl_hdl::pe::{PassConfig, PeConfig};
-use edgertl_sim::board::host::{check_pass, check_stream, BoardHost, Transport};
+use edgertl_sim::board::host::{check_pass, check_stream, run_check, BoardHost, Transport};
 use edgertl_sim::board::uart::SimUart;
 use edgertl_sim::harness::{Dut, Lockstep, RustHdl, Stimulus};
-use edgertl_sim::pe::driver::{random_pass, PassData};
+use edgertl_sim::pe::driver::PassData;
 use edgertl_sim::pe::model::PeModel;
 use edgertl_sim::verilated::board_top;
-use edgertl_tests::check;
-use rand::Rng;
 
 fn sim_clocks_per_bit() -> u32 {
     BoardConfig::preset("sim").unwrap().clocks_per_bit()
@@ -24,68 +22,33 @@ fn board(test: &str, seed: u64) -> BoardHost<SimUart<board_top::Model>> {
     BoardHost::new(SimUart::new(board_top::Model::for_test(test, seed), sim_clocks_per_bit()))
 }
 
-/// A random pass small enough for the UART (E at most 3).
-fn small_pass(rng: &mut impl Rng, hw: &PeConfig) -> PassData {
-    random_pass(rng, hw, 3)
-}
-
-/// A random feature-map stream: sparse, with runs past 31 and extremes.
-fn random_stream(rng: &mut impl Rng) -> Vec<i16> {
-    let n = [0, 1, 2, 3, 5, 6, 7, 40, 100][rng.gen_range(0..9)];
-    let zeros: f64 = [0.0, 0.5, 0.9, 1.0][rng.gen_range(0..4)];
-    (0..n)
-        .map(|_| {
-            if rng.gen_bool(zeros) {
-                0
-            } else {
-                match rng.gen_range(0..4) {
-                    0 => [i16::MIN, i16::MAX, -1, 1][rng.gen_range(0..4)],
-                    _ => rng.gen(),
-                }
-            }
-        })
-        .collect()
-}
-
 #[test]
 fn pe_passes_and_encoder_streams_over_the_uart_match_the_golden_models() {
     let test = "pe_passes_and_encoder_streams_over_the_uart_match_the_golden_models";
     let mut stim = Stimulus::from_env();
     let hint = stim.replay_hint(test);
-    let hw = PeConfig::eyeriss_v1();
     let mut host = board(test, stim.seed);
     let started = std::time::Instant::now();
-    check(host.ping(), &hint);
-    let mut model = PeModel::new(hw.clone());
-    // A fixed pass first (one of each stream, with a zero to gate), then random ones.
+    // A fixed pass first (every stream, a zero to gate, U < S), then random ones.
     let fixed = PassData {
         cfg: PassConfig { s: 3, u: 2, p: 2, q: 2, e: 2, shift: 1 },
         filters: (0..12).map(|k| k as i16 * 37 - 200).collect(),
         ifmap: vec![5, -3, 0, 7, 1000, -1000, 2, 0, 9, 9],
         psum_in: vec![1, -1, 300, -300],
     };
-    let mut passes = vec![fixed];
-    passes.extend((0..40).map(|_| small_pass(&mut stim.rng, &hw)));
-    let mut refused = 0;
-    for (k, pass) in passes.iter().enumerate() {
-        let result = host.run_pass(pass).and_then(|got| {
-            refused += got.refused as u32;
-            check_pass(&mut model, pass, &got)
-        });
-        if result.is_err() {
-            host.link.dut.flush_trace();
-        }
-        check(result.map_err(|e| format!("pass {k}: {e}")), &hint);
+    let result = run_check(&mut host, &mut stim.rng, &[fixed], 40, 30);
+    if result.is_err() {
+        host.link.dut.flush_trace();
     }
-    for k in 0..30 {
-        let values = random_stream(&mut stim.rng);
-        let result = host.encode(&values).and_then(|words| check_stream(&values, &words));
-        check(result.map_err(|e| format!("stream {k}: {e}")), &hint);
-    }
+    let sum = result.unwrap_or_else(|e| panic!("{e}\n{hint}"));
+    assert!(sum.refused < sum.passes, "{hint}");
     assert_eq!(host.link.framing_errors(), 0, "{hint}");
     eprintln!(
-        "{} passes ({refused} refused) and 30 streams over the UART: {} cycles in {:.1?} (seed {})",
-        passes.len(),
+        "{} passes ({} refused) and {} streams ({} values) over the UART: {} cycles in {:.1?} (seed {})",
+        sum.passes,
+        sum.refused,
+        sum.streams,
+        sum.values,
         host.link.cycles,
         started.elapsed(),
         stim.seed

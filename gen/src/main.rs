@@ -20,6 +20,9 @@
 //!   Verilated hardware with `--rtl`); `edgertl rlc report [--len N] [--seed S]`: compressed
 //!   size against the entropy bound for sparsity 0% to 90% (see [`rlc`]).
 //!
+//! - `edgertl board build <board>`, `edgertl board run (--port DEV | --sim)`: the board top
+//!   on the iCEBreaker or the HX8K breakout (see [`board`]).
+//!
 //! Exit codes: 0 success; 1 a failed check, a failed emission, a missing tool (`verilator not
 //! found: run scripts/setup.sh`) or an I/O error; 2 bad usage (unknown unit or preset, bad
 //! flags). Every error is printed as `error: <message>` on stderr.
@@ -31,6 +34,7 @@ use edgertl_hdl::{EmitError, Emitted};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod board;
 mod rlc;
 
 /// Emit edgertl's Eyeriss-style hardware units as Verilog, and lint them with Verilator,
@@ -124,6 +128,13 @@ enum Command {
         #[command(subcommand)]
         command: rlc::RlcCommand,
     },
+
+    /// The board top (board_top: UART bridge, PE, RLC encoder) on a real board: build the
+    /// bitstream, run the check against the golden models on hardware or in co-simulation.
+    Board {
+        #[command(subcommand)]
+        command: board::BoardCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -193,6 +204,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Build { out_dir } => build(&out_dir),
         Command::Lint { unit, preset, dir } => lint(unit.as_deref(), preset.as_deref(), &dir),
         Command::Rlc { command } => rlc::run(command),
+        Command::Board { command } => board::run(command),
     }
 }
 

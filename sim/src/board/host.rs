@@ -3,9 +3,11 @@
 //! (`edgertl board run --port`). [`BoardHost`] runs PE passes and encoder streams and
 //! [`check_pass`] / [`check_stream`] hold them to the golden models.
 
-use crate::pe::driver::PassData;
+use crate::pe::driver::{random_pass, PassData};
 use crate::pe::model::{PassError, PeModel};
 use edgertl_hdl::board::{cmd, resp, ENC_CHUNK};
+use edgertl_hdl::pe::PeConfig;
+use rand::Rng;
 
 /// Bytes to and from a board.
 pub trait Transport {
@@ -215,4 +217,64 @@ pub fn check_stream(values: &[i16], got: &[u64]) -> Result<(), String> {
         return Err(format!("{} values: the board's words do not decode back to them", values.len()));
     }
     Ok(())
+}
+
+/// A random feature-map stream for the encoder: 0 to 100 values, sparse or dense, with runs
+/// past 31 zeros and the extreme values.
+pub fn random_stream(rng: &mut impl Rng) -> Vec<i16> {
+    let n = [0, 1, 2, 3, 5, 6, 7, 40, 100][rng.gen_range(0..9)];
+    let zeros: f64 = [0.0, 0.5, 0.9, 1.0][rng.gen_range(0..4)];
+    (0..n)
+        .map(|_| {
+            if rng.gen_bool(zeros) {
+                0
+            } else if rng.gen_range(0..4) == 0 {
+                [i16::MIN, i16::MAX, -1, 1][rng.gen_range(0..4)]
+            } else {
+                rng.gen()
+            }
+        })
+        .collect()
+}
+
+/// What [`run_check`] did.
+#[derive(Clone, Debug, Default)]
+pub struct CheckSummary {
+    pub passes: usize,
+    pub refused: usize,
+    pub streams: usize,
+    pub values: usize,
+}
+
+/// The board check: resets the board, then runs `passes` (random PE passes, E at most 3,
+/// about one in ten configurations illegal) and `streams` (random encoder streams), each
+/// held to the golden models. The same check runs on a simulated board (`tests/board.rs`,
+/// `edgertl board run --sim`) and on hardware (`edgertl board run --port`).
+pub fn run_check<T: Transport>(
+    host: &mut BoardHost<T>,
+    rng: &mut impl Rng,
+    passes: &[PassData],
+    random_passes: usize,
+    streams: usize,
+) -> Result<CheckSummary, String> {
+    let hw = PeConfig::eyeriss_v1();
+    host.ping()?;
+    host.reset()?;
+    let mut model = PeModel::new(hw.clone());
+    let mut sum = CheckSummary::default();
+    let randoms: Vec<PassData> = (0..random_passes).map(|_| random_pass(rng, &hw, 3)).collect();
+    for (k, pass) in passes.iter().chain(&randoms).enumerate() {
+        let got = host.run_pass(pass).map_err(|e| format!("pass {k} ({:?}): {e}", pass.cfg))?;
+        check_pass(&mut model, pass, &got).map_err(|e| format!("pass {k}: {e}"))?;
+        sum.passes += 1;
+        sum.refused += got.refused as usize;
+    }
+    for k in 0..streams {
+        let values = random_stream(rng);
+        let words = host.encode(&values).map_err(|e| format!("stream {k} ({} values): {e}", values.len()))?;
+        check_stream(&values, &words).map_err(|e| format!("stream {k}: {e}"))?;
+        sum.streams += 1;
+        sum.values += values.len();
+    }
+    Ok(sum)
 }
