@@ -214,6 +214,8 @@ fn build(board: &str, out_dir: &Path) -> Result<()> {
         "nextpnr-ice40",
     )?;
     run_logged(Command::new(&icepack).arg(&asc).arg(&bin), &work.join("icepack.log"), "icepack")?;
+    // icetime is a second opinion on timing; some packagings of it ship without its chip
+    // database, so a failure to run it is reported, not fatal (nextpnr's check is the gate).
     let icetime_log = run_logged(
         Command::new(&icetime)
             .args(["-d", b.icetime_device, "-P", b.icetime_package, "-c", &format!("{mhz}"), "-t"])
@@ -222,7 +224,8 @@ fn build(board: &str, out_dir: &Path) -> Result<()> {
             .arg(&asc),
         &work.join("icetime.log"),
         "icetime",
-    )?;
+    )
+    .unwrap_or_else(|e| format!("Total path delay: not run ({})", e.to_string().lines().last().unwrap_or("")));
     // The utilization and Fmax lines of nextpnr's last report (after routing).
     let util: Vec<String> = ["ICESTORM_LC:", "ICESTORM_RAM:", "SB_IO:", "ICESTORM_DSP:"]
         .iter()
