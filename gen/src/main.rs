@@ -23,6 +23,9 @@
 //!   Verilated hardware with `--rtl`); `edgertl rlc report [--len N] [--seed S]`: compressed
 //!   size against the entropy bound for sparsity 0% to 90% (see [`rlc`]).
 //!
+//! - `edgertl board build <board>`, `edgertl board run (--port DEV | --sim)`: the board top
+//!   on the iCEBreaker or the HX8K breakout (see [`board`]).
+//!
 //! Exit codes: 0 success; 1 a failed check, a failed emission, a missing tool (`verilator not
 //! found: run scripts/setup.sh`) or an I/O error; 2 bad usage (unknown unit or preset, bad
 //! flags). Every error is printed as `error: <message>` on stderr.
@@ -35,6 +38,7 @@ use edgertl_hdl::{EmitError, Emitted};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod board;
 mod rlc;
 
 /// Emit edgertl's Eyeriss-style hardware units as Verilog, and lint them with Verilator,
@@ -167,6 +171,13 @@ enum Command {
         #[command(subcommand)]
         command: rlc::RlcCommand,
     },
+
+    /// The board top (board_top: UART bridge, PE, RLC encoder) on a real board: build the
+    /// bitstream, run the check against the golden models on hardware or in co-simulation.
+    Board {
+        #[command(subcommand)]
+        command: board::BoardCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -239,6 +250,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Synth { unit, all: _, target, pnr, freq, check, budgets, dir } => {
             synth(unit.as_deref(), target.as_deref(), pnr, freq, check, budgets, &dir)
         }
+        Command::Board { command } => board::run(command),
     }
 }
 

@@ -14,6 +14,7 @@
 //!   configuration.
 //! - [`glb::GlbConfig`]: the global buffer's hardware configuration.
 
+pub mod board;
 pub mod emit;
 pub mod glb;
 pub mod pe;
@@ -42,7 +43,7 @@ impl UnitInfo {
 
 /// Every unit edgertl can emit.
 pub fn units() -> Vec<UnitInfo> {
-    vec![pe::INFO, rlc::ENCODER_INFO, rlc::DECODER_INFO, glb::INFO]
+    vec![pe::INFO, rlc::ENCODER_INFO, rlc::DECODER_INFO, glb::INFO, board::INFO]
 }
 
 /// Looks a unit up by name; the error lists the known ones.
@@ -65,6 +66,7 @@ pub fn emit(unit_name: &str, preset: Option<&str>) -> Result<Emitted, EmitError>
         "rlc_encoder" => rlc::emit_encoder(preset),
         "rlc_decoder" => rlc::emit_decoder(preset),
         "glb" => glb::emit(preset),
+        "board_top" => board::emit(preset),
         _ => unreachable!("every unit in units() is matched here"),
     }
 }
@@ -90,6 +92,7 @@ pub fn rust_hdl_sim(unit_name: &str, preset: Option<&str>) -> Result<Box<dyn Rtl
         "rlc_encoder" => rlc::encoder_sim(preset),
         "rlc_decoder" => rlc::decoder_sim(preset),
         "glb" => glb::rust_hdl_sim(preset),
+        "board_top" => board::rust_hdl_sim(preset),
         _ => unreachable!("every unit in units() is matched here"),
     }
 }

@@ -8,8 +8,12 @@
 //! - [`glb`]: the global buffer's cycle-accurate golden model ([`glb::model::GlbModel`]) and
 //!   its random-traffic driver ([`glb::driver`]).
 //!
+//! - [`board`]: the board top's UART protocol from the host side, over a simulated UART or
+//!   any byte transport.
+//!
 //! Golden models use no rust-hdl type: they are the independent reference.
 pub mod glb;
+pub mod board;
 pub mod harness;
 pub mod pe;
 pub mod rlc;

@@ -62,6 +62,8 @@
 
 mod rtl;
 
+/// The PE's rust-hdl block, for designs that instantiate it (the board top).
+pub(crate) use rtl::{build as build_rtl, EyerissPe};
 
 use crate::{EmitError, Emitted, RtlSim, UnitInfo};
 use serde::{Deserialize, Serialize};

@@ -35,6 +35,8 @@
 mod decoder;
 mod encoder;
 
+/// The encoder's rust-hdl block, for designs that instantiate it (the board top).
+pub(crate) use encoder::{build as build_encoder, RlcEncoder};
 
 use crate::{EmitError, Emitted, RtlSim, UnitInfo};
 use serde::{Deserialize, Serialize};
