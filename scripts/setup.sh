@@ -9,6 +9,8 @@ command -v yosys         >/dev/null 2>&1 || need+=(yosys)
 command -v iverilog      >/dev/null 2>&1 || need+=(iverilog)
 command -v nextpnr-ice40 >/dev/null 2>&1 || need+=(nextpnr-ice40)
 command -v icepack       >/dev/null 2>&1 || need+=(fpga-icestorm)
+# icetime's chip databases come in a package of their own.
+ls /usr/share/fpga-icestorm/chipdb/chipdb-*.txt >/dev/null 2>&1 || need+=(fpga-icestorm-chipdb)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
