@@ -6,31 +6,11 @@
 //! --release -p edgertl-tests --test rlc <name>`.
 
 use edgertl_sim::harness::{Dut, Lockstep, RustHdl, Stimulus};
-use edgertl_sim::rlc::driver::{DecoderDriver, EncoderDriver, HwDecoded, Traffic};
+use edgertl_sim::rlc::driver::{malformed, random_stream, DecoderDriver, EncoderDriver, HwDecoded, Traffic};
 use edgertl_sim::rlc::model::{self, RlcError};
 use edgertl_sim::verilated::{rlc_decoder, rlc_encoder};
 use edgertl_tests::check;
 use rand::Rng;
-
-/// A random stream: a random length (0 to thousands, often not a multiple of 3), a random
-/// sparsity from 0 to 100%, and sometimes long zero runs around the 31/32 boundary.
-fn random_stream(rng: &mut impl Rng) -> Vec<i16> {
-    let len = match rng.gen_range(0..10) {
-        0 => rng.gen_range(0..4),
-        1..=6 => rng.gen_range(0..300),
-        _ => rng.gen_range(300..4000),
-    };
-    let sparsity = [0.0, 0.1, 0.5, 0.8, 0.95, 1.0][rng.gen_range(0..6)];
-    let mut v: Vec<i16> = (0..len)
-        .map(|_| if rng.gen_bool(sparsity) { 0 } else { rng.gen_range(i16::MIN..=i16::MAX) })
-        .collect();
-    if len > 70 && rng.gen_bool(0.3) {
-        let run = [30, 31, 32, 33, 62, 63, 64, 65][rng.gen_range(0..8)];
-        let at = rng.gen_range(0..len - run);
-        v[at..at + run].iter_mut().for_each(|x| *x = 0);
-    }
-    v
-}
 
 /// Does the decoder's stream agree with the golden decoder's?
 fn compare_decode(words: &[u64], n: usize, hw: &HwDecoded) -> Result<(), String> {
@@ -105,27 +85,6 @@ fn decoder_matches_model_on_valid_streams() {
     let test = "decoder_matches_model_on_valid_streams";
     let cycles = decoder_against_model(rlc_decoder::Model::for_test(test, stim.seed), &mut stim, test, 300);
     eprintln!("{cycles} cycles (seed {})", stim.seed);
-}
-
-/// A valid stream broken in one of the ways a real one breaks.
-fn malformed(rng: &mut impl Rng) -> (Vec<u64>, usize) {
-    let v = random_stream(rng);
-    let mut words = model::encode(&v);
-    let mut n = v.len();
-    let last = words.len() - 1;
-    match rng.gen_range(0..7) {
-        0 => n = n.saturating_sub(rng.gen_range(1..5)),  // N too small: extra values
-        1 => n += rng.gen_range(1..5),                   // N too large: term too early
-        2 => words[last] &= !(1 << 63),                  // no term bit
-        3 if last > 0 => words[rng.gen_range(0..last)] |= 1 << 63, // a term bit too early
-        4 => words.truncate(rng.gen_range(0..words.len())), // the stream stops
-        5 => {
-            let k = rng.gen_range(0..words.len());
-            words[k] ^= 1 << rng.gen_range(0..64); // a flipped bit
-        }
-        _ => words.push(rng.gen()),                      // garbage after the end
-    }
-    (words, n)
 }
 
 /// `cases` malformed streams and random words through a decoder, checked against the golden
