@@ -1,22 +1,33 @@
 //! Verilates every unit that `edgertl-hdl` emits and links it into this crate.
 //!
-//! For each unit: emit its Verilog (default preset) and Verilate it twice, a fast model and one
-//! with `--trace` (VCD), each only when the Verilog's content hash or Verilator's arguments
-//! changed since the last run; build the Verilator runtime objects once; generate a C++ shim
-//! and a Rust wrapper from the unit's port list, compile the shim with `cc` and link
-//! everything statically. Tracing costs a third of the speed even when off, hence two models. The generated Rust lands in
-//! `$OUT_DIR/units.rs` and is included by `src/verilated.rs`.
+//! For each unit: emit its Verilog (default preset) and Verilate it four times, each only when
+//! the Verilog's content hash or the variant's arguments changed since the last run:
+//!
+//! - `fast`: the RTL, no instrumentation;
+//! - `traced`: the RTL with `--trace` (VCD); tracing costs a third of the speed even when off;
+//! - `netlist`: Yosys' generic `synth -top <unit>` netlist of the RTL
+//!   (`scripts/yosys/netlist.ys`), for gate-level co-simulation;
+//! - `cover`: the RTL with line and toggle coverage (`edgertl cover`).
+//!
+//! Then build the Verilator runtime objects once; generate a C++ shim and a Rust wrapper from
+//! the unit's port list, compile the shim with `cc` and link everything statically. The
+//! generated Rust lands in `$OUT_DIR/units.rs` and is included by `src/verilated.rs`.
 //!
 //! `edgertl-hdl` is a build-dependency, so any change to a unit rebuilds and reruns this script;
-//! the only other input is this file.
+//! the other inputs are this file and the Yosys script.
 
 use edgertl_hdl::{Emitted, PortDir};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Instant;
+
+/// The Yosys script that makes the netlist variant (`{rtl}`, `{top}`, `{netlist}` substituted).
+const NETLIST_SCRIPT: &str = "../scripts/yosys/netlist.ys";
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed={NETLIST_SCRIPT}");
     if let Err(e) = run() {
         eprintln!("error: {e}");
         std::process::exit(1);
@@ -32,12 +43,14 @@ fn run() -> Result<(), String> {
     for unit in edgertl_hdl::units() {
         let emitted = edgertl_hdl::emit(unit.name, None).map_err(|e| e.to_string())?;
         let dir = out.join(unit.name);
-        let fast = verilate(&emitted, &dir.join("fast"), Variant::Fast)?;
-        let traced = verilate(&emitted, &dir.join("traced"), Variant::Traced)?;
-        shim(&emitted, &dir, &[(Variant::Fast, &fast), (Variant::Traced, &traced)], &root)?;
+        let mut objs = Vec::new();
+        for variant in Variant::ALL {
+            objs.push((variant, verilate(&emitted, &dir.join(variant.tag()), variant)?));
+        }
+        shim(&emitted, &dir, &objs, &root)?;
         rust.push_str(&wrapper(&emitted));
         table.push_str(&format!("(\"{}\", \"{}\"), ", emitted.unit, emitted.hash));
-        runtime_from.get_or_insert(traced);
+        runtime_from.get_or_insert(objs[0].1.clone());
     }
     if let Some(obj) = runtime_from {
         runtime(&obj, &out)?;
@@ -76,50 +89,109 @@ fn run_cmd(cmd: &mut Command, what: &str) -> Result<(), String> {
 /// Verilog's hash.
 const VERILATOR_ARGS: &[&str] = &[
     "--cc", "--build", "-j", "2", "-O3", "--x-assign", "fast", "--x-initial", "fast",
-    "-CFLAGS", "-fPIC", "-MAKEFLAGS", "OPT_FAST=-O2",
+    "-CFLAGS", "-fPIC",
 ];
 
-#[derive(Clone, Copy, PartialEq)]
+/// The RTL's C++ optimisation.
+const RTL_MAKEFLAGS: &[&str] = &["-MAKEFLAGS", "OPT_FAST=-O2"];
+
+/// The netlist's: it is ten times the RTL's C++ (every gate a statement, the filter spad 3584
+/// flip-flops), and runs a hundred times fewer cycles, so it trades speed for half the
+/// compile time.
+const NETLIST_MAKEFLAGS: &[&str] = &["-MAKEFLAGS", "OPT_FAST=-O1 OPT_SLOW=-O0"];
+
+/// Lint waivers for the netlist only (the RTL stays clean under `-Wall`). Yosys writes each
+/// gate's output as one bit of a wide vector (`_0123_[5]`); when bits of one vector feed other
+/// bits of the same vector (a carry chain, a FIFO count), Verilator sees the vector in a
+/// combinational loop with itself. There is none bit by bit (`check -assert` after `synth`
+/// passes): UNOPTFLAT only costs scheduling speed, so it is waived, nothing else is.
+const NETLIST_WAIVERS: &[&str] = &["-Wno-UNOPTFLAT"];
+
+/// Verilator's line and toggle coverage, for `edgertl cover`.
+const COVER_ARGS: &[&str] = &["--coverage-line", "--coverage-toggle"];
+
+#[derive(Clone, Copy, PartialEq, Debug)]
 enum Variant {
     Fast,
     Traced,
+    Netlist,
+    Cover,
 }
 
 impl Variant {
-    /// The Verilated class: `V<unit>` or `V<unit>_traced`.
+    const ALL: [Variant; 4] = [Variant::Fast, Variant::Traced, Variant::Netlist, Variant::Cover];
+
+    /// The Verilated class: `V<unit>`, `V<unit>_traced`, `V<unit>_netlist` or `V<unit>_cover`.
     fn class(self, unit: &str) -> String {
         match self {
             Variant::Fast => format!("V{unit}"),
-            Variant::Traced => format!("V{unit}_traced"),
+            _ => format!("V{unit}_{}", self.tag()),
         }
     }
     fn tag(self) -> &'static str {
         match self {
             Variant::Fast => "fast",
             Variant::Traced => "traced",
+            Variant::Netlist => "netlist",
+            Variant::Cover => "cover",
         }
+    }
+    fn args(self) -> Vec<&'static str> {
+        let extra: &[&[&str]] = match self {
+            Variant::Fast => &[RTL_MAKEFLAGS],
+            Variant::Traced => &[RTL_MAKEFLAGS, &["--trace"]],
+            Variant::Netlist => &[NETLIST_MAKEFLAGS, NETLIST_WAIVERS],
+            Variant::Cover => &[RTL_MAKEFLAGS, COVER_ARGS],
+        };
+        VERILATOR_ARGS.iter().chain(extra.iter().copied().flatten()).copied().collect()
     }
 }
 
+/// The netlist script for `unit`, its file names substituted.
+fn netlist_script(unit: &str, rtl: &Path, netlist: &Path) -> Result<String, String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(NETLIST_SCRIPT);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(text
+        .replace("{rtl}", &rtl.display().to_string())
+        .replace("{top}", unit)
+        .replace("{netlist}", &netlist.display().to_string()))
+}
+
 /// Verilates a unit into `dir/obj` unless the last Verilation there was of the same Verilog
-/// with the same arguments.
+/// with the same arguments (and, for the netlist, the same Yosys script). The netlist variant
+/// first synthesizes the Verilog with Yosys; both steps are timed into `dir/build-time`.
 fn verilate(e: &Emitted, dir: &Path, variant: Variant) -> Result<PathBuf, String> {
     let obj = dir.join("obj");
     let stamp = dir.join("stamp");
     let class = variant.class(&e.unit);
-    let mut args: Vec<&str> = VERILATOR_ARGS.to_vec();
-    if variant == Variant::Traced {
-        args.push("--trace");
-    }
-    let key = format!("{} {}", e.hash, args.join(" "));
+    let args = variant.args();
+    let rtl = dir.join(format!("{}.v", e.unit));
+    let netlist = dir.join(format!("{}_netlist.v", e.unit));
+    let script = match variant {
+        Variant::Netlist => netlist_script(&e.unit, &rtl, &netlist)?,
+        _ => String::new(),
+    };
+    let key = format!("{} {}\n{script}", e.hash, args.join(" "));
     let archive = obj.join(format!("{class}__ALL.a"));
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(key.as_str()) && archive.exists() {
         return Ok(obj);
     }
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(&obj).map_err(|err| err.to_string())?;
-    let v = dir.join(format!("{}.v", e.unit));
-    std::fs::write(&v, &e.verilog).map_err(|err| err.to_string())?;
+    std::fs::write(&rtl, &e.verilog).map_err(|err| err.to_string())?;
+    let start = Instant::now();
+    let v = if variant == Variant::Netlist {
+        let ys = dir.join("netlist.ys");
+        std::fs::write(&ys, &script).map_err(|err| err.to_string())?;
+        run_cmd(
+            Command::new("yosys").arg("-q").arg("-l").arg(dir.join("yosys.log")).arg("-s").arg(&ys),
+            &format!("yosys (netlist of {})", e.unit),
+        )?;
+        netlist.clone()
+    } else {
+        rtl.clone()
+    };
+    let synthesized = start.elapsed();
     run_cmd(
         Command::new("verilator")
             .args(&args)
@@ -130,17 +202,30 @@ fn verilate(e: &Emitted, dir: &Path, variant: Variant) -> Result<PathBuf, String
             .arg("--Mdir")
             .arg(&obj)
             .arg(&v),
-        &format!("verilator on {}", e.unit),
+        &format!("verilator on {} ({})", e.unit, variant.tag()),
     )?;
+    let verilated = start.elapsed() - synthesized;
+    let time = format!(
+        "{} {}: yosys {:.1} s, verilator + C++ {:.1} s\n",
+        e.unit,
+        variant.tag(),
+        synthesized.as_secs_f64(),
+        verilated.as_secs_f64()
+    );
+    println!("edgertl: {}", time.trim_end());
+    std::fs::write(dir.join("build-time"), time).map_err(|err| err.to_string())?;
     std::fs::write(&stamp, &key).map_err(|err| err.to_string())?;
     Ok(obj)
 }
 
 /// The Verilator runtime (shared by all units), built once from a unit's generated makefile.
 fn runtime(obj: &Path, out: &Path) -> Result<(), String> {
-    let objs = ["verilated.o", "verilated_vcd_c.o", "verilated_threads.o"];
+    let objs = ["verilated.o", "verilated_vcd_c.o", "verilated_threads.o", "verilated_cov.o"];
     let lib = out.join("libedgertl_verilated.a");
-    if !lib.exists() {
+    let stamp = out.join("libedgertl_verilated.stamp");
+    let key = objs.join(" ");
+    if !lib.exists() || std::fs::read_to_string(&stamp).ok().as_deref() != Some(key.as_str()) {
+        let _ = std::fs::remove_file(&lib);
         let unit_mk = std::fs::read_dir(obj)
             .map_err(|e| e.to_string())?
             .filter_map(|d| d.ok())
@@ -164,6 +249,7 @@ fn runtime(obj: &Path, out: &Path) -> Result<(), String> {
             ar.arg(obj.join(o));
         }
         run_cmd(&mut ar, "archiving the Verilator runtime")?;
+        std::fs::write(&stamp, &key).map_err(|e| e.to_string())?;
     }
     println!("cargo:rustc-link-search=native={}", out.display());
     println!("cargo:rustc-link-lib=static=edgertl_verilated");
@@ -185,8 +271,9 @@ fn mask(width: u32) -> u64 {
 }
 
 /// The C++ shim: one context per model (safe across threads), inputs masked to their widths;
-/// the same functions for the fast and the traced model, told apart by a suffix.
-fn shim(e: &Emitted, dir: &Path, variants: &[(Variant, &PathBuf)], root: &Path) -> Result<(), String> {
+/// the same functions for every variant, told apart by a suffix; the traced model adds
+/// `_trace` and `_flush`, the coverage model `_coverage`.
+fn shim(e: &Emitted, dir: &Path, variants: &[(Variant, PathBuf)], root: &Path) -> Result<(), String> {
     let u = &e.unit;
     let mut set = String::new();
     for (i, p) in e.data_inputs().enumerate() {
@@ -230,6 +317,22 @@ extern "C" void edgertl_{f}_flush(void* p) {{
         } else {
             ("", "", String::new())
         };
+        let (cov_include, cov_fns) = if *variant == Variant::Cover {
+            (
+                "#include \"verilated_cov.h\"",
+                format!(
+                    r#"
+// Writes the line and toggle counts so far (a `verilator_coverage` data file).
+extern "C" void edgertl_{f}_coverage(void* p, const char* path) {{
+    Model* m = static_cast<Model*>(p);
+    m->ctx.coveragep()->write(path);
+}}
+"#
+                ),
+            )
+        } else {
+            ("", String::new())
+        };
         let (vcd_member, vcd_close, dump0, dump1) = if traced {
             (
                 "VerilatedVcdC* vcd = nullptr;",
@@ -246,6 +349,7 @@ extern "C" void edgertl_{f}_flush(void* p) {{
 #include "{class}.h"
 #include "verilated.h"
 {trace_include}
+{cov_include}
 
 namespace {{
 struct Model {{
@@ -272,7 +376,7 @@ extern "C" void edgertl_{f}_free(void* p) {{
     delete m->top;
     delete m;
 }}
-{trace_fns}
+{trace_fns}{cov_fns}
 // One cycle: the inputs and a rising edge, then the clock falls; outputs after the edge.
 extern "C" void edgertl_{f}_tick(void* p, const uint64_t* in, uint64_t* out) {{
     Model* m = static_cast<Model*>(p);
@@ -337,40 +441,71 @@ fn wrapper(e: &Emitted) -> String {
         writeln!(s, "        pub const {}: usize = {i};", upper(&p.name)).unwrap();
     }
     writeln!(s, "    }}").unwrap();
+    let mut ffi = String::new();
+    let mut make = String::new();
+    for v in Variant::ALL {
+        let f = format!("edgertl_{u}_{}", v.tag());
+        writeln!(ffi, "        fn {f}_new() -> *mut c_void;\n        fn {f}_free(p: *mut c_void);\n        fn {f}_tick(p: *mut c_void, inputs: *const u64, outputs: *mut u64);").unwrap();
+        writeln!(make, "                Variant::{:?} => ({f}_new, {f}_tick, {f}_free),", v).unwrap();
+    }
     write!(
         s,
-        r#"    extern "C" {{
-        fn edgertl_{u}_fast_new() -> *mut c_void;
-        fn edgertl_{u}_fast_free(p: *mut c_void);
-        fn edgertl_{u}_fast_tick(p: *mut c_void, inputs: *const u64, outputs: *mut u64);
-        fn edgertl_{u}_traced_new() -> *mut c_void;
-        fn edgertl_{u}_traced_free(p: *mut c_void);
-        fn edgertl_{u}_traced_trace(p: *mut c_void, path: *const c_char) -> c_int;
+        r#"    use crate::harness::Variant;
+
+    extern "C" {{
+{ffi}        fn edgertl_{u}_traced_trace(p: *mut c_void, path: *const c_char) -> c_int;
         fn edgertl_{u}_traced_flush(p: *mut c_void);
-        fn edgertl_{u}_traced_tick(p: *mut c_void, inputs: *const u64, outputs: *mut u64);
+        fn edgertl_{u}_cover_coverage(p: *mut c_void, path: *const c_char);
     }}
 
-    /// One Verilated instance with its own Verilator context: the fast model, or the one that
-    /// writes a VCD trace.
+    type Tick = unsafe extern "C" fn(*mut c_void, *const u64, *mut u64);
+    type Free = unsafe extern "C" fn(*mut c_void);
+
+    /// One Verilated instance with its own Verilator context: the fast RTL model, the one that
+    /// writes a VCD trace, Yosys' gate-level netlist, or the RTL with coverage counters.
     pub struct Model {{
         ptr: std::ptr::NonNull<c_void>,
-        traced: bool,
+        variant: Variant,
+        tick: Tick,
+        free: Free,
     }}
 
     // Each instance has its own VerilatedContext and is used by one thread at a time.
     unsafe impl Send for Model {{}}
 
     impl Model {{
-        /// The fast model (no tracing compiled in).
+        /// A fresh instance of one variant (the traced one not yet tracing).
+        pub fn of(variant: Variant) -> Self {{
+            let (new, tick, free): (unsafe extern "C" fn() -> *mut c_void, Tick, Free) = match variant {{
+{make}            }};
+            let ptr = unsafe {{ new() }};
+            Self {{ ptr: std::ptr::NonNull::new(ptr).expect("Verilated model allocation failed"), variant, tick, free }}
+        }}
+
+        /// The fast model (the RTL, no tracing compiled in).
         pub fn new() -> Self {{
-            let ptr = unsafe {{ edgertl_{u}_fast_new() }};
-            Self {{ ptr: std::ptr::NonNull::new(ptr).expect("Verilated model allocation failed"), traced: false }}
+            Self::of(Variant::Fast)
+        }}
+
+        /// Yosys' generic `synth -top {u}` netlist of the RTL (`scripts/yosys/netlist.ys`),
+        /// Verilated: gate-level co-simulation, about a hundred times slower than the RTL.
+        pub fn netlist() -> Self {{
+            Self::of(Variant::Netlist)
+        }}
+
+        /// The RTL with Verilator's line and toggle coverage; see [`Self::write_coverage`].
+        pub fn cover() -> Self {{
+            Self::of(Variant::Cover)
+        }}
+
+        /// Which Verilation this instance runs.
+        pub fn variant(&self) -> Variant {{
+            self.variant
         }}
 
         /// The traced model, writing every cycle to the VCD file `path`.
         pub fn with_trace(path: &std::path::Path) -> std::io::Result<Self> {{
-            let ptr = unsafe {{ edgertl_{u}_traced_new() }};
-            let m = Self {{ ptr: std::ptr::NonNull::new(ptr).expect("Verilated model allocation failed"), traced: true }};
+            let m = Self::of(Variant::Traced);
             let c = std::ffi::CString::new(path.to_string_lossy().into_owned())
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
             match unsafe {{ edgertl_{u}_traced_trace(m.ptr.as_ptr(), c.as_ptr()) }} {{
@@ -387,6 +522,22 @@ fn wrapper(e: &Emitted) -> String {
                 None => Self::new(),
             }}
         }}
+
+        /// Writes the coverage counts so far to `path` (`verilator_coverage`'s format); only
+        /// the [`Self::cover`] model counts.
+        pub fn write_coverage(&self, path: &std::path::Path) -> std::io::Result<()> {{
+            if self.variant != Variant::Cover {{
+                return Err(std::io::Error::other("only `Model::cover()` counts coverage"));
+            }}
+            let c = std::ffi::CString::new(path.to_string_lossy().into_owned())
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+            unsafe {{ edgertl_{u}_cover_coverage(self.ptr.as_ptr(), c.as_ptr()) }};
+            if path.exists() {{
+                Ok(())
+            }} else {{
+                Err(std::io::Error::other(format!("Verilator wrote no coverage to {{}}", path.display())))
+            }}
+        }}
     }}
 
     impl Default for Model {{
@@ -399,18 +550,11 @@ fn wrapper(e: &Emitted) -> String {
         #[inline]
         fn tick(&mut self, inputs: &[u64], outputs: &mut [u64]) {{
             assert!(inputs.len() == INPUTS.len() && outputs.len() == OUTPUTS.len(), "`{u}` takes {{}} inputs and gives {{}} outputs", INPUTS.len(), OUTPUTS.len());
-            let p = self.ptr.as_ptr();
-            unsafe {{
-                if self.traced {{
-                    edgertl_{u}_traced_tick(p, inputs.as_ptr(), outputs.as_mut_ptr())
-                }} else {{
-                    edgertl_{u}_fast_tick(p, inputs.as_ptr(), outputs.as_mut_ptr())
-                }}
-            }}
+            unsafe {{ (self.tick)(self.ptr.as_ptr(), inputs.as_ptr(), outputs.as_mut_ptr()) }}
         }}
 
         fn flush_trace(&mut self) {{
-            if self.traced {{
+            if self.variant == Variant::Traced {{
                 unsafe {{ edgertl_{u}_traced_flush(self.ptr.as_ptr()) }}
             }}
         }}
@@ -418,13 +562,7 @@ fn wrapper(e: &Emitted) -> String {
 
     impl Drop for Model {{
         fn drop(&mut self) {{
-            unsafe {{
-                if self.traced {{
-                    edgertl_{u}_traced_free(self.ptr.as_ptr())
-                }} else {{
-                    edgertl_{u}_fast_free(self.ptr.as_ptr())
-                }}
-            }}
+            unsafe {{ (self.free)(self.ptr.as_ptr()) }}
         }}
     }}
 }}

@@ -1,5 +1,6 @@
 //! Co-simulation of the Eyeriss PE: the Verilated RTL against the golden model, transaction
-//! by transaction, and against rust-hdl's own simulator, cycle by cycle.
+//! by transaction, and against rust-hdl's own simulator and Yosys' gate-level netlist, cycle
+//! by cycle.
 //!
 //! Replay a failure with the seed it prints: `EDGERTL_SEED=<seed> EDGERTL_TRACE=1 cargo test
 //! --release -p edgertl-tests --test pe <name>` (the trace file is named in the message).
@@ -91,6 +92,19 @@ fn rust_hdl_simulator_agrees_with_verilated_pe_cycle_by_cycle() {
     );
     let cycles = run_against_model(both, &mut stim, "rust_hdl_simulator_agrees_with_verilated_pe_cycle_by_cycle", 30_000, 3, 20);
     eprintln!("{cycles} cycles in lockstep (seed {})", stim.seed);
+}
+
+#[test]
+fn synthesized_netlist_agrees_with_rtl_and_model() {
+    // Yosys' generic `synth` netlist (`Model::netlist()`, scripts/yosys/netlist.ys) in lockstep
+    // with the RTL, every output every cycle, and every pass against the golden model: what
+    // synthesis makes of the PE still computes the same. Gate level is ~50x slower: 100k cycles.
+    let mut stim = Stimulus::from_env();
+    let test = "synthesized_netlist_agrees_with_rtl_and_model";
+    let hint = stim.replay_hint(test);
+    let both = Lockstep::new(eyeriss_pe::Model::for_test(test, stim.seed), eyeriss_pe::Model::netlist(), eyeriss_pe::OUTPUTS, hint);
+    let cycles = run_against_model(both, &mut stim, test, 100_000, 12, 30);
+    eprintln!("{cycles} cycles, netlist in lockstep with the RTL (seed {})", stim.seed);
 }
 
 #[test]

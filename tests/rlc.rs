@@ -1,36 +1,16 @@
 //! Co-simulation of the run-length compressor: the Verilated encoder and decoder against the
 //! golden model, stream by stream (valid streams, malformed ones, random words), and against
-//! rust-hdl's own simulator, cycle by cycle.
+//! rust-hdl's own simulator and Yosys' gate-level netlists, cycle by cycle.
 //!
 //! Replay a failure with the seed it prints: `EDGERTL_SEED=<seed> EDGERTL_TRACE=1 cargo test
 //! --release -p edgertl-tests --test rlc <name>`.
 
-use edgertl_sim::harness::{Lockstep, RustHdl, Stimulus};
-use edgertl_sim::rlc::driver::{DecoderDriver, EncoderDriver, HwDecoded, Traffic};
+use edgertl_sim::harness::{Dut, Lockstep, RustHdl, Stimulus};
+use edgertl_sim::rlc::driver::{malformed, random_stream, DecoderDriver, EncoderDriver, HwDecoded, Traffic};
 use edgertl_sim::rlc::model::{self, RlcError};
 use edgertl_sim::verilated::{rlc_decoder, rlc_encoder};
 use edgertl_tests::check;
 use rand::Rng;
-
-/// A random stream: a random length (0 to thousands, often not a multiple of 3), a random
-/// sparsity from 0 to 100%, and sometimes long zero runs around the 31/32 boundary.
-fn random_stream(rng: &mut impl Rng) -> Vec<i16> {
-    let len = match rng.gen_range(0..10) {
-        0 => rng.gen_range(0..4),
-        1..=6 => rng.gen_range(0..300),
-        _ => rng.gen_range(300..4000),
-    };
-    let sparsity = [0.0, 0.1, 0.5, 0.8, 0.95, 1.0][rng.gen_range(0..6)];
-    let mut v: Vec<i16> = (0..len)
-        .map(|_| if rng.gen_bool(sparsity) { 0 } else { rng.gen_range(i16::MIN..=i16::MAX) })
-        .collect();
-    if len > 70 && rng.gen_bool(0.3) {
-        let run = [30, 31, 32, 33, 62, 63, 64, 65][rng.gen_range(0..8)];
-        let at = rng.gen_range(0..len - run);
-        v[at..at + run].iter_mut().for_each(|x| *x = 0);
-    }
-    v
-}
 
 /// Does the decoder's stream agree with the golden decoder's?
 fn compare_decode(words: &[u64], n: usize, hw: &HwDecoded) -> Result<(), String> {
@@ -54,14 +34,12 @@ fn compare_decode(words: &[u64], n: usize, hw: &HwDecoded) -> Result<(), String>
     }
 }
 
-#[test]
-fn encoder_matches_model() {
-    let mut stim = Stimulus::from_env();
-    let test = "encoder_matches_model";
+/// `streams` random streams with random traffic through an encoder, every word checked
+/// against the golden model. Returns the cycles run.
+fn encoder_against_model(dut: impl Dut, stim: &mut Stimulus, test: &str, streams: usize) -> u64 {
     let hint = stim.replay_hint(test);
-    let mut enc = EncoderDriver::new(rlc_encoder::Model::for_test(test, stim.seed));
-    let mut values_total = 0;
-    for k in 0..300 {
+    let mut enc = EncoderDriver::new(dut);
+    for k in 0..streams {
         let v = random_stream(&mut stim.rng);
         let traffic = if k % 4 == 0 { Traffic::FULL_SPEED } else { Traffic::random(&mut stim.rng) };
         let got = enc.encode(&v, traffic, &mut stim.rng);
@@ -75,56 +53,47 @@ fn encoder_matches_model() {
             }
         });
         check(result, &hint);
-        values_total += v.len();
     }
-    eprintln!("{values_total} values, {} cycles (seed {})", enc.cycles(), stim.seed);
+    enc.cycles()
 }
 
-#[test]
-fn decoder_matches_model_on_valid_streams() {
-    let mut stim = Stimulus::from_env();
-    let test = "decoder_matches_model_on_valid_streams";
+/// `streams` valid random streams through a decoder, checked against the golden decoder.
+fn decoder_against_model(dut: impl Dut, stim: &mut Stimulus, test: &str, streams: usize) -> u64 {
     let hint = stim.replay_hint(test);
-    let mut dec = DecoderDriver::new(rlc_decoder::Model::for_test(test, stim.seed));
-    for k in 0..300 {
+    let mut dec = DecoderDriver::new(dut);
+    for k in 0..streams {
         let v = random_stream(&mut stim.rng);
         let words = model::encode(&v);
         let traffic = if k % 4 == 0 { Traffic::FULL_SPEED } else { Traffic::random(&mut stim.rng) };
         let hw = dec.decode(&words, v.len(), traffic, &mut stim.rng);
         check(hw.and_then(|hw| compare_decode(&words, v.len(), &hw)).map_err(|e| format!("stream {k}: {e}")), &hint);
     }
-    eprintln!("{} cycles (seed {})", dec.cycles(), stim.seed);
-}
-
-/// A valid stream broken in one of the ways a real one breaks.
-fn malformed(rng: &mut impl Rng) -> (Vec<u64>, usize) {
-    let v = random_stream(rng);
-    let mut words = model::encode(&v);
-    let mut n = v.len();
-    let last = words.len() - 1;
-    match rng.gen_range(0..7) {
-        0 => n = n.saturating_sub(rng.gen_range(1..5)),  // N too small: extra values
-        1 => n += rng.gen_range(1..5),                   // N too large: term too early
-        2 => words[last] &= !(1 << 63),                  // no term bit
-        3 if last > 0 => words[rng.gen_range(0..last)] |= 1 << 63, // a term bit too early
-        4 => words.truncate(rng.gen_range(0..words.len())), // the stream stops
-        5 => {
-            let k = rng.gen_range(0..words.len());
-            words[k] ^= 1 << rng.gen_range(0..64); // a flipped bit
-        }
-        _ => words.push(rng.gen()),                      // garbage after the end
-    }
-    (words, n)
+    dec.cycles()
 }
 
 #[test]
-fn decoder_matches_model_on_malformed_streams_and_random_words() {
+fn encoder_matches_model() {
     let mut stim = Stimulus::from_env();
-    let test = "decoder_matches_model_on_malformed_streams_and_random_words";
+    let test = "encoder_matches_model";
+    let cycles = encoder_against_model(rlc_encoder::Model::for_test(test, stim.seed), &mut stim, test, 300);
+    eprintln!("{cycles} cycles (seed {})", stim.seed);
+}
+
+#[test]
+fn decoder_matches_model_on_valid_streams() {
+    let mut stim = Stimulus::from_env();
+    let test = "decoder_matches_model_on_valid_streams";
+    let cycles = decoder_against_model(rlc_decoder::Model::for_test(test, stim.seed), &mut stim, test, 300);
+    eprintln!("{cycles} cycles (seed {})", stim.seed);
+}
+
+/// `cases` malformed streams and random words through a decoder, checked against the golden
+/// decoder; returns how many streams ended with each `error_kind` (0: none or still waiting).
+fn malformed_against_model(dut: impl Dut, stim: &mut Stimulus, test: &str, cases: usize) -> [usize; 4] {
     let hint = stim.replay_hint(test);
-    let mut dec = DecoderDriver::new(rlc_decoder::Model::for_test(test, stim.seed));
+    let mut dec = DecoderDriver::new(dut);
     let mut errors = [0usize; 4];
-    for k in 0..600 {
+    for k in 0..cases {
         let (words, n) = if k % 3 == 0 {
             // Fuzz: random words, a random N.
             let len = stim.rng.gen_range(0..8);
@@ -144,8 +113,33 @@ fn decoder_matches_model_on_malformed_streams_and_random_words() {
         });
         check(result.map_err(|e| format!("case {k}: {e}")), &hint);
     }
+    errors
+}
+
+#[test]
+fn decoder_matches_model_on_malformed_streams_and_random_words() {
+    let mut stim = Stimulus::from_env();
+    let test = "decoder_matches_model_on_malformed_streams_and_random_words";
+    let errors = malformed_against_model(rlc_decoder::Model::for_test(test, stim.seed), &mut stim, test, 600);
     // Every kind of error was exercised.
     assert!(errors[1..].iter().all(|&c| c > 0), "error kinds seen: {errors:?}");
+}
+
+#[test]
+fn synthesized_netlists_agree_with_rtl_and_model() {
+    // Yosys' generic `synth` netlists of both units (`Model::netlist()`,
+    // scripts/yosys/netlist.ys) in lockstep with the RTL, every output every cycle, and every
+    // stream against the golden model: a few dozen streams of each kind.
+    let mut stim = Stimulus::from_env();
+    let test = "synthesized_netlists_agree_with_rtl_and_model";
+    let hint = stim.replay_hint(test);
+    let enc = Lockstep::new(rlc_encoder::Model::for_test(test, stim.seed), rlc_encoder::Model::netlist(), rlc_encoder::OUTPUTS, hint.clone());
+    let enc_cycles = encoder_against_model(enc, &mut stim, test, 40);
+    let dec = Lockstep::new(rlc_decoder::Model::new(), rlc_decoder::Model::netlist(), rlc_decoder::OUTPUTS, hint.clone());
+    let dec_cycles = decoder_against_model(dec, &mut stim, test, 40);
+    let dec = Lockstep::new(rlc_decoder::Model::new(), rlc_decoder::Model::netlist(), rlc_decoder::OUTPUTS, hint);
+    let errors = malformed_against_model(dec, &mut stim, test, 60);
+    eprintln!("{enc_cycles} encoder + {dec_cycles} decoder cycles, 60 malformed cases {errors:?} (seed {})", stim.seed);
 }
 
 #[test]

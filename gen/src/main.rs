@@ -18,6 +18,8 @@
 //! - `edgertl synth <unit> --target <t> [--pnr]`, `edgertl synth --all [--pnr]`: Yosys
 //!   synthesis (and nextpnr place and route on iCE40 and ECP5) per FPGA target, a typed report
 //!   per unit and target, checked against `budgets.toml` (see [`edgertl::synth`]).
+//! - `edgertl cover <unit> [--seed S] [-d DIR]`: the unit's random co-simulation on its
+//!   coverage model; prints line and toggle coverage and the lines never hit (see [`cover`]).
 //! - `edgertl rlc encode --in X.npy --out X.rlc [--rtl]`, `edgertl rlc decode --in X.rlc --out
 //!   X.npy [--rtl]`: the run-length coder of feature maps on files (golden model, or the
 //!   Verilated hardware with `--rtl`); `edgertl rlc report [--len N] [--seed S]`: compressed
@@ -39,6 +41,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod board;
+mod cover;
 mod rlc;
 
 /// Emit edgertl's Eyeriss-style hardware units as Verilog, and lint them with Verilator,
@@ -162,6 +165,22 @@ enum Command {
         #[arg(short, long, value_name = "DIR", default_value = "build/synth")]
         dir: PathBuf,
     },
+    /// Line and toggle coverage of a unit's Verilog under its random co-simulation.
+    ///
+    /// Runs the unit's co-simulation stimulus (the tests' random passes or streams, checked
+    /// against the golden model) on the RTL Verilated with --coverage-line --coverage-toggle,
+    /// writes <DIR>/<UNIT>.dat and the annotated Verilog (verilator_coverage --annotate) to
+    /// <DIR>/annotated/, and prints line %, toggle % and the lines never hit.
+    Cover {
+        /// The unit to cover (see `edgertl list`).
+        unit: String,
+        /// The stimulus's random seed (random when left out; printed either way).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Directory for the coverage data and the annotated Verilog.
+        #[arg(short, long, value_name = "DIR", default_value = "build/cover")]
+        dir: PathBuf,
+    },
 
     /// The run-length coder (Eyeriss RLC) of feature maps: encode and decode files, report.
     ///
@@ -246,6 +265,7 @@ fn run(cli: Cli) -> Result<()> {
         } => verilog(&unit, preset.as_deref(), &out_dir),
         Command::Build { out_dir } => build(&out_dir),
         Command::Lint { unit, preset, dir } => lint(unit.as_deref(), preset.as_deref(), &dir),
+        Command::Cover { unit, seed, dir } => cover(&unit, seed, &dir),
         Command::Rlc { command } => rlc::run(command),
         Command::Synth { unit, all: _, target, pnr, freq, check, budgets, dir } => {
             synth(unit.as_deref(), target.as_deref(), pnr, freq, check, budgets, &dir)
@@ -501,6 +521,34 @@ fn synth(
     if check && !over.is_empty() {
         anyhow::bail!("{} budget problem(s) (see budgets.toml)", over.len());
     }
+    Ok(())
+}
+
+fn cover(unit: &str, seed: Option<u64>, dir: &Path) -> Result<()> {
+    let emitted = emit(unit, None)?;
+    let mut stim = match seed {
+        Some(s) => edgertl_sim::harness::Stimulus::with_seed(s),
+        None => edgertl_sim::harness::Stimulus::from_env(),
+    };
+    let (dat, cycles) = cover::simulate(&emitted.unit, &mut stim, dir)?;
+    let annotated = dir.join("annotated");
+    cover::annotate(&dat, &annotated)?;
+    let text = std::fs::read_to_string(&dat).with_context(|| format!("cannot read {}", dat.display()))?;
+    let c = cover::Coverage::parse(&text);
+    println!("{} (preset {}), seed {}, {cycles} cycles, checked against the golden model", emitted.unit, emitted.preset, stim.seed);
+    println!("  line   {:5.1}%  ({}/{} points)", c.line_percent(), c.lines.0, c.lines.1);
+    println!("  toggle {:5.1}%  ({}/{} points)", c.toggle_percent(), c.toggles.0, c.toggles.1);
+    let source: Vec<&str> = emitted.verilog.lines().collect();
+    if c.uncovered.is_empty() {
+        println!("  every line hit");
+    } else {
+        println!("  lines never hit ({}.v):", emitted.unit);
+        for (line, points) in &c.uncovered {
+            let text = source.get(*line as usize - 1).map(|l| l.trim()).unwrap_or("");
+            println!("    {line:5}: {text}   [{points} point(s)]");
+        }
+    }
+    println!("  data: {}; annotated Verilog: {}", dat.display(), annotated.display());
     Ok(())
 }
 

@@ -8,10 +8,25 @@
 //!   `EDGERTL_SEED=<seed>`; with `EDGERTL_TRACE=1` the Verilated model writes a VCD trace to
 //!   the file the failure message names.
 //! - [`Handshake`]: random idle and back-pressure for valid/ready streams.
+//! - [`Variant`]: which Verilation of a unit runs: the RTL (fast, traced or with coverage)
+//!   or its gate-level netlist; every variant is the same [`Dut`].
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::path::{Path, PathBuf};
+
+/// Which Verilation of a unit a Verilated model runs (`verilated::<unit>::Model::of`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// The RTL, no instrumentation.
+    Fast,
+    /// The RTL with VCD tracing compiled in.
+    Traced,
+    /// Yosys' generic gate-level netlist of the RTL (`scripts/yosys/netlist.ys`).
+    Netlist,
+    /// The RTL with line and toggle coverage counters.
+    Cover,
+}
 
 /// A clocked device under test.
 pub trait Dut {

@@ -68,6 +68,11 @@ impl<D: Dut> EncoderDriver<D> {
         self.p.cycles
     }
 
+    /// The unit under test (e.g. to write a coverage model's counts).
+    pub fn dut(&self) -> &D {
+        &self.p.dut
+    }
+
     /// Encodes one stream; the words in order, or why the encoder misbehaved.
     pub fn encode(&mut self, values: &[i16], traffic: Traffic, rng: &mut impl Rng) -> Result<Vec<u64>, String> {
         use enc::{inp, out};
@@ -128,6 +133,11 @@ impl<D: Dut> DecoderDriver<D> {
         self.p.cycles
     }
 
+    /// The unit under test (e.g. to write a coverage model's counts).
+    pub fn dut(&self) -> &D {
+        &self.p.dut
+    }
+
     /// Resets the decoder (after a stream it is still waiting on).
     pub fn reset(&mut self) {
         self.p.reset(dec::inp::RST);
@@ -181,4 +191,45 @@ impl<D: Dut> DecoderDriver<D> {
             }
         }
     }
+}
+
+/// A random stream: a random length (0 to thousands, often not a multiple of 3), a random
+/// sparsity from 0 to 100%, and sometimes long zero runs around the 31/32 boundary.
+pub fn random_stream(rng: &mut impl Rng) -> Vec<i16> {
+    let len = match rng.gen_range(0..10) {
+        0 => rng.gen_range(0..4),
+        1..=6 => rng.gen_range(0..300),
+        _ => rng.gen_range(300..4000),
+    };
+    let sparsity = [0.0, 0.1, 0.5, 0.8, 0.95, 1.0][rng.gen_range(0..6)];
+    let mut v: Vec<i16> = (0..len)
+        .map(|_| if rng.gen_bool(sparsity) { 0 } else { rng.gen_range(i16::MIN..=i16::MAX) })
+        .collect();
+    if len > 70 && rng.gen_bool(0.3) {
+        let run = [30, 31, 32, 33, 62, 63, 64, 65][rng.gen_range(0..8)];
+        let at = rng.gen_range(0..len - run);
+        v[at..at + run].iter_mut().for_each(|x| *x = 0);
+    }
+    v
+}
+
+/// A valid stream broken in one of the ways a real one breaks.
+pub fn malformed(rng: &mut impl Rng) -> (Vec<u64>, usize) {
+    let v = random_stream(rng);
+    let mut words = super::model::encode(&v);
+    let mut n = v.len();
+    let last = words.len() - 1;
+    match rng.gen_range(0..7) {
+        0 => n = n.saturating_sub(rng.gen_range(1..5)),  // N too small: extra values
+        1 => n += rng.gen_range(1..5),                   // N too large: term too early
+        2 => words[last] &= !(1 << 63),                  // no term bit
+        3 if last > 0 => words[rng.gen_range(0..last)] |= 1 << 63, // a term bit too early
+        4 => words.truncate(rng.gen_range(0..words.len())), // the stream stops
+        5 => {
+            let k = rng.gen_range(0..words.len());
+            words[k] ^= 1 << rng.gen_range(0..64); // a flipped bit
+        }
+        _ => words.push(rng.gen()),                      // garbage after the end
+    }
+    (words, n)
 }
