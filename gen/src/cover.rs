@@ -11,12 +11,17 @@
 
 use anyhow::{bail, Context, Result};
 use edgertl_hdl::pe::PeConfig;
-use edgertl_sim::harness::Stimulus;
+use edgertl_hdl::glb::GlbConfig;
+use edgertl_sim::board::host::{run_check, BoardHost};
+use edgertl_sim::board::uart::SimUart;
+use edgertl_sim::glb::driver::GlbDriver;
+use edgertl_sim::glb::model::GlbModel;
+use edgertl_sim::harness::{Lockstep, Stimulus};
 use edgertl_sim::pe::driver::{random_pass, PassData, PeDriver, Traffic};
 use edgertl_sim::pe::model::PeModel;
 use edgertl_sim::rlc::driver::{self as rlc, DecoderDriver, EncoderDriver};
 use edgertl_sim::rlc::model;
-use edgertl_sim::verilated::{eyeriss_pe, rlc_decoder, rlc_encoder};
+use edgertl_sim::verilated::{board_top, eyeriss_pe, glb, rlc_decoder, rlc_encoder};
 use rand::Rng;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -135,6 +140,27 @@ pub fn simulate(unit: &str, stim: &mut Stimulus, dir: &Path) -> Result<(PathBuf,
             }
             dec.dut().write_coverage(&dat)?;
             dec.cycles()
+        }
+        "glb" => {
+            // The tests' recipe: bursts of random traffic (reads, writes, re-assignments,
+            // swaps, resets), every output compared with the golden model every cycle.
+            let hw = GlbConfig::eyeriss_v1();
+            let both = Lockstep::new(glb::Model::cover(), GlbModel::new(&hw), glb::OUTPUTS, format!("seed {}", stim.seed));
+            let mut d = GlbDriver::new(both, &hw);
+            while d.cycles < 1_000_000 {
+                d.run_random(20_000, &mut stim.rng).map_err(anyhow::Error::msg)?;
+            }
+            d.dut.a.write_coverage(&dat)?;
+            d.cycles
+        }
+        "board_top" => {
+            // The board test's check over the bit-level UART: random PE passes and encoder
+            // streams, each held to the golden models.
+            let cpb = edgertl_hdl::board::BoardConfig::preset("sim")?.clocks_per_bit();
+            let mut host = BoardHost::new(SimUart::new(board_top::Model::cover(), cpb));
+            run_check(&mut host, &mut stim.rng, &[], 40, 30).map_err(anyhow::Error::msg)?;
+            host.link.dut.write_coverage(&dat)?;
+            host.link.cycles
         }
         other => bail!("`{other}` has no coverage stimulus yet"),
     };
