@@ -200,6 +200,8 @@ pub(crate) fn build(board: &BoardConfig) -> BoardTop {
     uut
 }
 
+// The bridge reads best as `if state == X { if event { .. } }`.
+#[allow(clippy::collapsible_if)]
 impl Logic for BoardTop {
     #[hdl_gen]
     fn update(&mut self) {
