@@ -70,6 +70,9 @@ pub struct EyerissPe {
     psum_out_fifo: Fifo<Bits<16>>,
     filt_spad: Sram<Bits<16>, 8, 224>,
     ifmap_spad: [Reg<Bits<16>>; 12],
+    // Beside each ifmap spad word, whether it is non-zero (set as the word is written), so that
+    // the zero-gating decision is a 1-bit select rather than a 16-bit compare after the mux.
+    ifmap_nz: [Reg<Bit>; 12],
     psum_spad: RegFile<Bits<16>, 5, 24>,
 
     state: Reg<Bits<4>>,
@@ -96,7 +99,8 @@ pub struct EyerissPe {
     ifidx: Reg<Bits<4>>,
     faddr: Reg<Bits<8>>,
     e_idx: Reg<Bits<8>>,
-    // MAC pipeline: stage 1 -> 2 (spad read done) and 2 -> 3 (product).
+    // MAC pipeline, named by the stage that writes them: stage 1 (spad read issued), stage 2
+    // (operands), stage 3 (raw product and sign correction), stage 4 (scaled product).
     s1_valid: Reg<Bit>,
     s1_gated: Reg<Bit>,
     s1_f: Reg<Bits<5>>,
@@ -104,7 +108,21 @@ pub struct EyerissPe {
     s2_valid: Reg<Bit>,
     s2_gated: Reg<Bit>,
     s2_f: Reg<Bits<5>>,
-    s2_prod: Reg<Bits<32>>,
+    s2_x: Reg<Bits<16>>,
+    s2_w: Reg<Bits<16>>,
+    s3_valid: Reg<Bit>,
+    s3_gated: Reg<Bit>,
+    s3_f: Reg<Bits<5>>,
+    s3_mul: Reg<Bits<32>>,
+    s3_corr: Reg<Bits<16>>,
+    s4_valid: Reg<Bit>,
+    s4_gated: Reg<Bit>,
+    s4_f: Reg<Bits<5>>,
+    s4_val: Reg<Bits<16>>,
+    // The psum the stage-4 slot accumulates into, read a stage early, and whether it must be
+    // forwarded from the accumulate stage instead (the slot ahead writes the same psum).
+    s4_psum: Reg<Bits<16>>,
+    fwd: Reg<Bit>,
     // The psum spad's read address, registered a cycle ahead.
     psum_raddr: Reg<Bits<5>>,
     // Counters.
@@ -125,7 +143,6 @@ pub struct EyerissPe {
     cols_m1: Signal<Local, Bits<4>>,
     x_sel: Signal<Local, Bits<16>>,
     x_zero: Signal<Local, Bit>,
-    w_val: Signal<Local, Bits<16>>,
     mul_u: Signal<Local, Bits<32>>,
     corr_a: Signal<Local, Bits<16>>,
     corr_b: Signal<Local, Bits<16>>,
@@ -208,6 +225,7 @@ impl EyerissPe {
             psum_out_fifo: Default::default(),
             filt_spad: Default::default(),
             ifmap_spad: Default::default(),
+            ifmap_nz: Default::default(),
             psum_spad: Default::default(),
             state: Default::default(),
             err: Default::default(),
@@ -237,7 +255,19 @@ impl EyerissPe {
             s2_valid: Default::default(),
             s2_gated: Default::default(),
             s2_f: Default::default(),
-            s2_prod: Default::default(),
+            s2_x: Default::default(),
+            s2_w: Default::default(),
+            s3_valid: Default::default(),
+            s3_gated: Default::default(),
+            s3_f: Default::default(),
+            s3_mul: Default::default(),
+            s3_corr: Default::default(),
+            s4_valid: Default::default(),
+            s4_gated: Default::default(),
+            s4_f: Default::default(),
+            s4_val: Default::default(),
+            s4_psum: Default::default(),
+            fwd: Default::default(),
             psum_raddr: Default::default(),
             n_macs: Default::default(),
             n_gated: Default::default(),
@@ -255,7 +285,6 @@ impl EyerissPe {
             cols_m1: Default::default(),
             x_sel: Default::default(),
             x_zero: Default::default(),
-            w_val: Default::default(),
             mul_u: Default::default(),
             corr_a: Default::default(),
             corr_b: Default::default(),
@@ -300,7 +329,8 @@ impl Logic for EyerissPe {
         dff_setup!(
             self, clk, state, err, s_m1, u_m1, q_cfg, q_m1, p_m1, e_m1, shift, s_cfg, chk_i, qs, pqs,
             qs_m1, nfilt_m1, f_idx, c_idx, col, ifidx, faddr, e_idx, s1_valid, s1_gated, s1_f, s1_x,
-            s2_valid, s2_gated, s2_f, s2_prod, psum_raddr, n_macs, n_gated, n_fr, n_fw, n_ir, n_iw, n_pr, n_pw
+            s2_valid, s2_gated, s2_f, s2_x, s2_w, s3_valid, s3_gated, s3_f, s3_mul, s3_corr,
+            s4_valid, s4_gated, s4_f, s4_val, s4_psum, fwd, psum_raddr, n_macs, n_gated, n_fr, n_fw, n_ir, n_iw, n_pr, n_pw
         );
         self.state.rst.next = self.rst.val();
         self.err.rst.next = self.rst.val();
@@ -330,7 +360,19 @@ impl Logic for EyerissPe {
         self.s2_valid.rst.next = self.rst.val();
         self.s2_gated.rst.next = self.rst.val();
         self.s2_f.rst.next = self.rst.val();
-        self.s2_prod.rst.next = self.rst.val();
+        self.s2_x.rst.next = self.rst.val();
+        self.s2_w.rst.next = self.rst.val();
+        self.s3_valid.rst.next = self.rst.val();
+        self.s3_gated.rst.next = self.rst.val();
+        self.s3_f.rst.next = self.rst.val();
+        self.s3_mul.rst.next = self.rst.val();
+        self.s3_corr.rst.next = self.rst.val();
+        self.s4_valid.rst.next = self.rst.val();
+        self.s4_gated.rst.next = self.rst.val();
+        self.s4_f.rst.next = self.rst.val();
+        self.s4_val.rst.next = self.rst.val();
+        self.s4_psum.rst.next = self.rst.val();
+        self.fwd.rst.next = self.rst.val();
         self.psum_raddr.rst.next = self.rst.val();
         self.n_macs.rst.next = self.rst.val();
         self.n_gated.rst.next = self.rst.val();
@@ -344,6 +386,9 @@ impl Logic for EyerissPe {
             self.ifmap_spad[i].clock.next = self.clk.val();
             self.ifmap_spad[i].rst.next = self.rst.val();
             self.ifmap_spad[i].d.next = self.ifmap_spad[i].q.val();
+            self.ifmap_nz[i].clock.next = self.clk.val();
+            self.ifmap_nz[i].rst.next = self.rst.val();
+            self.ifmap_nz[i].d.next = self.ifmap_nz[i].q.val();
         }
         self.psum_spad.clock.next = self.clk.val();
         self.psum_spad.rst.next = self.rst.val();
@@ -395,72 +440,106 @@ impl Logic for EyerissPe {
         self.filt_spad.raddr.next = self.faddr.q.val();
         self.filt_spad.re.next = false;
 
-        // Muxes: the ifmap word of this slot, the psum of stage 3, the psum going out.
+        // Muxes: the ifmap word of this slot, the psum being accumulated, the psum going out.
         self.x_sel.next = self.ifmap_spad[0].q.val();
+        self.x_zero.next = !self.ifmap_nz[0].q.val();
         for i in 0..12 {
             if self.ifidx.q.val().index() == i {
                 self.x_sel.next = self.ifmap_spad[i].q.val();
+                self.x_zero.next = !self.ifmap_nz[i].q.val();
             }
         }
-        self.x_zero.next = !self.x_sel.val().any();
-        // The psum spad's one read port and one write port serve stage 3 while it holds a MAC
-        // and, when the pipeline is empty, the psum_in load and the psum going out. A pipeline
-        // register picks the user, so no state decoding sits on these paths.
+        // The psum spad's read port serves stage 4 while it holds a MAC, its write port the
+        // accumulate stage; when the pipeline is empty they serve the psum going out and the
+        // psum_in load. Pipeline registers pick the user, so no state decoding sits on these
+        // paths.
         self.psum_spad.raddr.next = self.psum_raddr.q.val();
-        self.psum_spad.waddr.next = self.s2_f.q.val();
-        if !self.s2_valid.q.val() {
+        self.psum_spad.waddr.next = self.s4_f.q.val();
+        if !self.s4_valid.q.val() {
             self.psum_spad.waddr.next = self.f_idx.q.val();
         }
-        self.psum_sel.next = self.psum_spad.rdata.val();
         self.out_sel.next = self.psum_spad.rdata.val();
         self.psum_spad.we.next = false;
         self.psum_out_fifo.in_data.next = self.out_sel.val();
 
-        // Stage 2: signed 16 x 16 multiply from an unsigned one. The signed product is the
-        // unsigned product minus 2^16 * (x<0 ? w : 0) minus 2^16 * (w<0 ? x : 0), modulo 2^32.
-        self.w_val.next = self.filt_spad.rdata.val();
-        self.mul_u.next = self.s1_x.q.val() * self.w_val.val();
-        self.corr_a.next = 0.into();
-        self.corr_b.next = 0.into();
-        if self.s1_x.q.val().get_bit(15) {
-            self.corr_a.next = self.w_val.val();
-        }
-        if self.w_val.val().get_bit(15) {
-            self.corr_b.next = self.s1_x.q.val();
-        }
-        self.corr.next = self.corr_a.val() + self.corr_b.val();
-        self.corr_wide.next = bit_cast::<32, 16>(self.corr.val());
+        // A slot's valid, gate and psum index move down the pipeline with it; a gated slot's
+        // data registers hold still (zero gating).
         self.s2_valid.d.next = self.s1_valid.q.val();
         self.s2_gated.d.next = self.s1_gated.q.val();
         self.s2_f.d.next = self.s1_f.q.val();
-        self.prod.next = self.mul_u.val() - (self.corr_wide.val() << 16);
+        self.s3_valid.d.next = self.s2_valid.q.val();
+        self.s3_gated.d.next = self.s2_gated.q.val();
+        self.s3_f.d.next = self.s2_f.q.val();
+        self.s4_valid.d.next = self.s3_valid.q.val();
+        self.s4_gated.d.next = self.s3_gated.q.val();
+        self.s4_f.d.next = self.s3_f.q.val();
+
+        // Stage 2: the operands, straight from the spads into registers (the filter spad's
+        // block RAM output and the ifmap word), so that the multiplier starts from registers.
         if self.s1_valid.q.val() & !self.s1_gated.q.val() {
-            self.s2_prod.d.next = self.prod.val();
+            self.s2_x.d.next = self.s1_x.q.val();
+            self.s2_w.d.next = self.filt_spad.rdata.val();
         }
 
-        // Stage 3: the per-layer scaling (an arithmetic right shift of the 32-bit product, as a
-        // logical shift of its sign extension to 48 bits, cut to 16 bits), then accumulate
-        // into the psum spad (wrapping).
-        self.prod_ext.next = bit_cast::<48, 32>(self.s2_prod.q.val());
-        if self.s2_prod.q.val().get_bit(31) {
-            self.prod_ext.next = bit_cast::<48, 32>(self.s2_prod.q.val()) | self.sign_ext.val();
+        // Stage 3: an unsigned 16 x 16 multiply from register to register (a DSP block where
+        // the family has one), and beside it the correction that makes it signed: the signed
+        // product is the unsigned one minus 2^16 * ((x<0 ? w : 0) + (w<0 ? x : 0)), mod 2^32.
+        self.mul_u.next = self.s2_x.q.val() * self.s2_w.q.val();
+        self.corr_a.next = 0.into();
+        self.corr_b.next = 0.into();
+        if self.s2_x.q.val().get_bit(15) {
+            self.corr_a.next = self.s2_w.q.val();
+        }
+        if self.s2_w.q.val().get_bit(15) {
+            self.corr_b.next = self.s2_x.q.val();
+        }
+        self.corr.next = self.corr_a.val() + self.corr_b.val();
+        if self.s2_valid.q.val() & !self.s2_gated.q.val() {
+            self.s3_mul.d.next = self.mul_u.val();
+            self.s3_corr.d.next = self.corr.val();
+        }
+
+        // Stage 4: the signed product, then the per-layer scaling (an arithmetic right shift of
+        // the 32-bit product, as a logical shift of its sign extension to 48 bits), cut to 16
+        // bits.
+        self.corr_wide.next = bit_cast::<32, 16>(self.s3_corr.q.val());
+        self.prod.next = self.s3_mul.q.val() - (self.corr_wide.val() << 16);
+        self.prod_ext.next = bit_cast::<48, 32>(self.prod.val());
+        if self.prod.val().get_bit(31) {
+            self.prod_ext.next = bit_cast::<48, 32>(self.prod.val()) | self.sign_ext.val();
         }
         self.shifted.next = self.prod_ext.val() >> self.shift.q.val();
         self.trunc.next = self.shifted.val().get_bits::<16>(0);
         // The bits the cut drops (named `unused_*`, the lint convention for dropped bits).
         self.unused_shift_hi.next = self.shifted.val().get_bits::<32>(16);
-        self.psum_sum.next = self.psum_sel.val() + self.trunc.val();
+        self.psum_sum.next = self.s4_psum.q.val() + self.s4_val.q.val();
+        // Beside it, the psum this slot adds to: read from the spad, or, when the slot ahead
+        // (now in stage 5) writes the same psum this cycle, taken from its sum (forwarding).
+        self.psum_sel.next = self.psum_spad.rdata.val();
+        if self.fwd.q.val() {
+            self.psum_sel.next = self.psum_sum.val();
+        }
+        if self.s3_valid.q.val() & !self.s3_gated.q.val() {
+            self.s4_val.d.next = self.trunc.val();
+            self.s4_psum.d.next = self.psum_sel.val();
+        }
+        self.fwd.d.next = self.s2_valid.q.val()
+            & self.s3_valid.q.val()
+            & !self.s3_gated.q.val()
+            & (self.s2_f.q.val() == self.s3_f.q.val());
+
+        // Stage 5: accumulate into the psum spad (wrapping); the sum is written below.
         self.psum_spad.wdata.next = self.psum_sum.val();
-        if !self.s2_valid.q.val() {
+        if !self.s4_valid.q.val() {
             self.psum_spad.wdata.next = self.psum_in_fifo.out_data.val();
         }
-        if self.s2_valid.q.val() & !self.s2_gated.q.val() {
+        if self.s4_valid.q.val() & !self.s4_gated.q.val() {
             self.psum_spad.we.next = true;
             self.n_macs.d.next = self.n_macs.q.val() + 1;
             self.n_pr.d.next = self.n_pr.q.val() + 1;
             self.n_pw.d.next = self.n_pw.q.val() + 1;
         }
-        if self.s2_valid.q.val() & self.s2_gated.q.val() {
+        if self.s4_valid.q.val() & self.s4_gated.q.val() {
             self.n_gated.d.next = self.n_gated.q.val() + 1;
         }
 
@@ -564,11 +643,13 @@ impl Logic for EyerissPe {
                 for i in 0..11 {
                     if self.qs_m1.q.val().index() > i {
                         self.ifmap_spad[i].d.next = self.ifmap_spad[i + 1].q.val();
+                        self.ifmap_nz[i].d.next = self.ifmap_nz[i + 1].q.val();
                     }
                 }
                 for i in 0..12 {
                     if self.qs_m1.q.val().index() == i {
                         self.ifmap_spad[i].d.next = self.ifmap_fifo.out_data.val();
+                        self.ifmap_nz[i].d.next = self.ifmap_fifo.out_data.val().any();
                     }
                 }
                 self.n_iw.d.next = self.n_iw.q.val() + 1;
@@ -616,7 +697,7 @@ impl Logic for EyerissPe {
             }
         }
         if self.state.q.val() == self.st_drain.val() {
-            if !self.s1_valid.q.val() & !self.s2_valid.q.val() {
+            if !(self.s1_valid.q.val() | self.s2_valid.q.val() | self.s3_valid.q.val() | self.s4_valid.q.val()) {
                 self.state.d.next = self.st_out.val();
             }
         }
@@ -636,11 +717,11 @@ impl Logic for EyerissPe {
             }
         }
 
-        // Next cycle's psum read: stage 3's psum if a MAC moves into stage 3, else the psum at
+        // Next cycle's psum read: stage 4's psum if a MAC moves into stage 4, else the psum at
         // f_idx (the one going out). Registered here so no multiplexer precedes the read.
         self.psum_raddr.d.next = self.f_idx.d.val();
-        if self.s1_valid.q.val() {
-            self.psum_raddr.d.next = self.s1_f.q.val();
+        if self.s2_valid.q.val() {
+            self.psum_raddr.d.next = self.s2_f.q.val();
         }
     }
 }
