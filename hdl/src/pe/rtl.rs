@@ -92,6 +92,8 @@ pub struct EyerissPe {
     pqs: Reg<Bits<12>>,
     qs_m1: Reg<Bits<4>>,
     nfilt_m1: Reg<Bits<8>>,
+    // q*S and the running p*q*S are within the spads (registered as the sums grow).
+    fits: Reg<Bit>,
     // Loop counters.
     f_idx: Reg<Bits<5>>,
     c_idx: Reg<Bits<4>>,
@@ -168,6 +170,7 @@ pub struct EyerissPe {
     st_mac: Constant<Bits<4>>,
     st_drain: Constant<Bits<4>>,
     st_out: Constant<Bits<4>>,
+    st_check_end: Constant<Bits<4>>,
     max_s: Constant<Bits<4>>,
     max_u: Constant<Bits<4>>,
     max_p: Constant<Bits<5>>,
@@ -242,6 +245,7 @@ impl EyerissPe {
             pqs: Default::default(),
             qs_m1: Default::default(),
             nfilt_m1: Default::default(),
+            fits: Default::default(),
             f_idx: Default::default(),
             c_idx: Default::default(),
             col: Default::default(),
@@ -309,6 +313,7 @@ impl EyerissPe {
             st_mac: Constant::new(bits(6)),
             st_drain: Constant::new(bits(7)),
             st_out: Constant::new(bits(8)),
+            st_check_end: Constant::new(bits(9)),
             max_s: Constant::new(bits(hw.ifmap_spad_words as u64)),
             max_u: Constant::new(bits(12)),
             max_p: Constant::new(bits(hw.psum_spad_words as u64)),
@@ -328,7 +333,7 @@ impl Logic for EyerissPe {
         // Clock, reset and hold for every register.
         dff_setup!(
             self, clk, state, err, s_m1, u_m1, q_cfg, q_m1, p_m1, e_m1, shift, s_cfg, chk_i, qs, pqs,
-            qs_m1, nfilt_m1, f_idx, c_idx, col, ifidx, faddr, e_idx, s1_valid, s1_gated, s1_f, s1_x,
+            qs_m1, nfilt_m1, fits, f_idx, c_idx, col, ifidx, faddr, e_idx, s1_valid, s1_gated, s1_f, s1_x,
             s2_valid, s2_gated, s2_f, s2_x, s2_w, s3_valid, s3_gated, s3_f, s3_mul, s3_corr,
             s4_valid, s4_gated, s4_f, s4_val, s4_psum, fwd, psum_raddr, n_macs, n_gated, n_fr, n_fw, n_ir, n_iw, n_pr, n_pw
         );
@@ -347,6 +352,7 @@ impl Logic for EyerissPe {
         self.pqs.rst.next = self.rst.val();
         self.qs_m1.rst.next = self.rst.val();
         self.nfilt_m1.rst.next = self.rst.val();
+        self.fits.rst.next = self.rst.val();
         self.f_idx.rst.next = self.rst.val();
         self.c_idx.rst.next = self.rst.val();
         self.col.rst.next = self.rst.val();
@@ -560,7 +566,7 @@ impl Logic for EyerissPe {
         self.qs_wide.next = bit_cast::<12, 8>(self.qs.q.val());
         self.q_m1_wide.next = bit_cast::<5, 4>(self.q_m1.q.val());
         self.pqs_next.next = self.pqs.q.val() + self.qs_wide.val();
-        self.pqs_lo.next = self.pqs_next.val().get_bits::<8>(0);
+        self.pqs_lo.next = self.pqs.q.val().get_bits::<8>(0);
         self.qs_lo.next = self.qs.q.val().get_bits::<4>(0);
         self.cols_m1.next = self.u_m1.q.val();
         if !self.e_idx.q.val().any() {
@@ -596,17 +602,22 @@ impl Logic for EyerissPe {
         }
         if self.state.q.val() == self.st_check_pqs.val() {
             self.pqs.d.next = self.pqs_next.val();
+            self.fits.d.next = (self.qs.q.val() <= self.max_qs.val()) & (self.pqs_next.val() <= self.max_pqs.val());
             self.chk_i.d.next = self.chk_i.q.val() + 1;
             if self.chk_i.q.val() == self.p_m1.q.val() {
-                if (self.qs.q.val() <= self.max_qs.val()) & (self.pqs_next.val() <= self.max_pqs.val()) {
-                    self.nfilt_m1.d.next = self.pqs_lo.val() - 1;
-                    self.qs_m1.d.next = self.qs_lo.val() - 1;
-                    self.faddr.d.next = 0.into();
-                    self.state.d.next = self.st_load_filt.val();
-                } else {
-                    self.err.d.next = true;
-                    self.state.d.next = self.st_idle.val();
-                }
+                self.state.d.next = self.st_check_end.val();
+            }
+        }
+        // The limits, compared beside the last addition, decide a cycle later.
+        if self.state.q.val() == self.st_check_end.val() {
+            if self.fits.q.val() {
+                self.nfilt_m1.d.next = self.pqs_lo.val() - 1;
+                self.qs_m1.d.next = self.qs_lo.val() - 1;
+                self.faddr.d.next = 0.into();
+                self.state.d.next = self.st_load_filt.val();
+            } else {
+                self.err.d.next = true;
+                self.state.d.next = self.st_idle.val();
             }
         }
         if self.state.q.val() == self.st_load_filt.val() {
