@@ -168,7 +168,7 @@ pub fn simulate(unit: &str, stim: &mut Stimulus, dir: &Path) -> Result<(PathBuf,
 }
 
 fn rlc_traffic(k: usize, stim: &mut Stimulus) -> rlc::Traffic {
-    if k % 4 == 0 { rlc::Traffic::FULL_SPEED } else { rlc::Traffic::random(&mut stim.rng) }
+    if k.is_multiple_of(4) { rlc::Traffic::FULL_SPEED } else { rlc::Traffic::random(&mut stim.rng) }
 }
 
 /// The PE tests' stimulus: a pass starved of data and a reset in the middle of it, then random
