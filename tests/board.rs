@@ -38,7 +38,7 @@ fn pe_passes_and_encoder_streams_over_the_uart_match_the_golden_models() {
     };
     let result = run_check(&mut host, &mut stim.rng, &[fixed], 40, 30);
     if result.is_err() {
-        host.link.dut.flush_trace();
+        host.link.pins.dut.flush_trace();
     }
     let sum = result.unwrap_or_else(|e| panic!("{e}\n{hint}"));
     assert!(sum.refused < sum.passes, "{hint}");
@@ -49,7 +49,7 @@ fn pe_passes_and_encoder_streams_over_the_uart_match_the_golden_models() {
         sum.refused,
         sum.streams,
         sum.values,
-        host.link.cycles,
+        host.link.pins.cycles(),
         started.elapsed(),
         stim.seed
     );
@@ -110,5 +110,5 @@ fn rust_hdl_simulator_agrees_with_verilated_board_cycle_by_cycle() {
     let values = [0, 0, 9];
     let words = host.encode(&values).unwrap();
     check_stream(&values, &words).unwrap();
-    eprintln!("{} cycles in lockstep", host.link.cycles);
+    eprintln!("{} cycles in lockstep", host.link.pins.cycles());
 }

@@ -17,21 +17,21 @@ use edgertl_tests::check;
 fn random_traffic<D: Dut>(dut: D, hw: &GlbConfig, stim: &mut Stimulus, test: &str, cycles: u64, burst: u64) -> GlbDriver<D> {
     let hint = stim.replay_hint(test);
     let mut d = GlbDriver::new(dut, hw);
-    while d.cycles < cycles {
+    while d.pins.cycles() < cycles {
         let r = d.run_random(burst, &mut stim.rng);
         if r.is_err() {
-            d.dut.flush_trace();
+            d.pins.dut.flush_trace();
         }
         check(r, &hint);
     }
     let t = d.tally;
-    eprintln!("{test}: {} cycles, {t:?} (seed {})", d.cycles, stim.seed);
+    eprintln!("{test}: {} cycles, {t:?} (seed {})", d.pins.cycles(), stim.seed);
     // The run meant something: every kind of traffic happened.
     assert!(t.writes > cycles / 20 && t.reads > cycles / 20 && t.filt_reads > cycles / 20, "{t:?}");
     if cycles >= 100_000 {
         // Rare events (a swap, a re-assignment, a refusal, a conflict) all happen in a long run.
         assert!(t.swaps > 10 && t.configs > 10 && t.refused_responses > 10, "{t:?}");
-        assert!(d.get(out::BANK_CONFLICTS) > 0 && d.get(out::STALL_CYCLES) > 0, "no conflicts or stalls");
+        assert!(d.pins.get(out::BANK_CONFLICTS) > 0 && d.pins.get(out::STALL_CYCLES) > 0, "no conflicts or stalls");
     }
     d
 }
@@ -88,27 +88,27 @@ fn directed(test: &str) -> (GlbDriver<Lockstep<glb::Model, GlbModel>>, String) {
 fn write_and_read(d: &mut GlbDriver<Lockstep<glb::Model, GlbModel>>, wr: Option<(u64, u64, bool, u64)>, rd: Option<(u64, u64, bool)>) -> Option<(u64, bool)> {
     if let Some((bank, addr, psum, data)) = wr {
         for (p, v) in [(inp::WR_VALID, 1), (inp::WR_BANK, bank), (inp::WR_ADDR, addr), (inp::WR_PSUM, psum as u64), (inp::WR_DATA, data)] {
-            d.set(p, v);
+            d.pins.set(p, v);
         }
     }
     if let Some((bank, addr, psum)) = rd {
         for (p, v) in [(inp::RD_VALID, 1), (inp::RD_BANK, bank), (inp::RD_ADDR, addr), (inp::RD_PSUM, psum as u64)] {
-            d.set(p, v);
+            d.pins.set(p, v);
         }
     }
-    assert!(d.get(out::WR_READY) == 1 && d.get(out::RD_READY) == 1);
-    d.tick(); // both taken at this edge
-    d.set(inp::WR_VALID, 0);
-    d.set(inp::RD_VALID, 0);
-    d.set(inp::RD_RESP_READY, 1);
+    assert!(d.pins.get(out::WR_READY) == 1 && d.pins.get(out::RD_READY) == 1);
+    d.pins.tick(); // both taken at this edge
+    d.pins.set(inp::WR_VALID, 0);
+    d.pins.set(inp::RD_VALID, 0);
+    d.pins.set(inp::RD_RESP_READY, 1);
     let mut resp = None;
     for _ in 0..8 {
-        if d.get(out::RD_RESP_VALID) == 1 {
-            resp = Some((d.get(out::RD_RESP_DATA), d.get(out::RD_RESP_ERR) == 1));
+        if d.pins.get(out::RD_RESP_VALID) == 1 {
+            resp = Some((d.pins.get(out::RD_RESP_DATA), d.pins.get(out::RD_RESP_ERR) == 1));
         }
-        d.tick();
+        d.pins.tick();
     }
-    d.set(inp::RD_RESP_READY, 0);
+    d.pins.set(inp::RD_RESP_READY, 0);
     resp
 }
 
@@ -116,29 +116,29 @@ fn write_and_read(d: &mut GlbDriver<Lockstep<glb::Model, GlbModel>>, wr: Option<
 fn wrong_kind_accesses_are_refused_and_counted() {
     let (mut d, hint) = directed("wrong_kind_accesses_are_refused_and_counted");
     // Banks 1 and 24 hold psums, the rest ifmaps.
-    d.set(inp::CFG_VALID, 1);
-    d.set(inp::CFG_PSUM_BANKS, (1 << 1) | (1 << 24));
-    d.tick();
-    d.set(inp::CFG_VALID, 0);
-    assert_eq!(d.get(out::PSUM_BANKS), (1 << 1) | (1 << 24), "{hint}");
+    d.pins.set(inp::CFG_VALID, 1);
+    d.pins.set(inp::CFG_PSUM_BANKS, (1 << 1) | (1 << 24));
+    d.pins.tick();
+    d.pins.set(inp::CFG_VALID, 0);
+    assert_eq!(d.pins.get(out::PSUM_BANKS), (1 << 1) | (1 << 24), "{hint}");
     // Right kind: written and read back.
     assert_eq!(write_and_read(&mut d, Some((1, 7, true, 0xdead_beef)), None), None);
     assert_eq!(write_and_read(&mut d, None, Some((1, 7, true))), Some((0xdead_beef, false)), "{hint}");
     // Wrong kind: the write is dropped, the read answered with err and data 0.
     assert_eq!(write_and_read(&mut d, Some((1, 7, false, 0x1234)), None), None);
-    assert_eq!(d.get(out::BAD_ACCESSES), 1, "{hint}");
+    assert_eq!(d.pins.get(out::BAD_ACCESSES), 1, "{hint}");
     assert_eq!(write_and_read(&mut d, None, Some((1, 7, false))), Some((0, true)), "{hint}");
     assert_eq!(write_and_read(&mut d, None, Some((1, 7, true))), Some((0xdead_beef, false)), "the refused write landed; {hint}");
     // Out of range (bank 30 of 25), both at once: two refusals in one cycle.
     assert_eq!(write_and_read(&mut d, Some((30, 0, false, 5)), Some((30, 0, false))), Some((0, true)), "{hint}");
-    assert_eq!(d.get(out::BAD_ACCESSES), 4, "{hint}");
+    assert_eq!(d.pins.get(out::BAD_ACCESSES), 4, "{hint}");
     assert_eq!(d.bank_counters(1), (2, 1), "bank 1 (reads, writes); {hint}");
-    assert_eq!(d.get(out::BANK_CONFLICTS), 0, "a refused request takes no bank cycle");
+    assert_eq!(d.pins.get(out::BANK_CONFLICTS), 0, "a refused request takes no bank cycle");
     // Re-assign bank 1 to ifmaps: the same psum read is now refused.
-    d.set(inp::CFG_VALID, 1);
-    d.set(inp::CFG_PSUM_BANKS, 1 << 24);
-    d.tick();
-    d.set(inp::CFG_VALID, 0);
+    d.pins.set(inp::CFG_VALID, 1);
+    d.pins.set(inp::CFG_PSUM_BANKS, 1 << 24);
+    d.pins.tick();
+    d.pins.set(inp::CFG_VALID, 0);
     assert_eq!(write_and_read(&mut d, None, Some((1, 7, true))), Some((0, true)), "{hint}");
     assert_eq!(write_and_read(&mut d, None, Some((1, 7, false))), Some((0xdead_beef, false)), "{hint}");
 }
@@ -149,13 +149,13 @@ fn conflicts_stall_the_loser_and_the_winner_alternates() {
     assert_eq!(write_and_read(&mut d, Some((3, 2, false, 100)), None), None);
     // Conflict 1: the write wins, the read waits a cycle and sees the new word.
     assert_eq!(write_and_read(&mut d, Some((3, 2, false, 200)), Some((3, 2, false))), Some((200, false)), "{hint}");
-    assert_eq!((d.get(out::BANK_CONFLICTS), d.get(out::STALL_CYCLES)), (1, 1), "{hint}");
+    assert_eq!((d.pins.get(out::BANK_CONFLICTS), d.pins.get(out::STALL_CYCLES)), (1, 1), "{hint}");
     // Conflict 2: the read wins and sees the word before the write.
     assert_eq!(write_and_read(&mut d, Some((3, 2, false, 300)), Some((3, 2, false))), Some((200, false)), "{hint}");
-    assert_eq!((d.get(out::BANK_CONFLICTS), d.get(out::STALL_CYCLES)), (2, 2), "{hint}");
+    assert_eq!((d.pins.get(out::BANK_CONFLICTS), d.pins.get(out::STALL_CYCLES)), (2, 2), "{hint}");
     // Different banks: no conflict, both in one cycle.
     assert_eq!(write_and_read(&mut d, Some((4, 2, false, 400)), Some((3, 2, false))), Some((300, false)), "{hint}");
-    assert_eq!((d.get(out::BANK_CONFLICTS), d.get(out::STALL_CYCLES)), (2, 2), "{hint}");
+    assert_eq!((d.pins.get(out::BANK_CONFLICTS), d.pins.get(out::STALL_CYCLES)), (2, 2), "{hint}");
     assert_eq!(d.bank_counters(3), (3, 3), "{hint}");
     assert_eq!(d.bank_counters(4), (0, 1), "{hint}");
     // Reset clears the counters, not the SRAM.
@@ -168,40 +168,40 @@ fn conflicts_stall_the_loser_and_the_winner_alternates() {
 fn filter_double_buffer_swaps_after_pending_requests() {
     let (mut d, hint) = directed("filter_double_buffer_swaps_after_pending_requests");
     let fw = |d: &mut GlbDriver<_>, addr: u64, data: u64| {
-        d.set(inp::FILT_WR_VALID, 1);
-        d.set(inp::FILT_WR_ADDR, addr);
-        d.set(inp::FILT_WR_DATA, data);
-        d.tick();
-        d.set(inp::FILT_WR_VALID, 0);
+        d.pins.set(inp::FILT_WR_VALID, 1);
+        d.pins.set(inp::FILT_WR_ADDR, addr);
+        d.pins.set(inp::FILT_WR_DATA, data);
+        d.pins.tick();
+        d.pins.set(inp::FILT_WR_VALID, 0);
     };
     let fr = |d: &mut GlbDriver<Lockstep<glb::Model, GlbModel>>, addr: u64| -> u64 {
-        d.set(inp::FILT_RD_VALID, 1);
-        d.set(inp::FILT_RD_ADDR, addr);
-        d.tick();
-        d.set(inp::FILT_RD_VALID, 0);
-        d.set(inp::FILT_RD_RESP_READY, 1);
-        while d.get(out::FILT_RD_RESP_VALID) == 0 {
-            d.tick();
+        d.pins.set(inp::FILT_RD_VALID, 1);
+        d.pins.set(inp::FILT_RD_ADDR, addr);
+        d.pins.tick();
+        d.pins.set(inp::FILT_RD_VALID, 0);
+        d.pins.set(inp::FILT_RD_RESP_READY, 1);
+        while d.pins.get(out::FILT_RD_RESP_VALID) == 0 {
+            d.pins.tick();
         }
-        let v = d.get(out::FILT_RD_RESP_DATA);
-        d.tick();
-        d.set(inp::FILT_RD_RESP_READY, 0);
+        let v = d.pins.get(out::FILT_RD_RESP_DATA);
+        d.pins.tick();
+        d.pins.set(inp::FILT_RD_RESP_READY, 0);
         v
     };
-    assert_eq!(d.get(out::FILT_ACTIVE), 0);
+    assert_eq!(d.pins.get(out::FILT_ACTIVE), 0);
     fw(&mut d, 5, 55); // into bank 1, loading
     // The swap is offered while the write is still queued: it waits for it.
-    d.set(inp::FILT_SWAP_VALID, 1);
-    assert_eq!(d.get(out::FILT_SWAP_READY), 0, "{hint}");
-    while d.get(out::FILT_SWAP_READY) == 0 {
-        d.tick();
+    d.pins.set(inp::FILT_SWAP_VALID, 1);
+    assert_eq!(d.pins.get(out::FILT_SWAP_READY), 0, "{hint}");
+    while d.pins.get(out::FILT_SWAP_READY) == 0 {
+        d.pins.tick();
     }
-    d.tick();
-    d.set(inp::FILT_SWAP_VALID, 0);
-    assert_eq!(d.get(out::FILT_ACTIVE), 1, "{hint}");
+    d.pins.tick();
+    d.pins.set(inp::FILT_SWAP_VALID, 0);
+    assert_eq!(d.pins.get(out::FILT_ACTIVE), 1, "{hint}");
     fw(&mut d, 5, 66); // into bank 0, now loading
     assert_eq!(fr(&mut d, 5), 55, "the array reads the bank loaded before the swap; {hint}");
-    assert_eq!((d.get(out::FILT_READS), d.get(out::FILT_WRITES)), (1, 2), "{hint}");
+    assert_eq!((d.pins.get(out::FILT_READS), d.pins.get(out::FILT_WRITES)), (1, 2), "{hint}");
 }
 
 

@@ -55,19 +55,19 @@ fn run_against_model(dut: impl Dut, stim: &mut Stimulus, test: &str, min_cycles:
     let mut pe = PeDriver::new(dut);
     let mut model = PeModel::new(hw.clone());
     let mut passes = 0;
-    while pe.cycles < min_cycles {
+    while pe.pins.cycles() < min_cycles {
         let pass = random_pass(&mut stim.rng, &hw, max_e);
         let traffic = if stim.rng.gen_bool(0.2) { Traffic::FULL_SPEED } else { Traffic::random(&mut stim.rng) };
         let got = pe.run_pass(&pass, &hw, traffic, &mut stim.rng);
         let result = got.and_then(|got| compare(&mut model, &pass, &got));
         if result.is_err() {
-            pe.dut.flush_trace();
+            pe.pins.dut.flush_trace();
         }
         check(result.map_err(|e| format!("pass {passes}: {e}")), &hint);
         passes += 1;
     }
     assert!(passes >= min_passes, "too few passes to mean anything ({passes})");
-    pe.cycles
+    pe.pins.cycles()
 }
 
 #[test]
@@ -161,13 +161,13 @@ fn reset_in_the_middle_of_a_pass_returns_to_idle_with_zero_counters() {
     // Only the configuration and no data: the PE waits in the filter load, busy.
     let starved = PassData { filters: vec![], ifmap: vec![], psum_in: vec![], ..pass.clone() };
     assert!(pe.run_pass(&starved, &hw, Traffic::FULL_SPEED, &mut stim.rng).is_err());
-    pe.reset();
+    pe.pins.reset();
     assert_eq!(pe.counters(), Default::default(), "{hint}");
     let mut model = PeModel::new(hw.clone());
     let got = pe.run_pass(&pass, &hw, Traffic::FULL_SPEED, &mut stim.rng).unwrap();
     check(compare(&mut model, &pass, &got), &hint);
     // Half-way through a pass this time (with data): counters are non-zero, then cleared.
-    pe.idle(0);
-    pe.reset();
+    pe.pins.idle(0);
+    pe.pins.reset();
     assert_eq!(pe.counters(), Default::default(), "{hint}");
 }

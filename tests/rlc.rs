@@ -54,7 +54,7 @@ fn encoder_against_model(dut: impl Dut, stim: &mut Stimulus, test: &str, streams
         });
         check(result, &hint);
     }
-    enc.cycles()
+    enc.pins.cycles()
 }
 
 /// `streams` valid random streams through a decoder, checked against the golden decoder.
@@ -68,7 +68,7 @@ fn decoder_against_model(dut: impl Dut, stim: &mut Stimulus, test: &str, streams
         let hw = dec.decode(&words, v.len(), traffic, &mut stim.rng);
         check(hw.and_then(|hw| compare_decode(&words, v.len(), &hw)).map_err(|e| format!("stream {k}: {e}")), &hint);
     }
-    dec.cycles()
+    dec.pins.cycles()
 }
 
 #[test]
@@ -107,7 +107,7 @@ fn malformed_against_model(dut: impl Dut, stim: &mut Stimulus, test: &str, cases
         let result = hw.and_then(|hw| {
             errors[if hw.done { hw.error_kind as usize } else { 0 }] += 1;
             if !hw.done {
-                dec.reset(); // it waits for words that never come: a reset frees it
+                dec.pins.reset(); // it waits for words that never come: a reset frees it
             }
             compare_decode(&words, n, &hw)
         });
@@ -168,10 +168,10 @@ fn rust_hdl_simulator_agrees_with_verilated_compressor_cycle_by_cycle() {
         let hw = dec.decode(&words, n, traffic, &mut stim.rng).unwrap();
         check(compare_decode(&words, n, &hw), &hint);
         if !hw.done {
-            dec.reset();
+            dec.pins.reset();
         }
     }
-    eprintln!("{} + {} cycles in lockstep", enc.cycles(), dec.cycles());
+    eprintln!("{} + {} cycles in lockstep", enc.pins.cycles(), dec.pins.cycles());
 }
 
 #[test]

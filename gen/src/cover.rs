@@ -100,8 +100,8 @@ pub fn simulate(unit: &str, stim: &mut Stimulus, dir: &Path) -> Result<(PathBuf,
         "eyeriss_pe" => {
             let mut pe = PeDriver::new(eyeriss_pe::Model::cover());
             pe_stimulus(&mut pe, stim).map_err(anyhow::Error::msg)?;
-            pe.dut.write_coverage(&dat)?;
-            pe.cycles
+            pe.pins.dut.write_coverage(&dat)?;
+            pe.pins.cycles()
         }
         "rlc_encoder" => {
             let mut enc = EncoderDriver::new(rlc_encoder::Model::cover());
@@ -113,8 +113,8 @@ pub fn simulate(unit: &str, stim: &mut Stimulus, dir: &Path) -> Result<(PathBuf,
                     bail!("stream {k}: the encoder's words differ from the golden model's");
                 }
             }
-            enc.dut().write_coverage(&dat)?;
-            enc.cycles()
+            enc.pins.dut.write_coverage(&dat)?;
+            enc.pins.cycles()
         }
         "rlc_decoder" => {
             let mut dec = DecoderDriver::new(rlc_decoder::Model::cover());
@@ -135,11 +135,11 @@ pub fn simulate(unit: &str, stim: &mut Stimulus, dir: &Path) -> Result<(PathBuf,
                     bail!("stream {k}: the decoder's values differ from the golden model's");
                 }
                 if !hw.done {
-                    dec.reset();
+                    dec.pins.reset();
                 }
             }
-            dec.dut().write_coverage(&dat)?;
-            dec.cycles()
+            dec.pins.dut.write_coverage(&dat)?;
+            dec.pins.cycles()
         }
         "glb" => {
             // The tests' recipe: bursts of random traffic (reads, writes, re-assignments,
@@ -147,11 +147,11 @@ pub fn simulate(unit: &str, stim: &mut Stimulus, dir: &Path) -> Result<(PathBuf,
             let hw = GlbConfig::eyeriss_v1();
             let both = Lockstep::new(glb::Model::cover(), GlbModel::new(&hw), glb::OUTPUTS, format!("seed {}", stim.seed));
             let mut d = GlbDriver::new(both, &hw);
-            while d.cycles < 1_000_000 {
+            while d.pins.cycles() < 1_000_000 {
                 d.run_random(20_000, &mut stim.rng).map_err(anyhow::Error::msg)?;
             }
-            d.dut.a.write_coverage(&dat)?;
-            d.cycles
+            d.pins.dut.a.write_coverage(&dat)?;
+            d.pins.cycles()
         }
         "board_top" => {
             // The board test's check over the bit-level UART: random PE passes and encoder
@@ -159,8 +159,8 @@ pub fn simulate(unit: &str, stim: &mut Stimulus, dir: &Path) -> Result<(PathBuf,
             let cpb = edgertl_hdl::board::BoardConfig::preset("sim")?.clocks_per_bit();
             let mut host = BoardHost::new(SimUart::new(board_top::Model::cover(), cpb));
             run_check(&mut host, &mut stim.rng, &[], 40, 30).map_err(anyhow::Error::msg)?;
-            host.link.dut.write_coverage(&dat)?;
-            host.link.cycles
+            host.link.pins.dut.write_coverage(&dat)?;
+            host.link.pins.cycles()
         }
         other => bail!("`{other}` has no coverage stimulus yet"),
     };
@@ -168,7 +168,7 @@ pub fn simulate(unit: &str, stim: &mut Stimulus, dir: &Path) -> Result<(PathBuf,
 }
 
 fn rlc_traffic(k: usize, stim: &mut Stimulus) -> rlc::Traffic {
-    if k % 4 == 0 { rlc::Traffic::FULL_SPEED } else { rlc::Traffic::random(&mut stim.rng) }
+    if k.is_multiple_of(4) { rlc::Traffic::FULL_SPEED } else { rlc::Traffic::random(&mut stim.rng) }
 }
 
 /// The PE tests' stimulus: a pass starved of data and a reset in the middle of it, then random
@@ -184,9 +184,9 @@ fn pe_stimulus(pe: &mut PeDriver<eyeriss_pe::Model>, stim: &mut Stimulus) -> Res
     if pe.run_pass(&starved, &hw, Traffic::FULL_SPEED, &mut stim.rng).is_ok() {
         return Err("a pass without data finished".into());
     }
-    pe.reset();
+    pe.pins.reset();
     let mut passes = 0;
-    while pe.cycles < 1_200_000 {
+    while pe.pins.cycles() < 1_200_000 {
         let pass = random_pass(&mut stim.rng, &hw, 40);
         let traffic = if stim.rng.gen_bool(0.2) { Traffic::FULL_SPEED } else { Traffic::random(&mut stim.rng) };
         let got = pe.run_pass(&pass, &hw, traffic, &mut stim.rng)?;

@@ -25,7 +25,7 @@ fn main() {
     let t = Instant::now();
     let mut pe = PeDriver::new(Recorder::new(Model::new()));
     let mut model = PeModel::new(hw.clone());
-    while pe.cycles < cycles {
+    while pe.pins.cycles() < cycles {
         let pass = random_pass(&mut stim.rng, &hw, 40);
         let got = pe.run_pass(&pass, &hw, Traffic::random(&mut stim.rng), &mut stim.rng).expect("pass runs");
         if let Ok(want) = model.run_pass(&pass.cfg, &pass.filters, &pass.ifmap, &pass.psum_in) {
@@ -33,8 +33,8 @@ fn main() {
         }
     }
     let with_model = t.elapsed().as_secs_f64();
-    let recorded = pe.cycles;
-    let Recorder { inputs, outputs, .. } = pe.dut;
+    let recorded = pe.pins.cycles();
+    let Recorder { inputs, outputs, .. } = pe.pins.dut;
 
     // 2. Verilator alone on the same inputs: the best of three runs (the machine is shared).
     let mut verilator = f64::MAX;

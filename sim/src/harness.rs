@@ -8,6 +8,10 @@
 //!   `EDGERTL_SEED=<seed>`; with `EDGERTL_TRACE=1` the Verilated model writes a VCD trace to
 //!   the file the failure message names.
 //! - [`Handshake`]: random idle and back-pressure for valid/ready streams.
+//! - [`Pins`]: a unit under test as its drivers see it: owns the [`Dut`], holds the input
+//!   levels and the outputs seen after the last edge by port index, resets the unit and
+//!   counts cycles. Every unit's driver (`pe::driver`, `glb::driver`, `rlc::driver`,
+//!   `board::uart`) embeds one and adds only its unit's protocol.
 //! - [`Variant`]: which Verilation of a unit runs: the RTL (fast, traced or with coverage)
 //!   or its gate-level netlist; every variant is the same [`Dut`].
 
@@ -34,6 +38,108 @@ pub trait Dut {
     fn tick(&mut self, inputs: &[u64], outputs: &mut [u64]);
     /// Flushes a running trace (before a failure is reported).
     fn flush_trace(&mut self) {}
+}
+
+/// A unit's port list: `(name, width)` in the order of [`Dut::tick`]'s slices, as generated in
+/// `verilated::<unit>::INPUTS` and `OUTPUTS`.
+pub type Ports = &'static [(&'static str, u32)];
+
+/// The pins of a unit under test, driven cycle by cycle: the one piece of driver plumbing
+/// every unit's driver embeds (as its public `pins` field), adding only its unit's protocol.
+///
+/// Inputs are set by index (`verilated::<unit>::inp::*`) and hold their level until changed;
+/// outputs are read by index (`out::*`) and are those seen after the last edge. A driver
+/// decides a cycle's inputs from the outputs of the previous edge (every output is
+/// registered), then calls [`tick`](Self::tick). Every input has a level at rest (0 unless
+/// [`with_rest`](Self::with_rest) says otherwise): what [`reset`](Self::reset) and
+/// [`idle`](Self::idle) drive.
+pub struct Pins<D: Dut> {
+    /// The unit under test (to flush its trace, write its coverage, or take it back).
+    pub dut: D,
+    inputs: Vec<u64>,
+    outputs: Vec<u64>,
+    rest: Vec<u64>,
+    rst: usize,
+    cycles: u64,
+}
+
+impl<D: Dut> Pins<D> {
+    /// The pins of `dut`, a unit with the ports `inputs` and `outputs`
+    /// (`verilated::<unit>::{INPUTS, OUTPUTS}`): every input at rest, every output 0, no cycle
+    /// run yet (drivers [`reset`](Self::reset) next). Panics when the unit has no `rst` input
+    /// (every unit has one: ARCHITECTURE.md).
+    pub fn new(dut: D, inputs: Ports, outputs: Ports) -> Self {
+        let rst = inputs.iter().position(|&(name, _)| name == "rst").expect("every unit has an `rst` input");
+        Self { dut, inputs: vec![0; inputs.len()], outputs: vec![0; outputs.len()], rest: vec![0; inputs.len()], rst, cycles: 0 }
+    }
+
+    /// Input `port` rests at `level` instead of 0 (a UART line idles high), from now on.
+    pub fn with_rest(mut self, port: usize, level: u64) -> Self {
+        self.rest[port] = level;
+        self.inputs[port] = level;
+        self
+    }
+
+    /// Drives input `port` (`inp::*`) at `value` from the next edge on, until changed.
+    #[inline]
+    pub fn set(&mut self, port: usize, value: u64) {
+        self.inputs[port] = value;
+    }
+
+    /// The level input `port` (`inp::*`) is driven at.
+    #[inline]
+    pub fn input(&self, port: usize) -> u64 {
+        self.inputs[port]
+    }
+
+    /// Output `port` (`out::*`) after the last edge.
+    #[inline]
+    pub fn get(&self, port: usize) -> u64 {
+        self.outputs[port]
+    }
+
+    /// Every input, by `inp::*` index: to drive several at once.
+    #[inline]
+    pub fn inputs_mut(&mut self) -> &mut [u64] {
+        &mut self.inputs
+    }
+
+    /// Every output after the last edge, by `out::*` index.
+    #[inline]
+    pub fn outputs(&self) -> &[u64] {
+        &self.outputs
+    }
+
+    /// Cycles run since construction, resets included.
+    #[inline]
+    pub fn cycles(&self) -> u64 {
+        self.cycles
+    }
+
+    /// One rising edge with the inputs as set; the outputs are updated.
+    #[inline]
+    pub fn tick(&mut self) {
+        self.dut.tick(&self.inputs, &mut self.outputs);
+        self.cycles += 1;
+    }
+
+    /// Every input back at rest, then `n` cycles (none: the inputs are only released).
+    pub fn idle(&mut self, n: u64) {
+        self.inputs.copy_from_slice(&self.rest);
+        for _ in 0..n {
+            self.tick();
+        }
+    }
+
+    /// The unit's reset: every input at rest, `rst` high for two cycles, then released.
+    /// Transactions under way are abandoned.
+    pub fn reset(&mut self) {
+        self.idle(0);
+        self.inputs[self.rst] = 1;
+        self.tick();
+        self.tick();
+        self.inputs[self.rst] = 0;
+    }
 }
 
 /// rust-hdl's simulator of a unit, as a [`Dut`].
@@ -136,14 +242,14 @@ impl Handshake {
 pub struct Lockstep<A: Dut, B: Dut> {
     pub a: A,
     pub b: B,
-    outputs: &'static [(&'static str, u32)],
+    outputs: Ports,
     scratch: Vec<u64>,
     cycle: u64,
     context: String,
 }
 
 impl<A: Dut, B: Dut> Lockstep<A, B> {
-    pub fn new(a: A, b: B, outputs: &'static [(&'static str, u32)], context: String) -> Self {
+    pub fn new(a: A, b: B, outputs: Ports, context: String) -> Self {
         Self { a, b, outputs, scratch: vec![0; outputs.len()], cycle: 0, context }
     }
 }

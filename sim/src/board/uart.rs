@@ -4,19 +4,18 @@
 //! on it and on a real serial port.
 
 use super::host::Transport;
-use crate::harness::Dut;
+use crate::harness::{Dut, Pins};
 use crate::verilated::board_top::{inp, out, INPUTS, OUTPUTS};
 use std::collections::VecDeque;
 
 /// The host end of the serial line of a simulated board.
 pub struct SimUart<D: Dut> {
-    pub dut: D,
+    /// The board's pins: its [`Dut`] and cycles run. Drive them through the [`Transport`]: the
+    /// host's receiver samples `uart_tx` after every cycle but the two of [`Self::reset`]'s
+    /// button press (the line idles high during it).
+    pub pins: Pins<D>,
     /// Clock cycles a bit (the `sim` preset: 8).
     pub clocks_per_bit: u32,
-    inputs: Vec<u64>,
-    outputs: Vec<u64>,
-    /// Cycles run since construction.
-    pub cycles: u64,
     received: VecDeque<u8>,
     rx: HostRx,
     /// Cycles `recv` waits for a byte before giving up.
@@ -39,11 +38,8 @@ impl<D: Dut> SimUart<D> {
     pub fn new(dut: D, clocks_per_bit: u32) -> Self {
         assert!(clocks_per_bit >= 4, "the UART needs at least 4 clocks a bit");
         let mut s = Self {
-            dut,
+            pins: Pins::new(dut, INPUTS, OUTPUTS).with_rest(inp::UART_RX, 1),
             clocks_per_bit,
-            inputs: vec![0; INPUTS.len()],
-            outputs: vec![0; OUTPUTS.len()],
-            cycles: 0,
             received: VecDeque::new(),
             rx: HostRx::default(),
             timeout_cycles: 400_000,
@@ -52,23 +48,17 @@ impl<D: Dut> SimUart<D> {
         s
     }
 
-    /// Presses the reset button (the `sim` preset: active high) for two cycles, then waits
-    /// for the board's reset stretch to end.
+    /// Presses the reset button (the `sim` preset: active high) for two cycles with the line
+    /// idle, then waits for the board's reset stretch to end.
     pub fn reset(&mut self) {
-        self.inputs[inp::UART_RX] = 1;
-        self.inputs[inp::RST] = 1;
-        self.tick();
-        self.tick();
-        self.inputs[inp::RST] = 0;
-        for _ in 0..32 {
-            self.tick();
-        }
+        self.pins.reset();
+        self.idle(32);
         self.received.clear();
     }
 
     /// The LEDs after the last cycle.
     pub fn leds(&self) -> u8 {
-        self.outputs[out::LED] as u8
+        self.pins.get(out::LED) as u8
     }
 
     /// Stop bits the host saw low (each a byte lost).
@@ -76,10 +66,10 @@ impl<D: Dut> SimUart<D> {
         self.rx.framing_errors
     }
 
+    /// One cycle, the host's receiver sampling the board's `uart_tx` after it.
     fn tick(&mut self) {
-        self.dut.tick(&self.inputs, &mut self.outputs);
-        self.cycles += 1;
-        let line = self.outputs[out::UART_TX] & 1 == 1;
+        self.pins.tick();
+        let line = self.pins.get(out::UART_TX) & 1 == 1;
         let cpb = self.clocks_per_bit;
         let r = &mut self.rx;
         if !r.busy {
@@ -130,20 +120,20 @@ impl<D: Dut> Transport for SimUart<D> {
                 k => (b >> (k - 1)) & 1,
             });
             for level in frame {
-                self.inputs[inp::UART_RX] = level as u64;
+                self.pins.set(inp::UART_RX, level as u64);
                 for _ in 0..self.clocks_per_bit {
                     self.tick();
                 }
             }
         }
-        self.inputs[inp::UART_RX] = 1;
+        self.pins.set(inp::UART_RX, 1);
         Ok(())
     }
 
     fn recv(&mut self, n: usize) -> Result<Vec<u8>, String> {
-        let deadline = self.cycles + self.timeout_cycles;
+        let deadline = self.pins.cycles() + self.timeout_cycles;
         while self.received.len() < n {
-            if self.cycles > deadline {
+            if self.pins.cycles() > deadline {
                 return Err(format!(
                     "no answer from the simulated board: {} of {n} bytes in {} cycles",
                     self.received.len(),

@@ -5,7 +5,7 @@
 //! back-pressure on both response streams. Requests follow valid/ready: once offered, a
 //! request stays on its port unchanged until it is taken.
 
-use crate::harness::{Dut, Handshake};
+use crate::harness::{Dut, Handshake, Pins};
 use crate::verilated::glb::{inp, out, INPUTS, OUTPUTS};
 use edgertl_hdl::glb::{bank_addr_bits, GlbConfig};
 use rand::Rng;
@@ -54,12 +54,10 @@ impl Profile {
 
 /// A GLB under test, with random traffic.
 pub struct GlbDriver<D: Dut> {
-    pub dut: D,
+    /// The GLB's pins: its [`Dut`], cycles run, and every port for directed tests. Reset
+    /// through [`GlbDriver::reset`], which also settles the tally.
+    pub pins: Pins<D>,
     hw: GlbConfig,
-    inputs: Vec<u64>,
-    pub outputs: Vec<u64>,
-    /// Cycles run since construction, reset included.
-    pub cycles: u64,
     pub tally: Tally,
     /// The mask the driver last configured (requests mostly follow it).
     mask: u64,
@@ -70,11 +68,8 @@ impl<D: Dut> GlbDriver<D> {
     /// Takes a DUT and resets it (two cycles with `rst` high).
     pub fn new(dut: D, hw: &GlbConfig) -> Self {
         let mut d = Self {
-            dut,
+            pins: Pins::new(dut, INPUTS, OUTPUTS),
             hw: hw.clone(),
-            inputs: vec![0; INPUTS.len()],
-            outputs: vec![0; OUTPUTS.len()],
-            cycles: 0,
             tally: Tally::default(),
             mask: 0,
             hot: [0, 1 % hw.banks as u64],
@@ -86,42 +81,23 @@ impl<D: Dut> GlbDriver<D> {
     /// Holds `rst` high for two cycles with every port quiet; requests offered and responses
     /// outstanding are abandoned.
     pub fn reset(&mut self) {
-        self.inputs.iter_mut().for_each(|v| *v = 0);
-        self.inputs[inp::RST] = 1;
-        self.tick();
-        self.tick();
-        self.inputs[inp::RST] = 0;
+        self.pins.reset();
         self.mask = 0;
         // Reads in flight are abandoned with the reset.
         self.tally.responses = self.tally.reads;
         self.tally.filt_responses = self.tally.filt_reads;
     }
 
-    /// One cycle with the current inputs.
-    pub fn tick(&mut self) {
-        self.dut.tick(&self.inputs, &mut self.outputs);
-        self.cycles += 1;
-    }
-
-    /// Sets an input by its index (`verilated::glb::inp::*`) for the next cycles.
-    pub fn set(&mut self, port: usize, value: u64) {
-        self.inputs[port] = value;
-    }
-
-    pub fn get(&self, port: usize) -> u64 {
-        self.outputs[port]
-    }
-
     /// The read and write counters of bank `k` (two cycles: select, then read out).
     pub fn bank_counters(&mut self, k: u64) -> (u32, u32) {
         let quiet: Vec<usize> = vec![inp::WR_VALID, inp::RD_VALID, inp::FILT_WR_VALID, inp::FILT_RD_VALID, inp::CFG_VALID, inp::FILT_SWAP_VALID];
         for p in quiet {
-            self.inputs[p] = 0;
+            self.pins.set(p, 0);
         }
-        self.inputs[inp::CNT_SEL] = k;
-        self.tick();
-        self.tick();
-        (self.outputs[out::BANK_READS] as u32, self.outputs[out::BANK_WRITES] as u32)
+        self.pins.set(inp::CNT_SEL, k);
+        self.pins.tick();
+        self.pins.tick();
+        (self.pins.get(out::BANK_READS) as u32, self.pins.get(out::BANK_WRITES) as u32)
     }
 
     fn bank(&self, rng: &mut impl Rng, hot: f64) -> u64 {
@@ -151,8 +127,8 @@ impl<D: Dut> GlbDriver<D> {
     /// response. Errors when the drain does not finish (a lost response or a hang).
     pub fn run_random(&mut self, cycles: u64, rng: &mut impl Rng) -> Result<(), String> {
         let mut p = Profile::random(rng);
-        let end = self.cycles + cycles;
-        while self.cycles < end {
+        let end = self.pins.cycles() + cycles;
+        while self.pins.cycles() < end {
             if rng.gen_bool(0.0005) {
                 p = Profile::random(rng);
                 self.hot = [rng.gen_range(0..self.hw.banks as u64), rng.gen_range(0..self.hw.banks as u64)];
@@ -170,7 +146,7 @@ impl<D: Dut> GlbDriver<D> {
     /// Stops offering requests and takes responses until every read has been answered.
     fn drain(&mut self, rng: &mut impl Rng, p: &Profile) -> Result<(), String> {
         for _ in 0..10_000 {
-            if self.outstanding() == (0, 0) && [inp::WR_VALID, inp::RD_VALID, inp::FILT_WR_VALID, inp::FILT_RD_VALID].iter().all(|&k| self.inputs[k] == 0) {
+            if self.outstanding() == (0, 0) && [inp::WR_VALID, inp::RD_VALID, inp::FILT_WR_VALID, inp::FILT_RD_VALID].iter().all(|&k| self.pins.input(k) == 0) {
                 return Ok(());
             }
             self.step(p, rng, false);
@@ -184,42 +160,42 @@ impl<D: Dut> GlbDriver<D> {
 
     /// One cycle: this cycle's inputs decided from the outputs seen after the last edge.
     fn step(&mut self, p: &Profile, rng: &mut impl Rng, offer_new: bool) {
-        let o = self.outputs.clone();
-        self.inputs[inp::CFG_VALID] = 0;
+        let o = self.pins.outputs().to_vec();
+        self.pins.set(inp::CFG_VALID, 0);
         if offer_new {
-            if self.inputs[inp::WR_VALID] == 0 && p.wr.offer(rng) {
+            if self.pins.input(inp::WR_VALID) == 0 && p.wr.offer(rng) {
                 let bank = self.bank(rng, p.hot);
                 let (addr, psum) = (self.addr(rng), self.kind(rng, bank));
-                let i = &mut self.inputs;
+                let i = self.pins.inputs_mut();
                 (i[inp::WR_VALID], i[inp::WR_BANK], i[inp::WR_ADDR], i[inp::WR_PSUM], i[inp::WR_DATA]) = (1, bank, addr, psum, rng.gen());
             }
-            if self.inputs[inp::RD_VALID] == 0 && p.rd.offer(rng) {
+            if self.pins.input(inp::RD_VALID) == 0 && p.rd.offer(rng) {
                 let bank = self.bank(rng, p.hot);
                 let (addr, psum) = (self.addr(rng), self.kind(rng, bank));
-                let i = &mut self.inputs;
+                let i = self.pins.inputs_mut();
                 (i[inp::RD_VALID], i[inp::RD_BANK], i[inp::RD_ADDR], i[inp::RD_PSUM]) = (1, bank, addr, psum);
             }
-            if self.inputs[inp::FILT_WR_VALID] == 0 && p.fw.offer(rng) {
+            if self.pins.input(inp::FILT_WR_VALID) == 0 && p.fw.offer(rng) {
                 let addr = self.addr(rng);
-                let i = &mut self.inputs;
+                let i = self.pins.inputs_mut();
                 (i[inp::FILT_WR_VALID], i[inp::FILT_WR_ADDR], i[inp::FILT_WR_DATA]) = (1, addr, rng.gen());
             }
-            if self.inputs[inp::FILT_RD_VALID] == 0 && p.fr.offer(rng) {
+            if self.pins.input(inp::FILT_RD_VALID) == 0 && p.fr.offer(rng) {
                 let addr = self.addr(rng);
-                let i = &mut self.inputs;
+                let i = self.pins.inputs_mut();
                 (i[inp::FILT_RD_VALID], i[inp::FILT_RD_ADDR]) = (1, addr);
             }
-            if self.inputs[inp::FILT_SWAP_VALID] == 0 && rng.gen_bool(0.002) {
-                self.inputs[inp::FILT_SWAP_VALID] = 1;
+            if self.pins.input(inp::FILT_SWAP_VALID) == 0 && rng.gen_bool(0.002) {
+                self.pins.set(inp::FILT_SWAP_VALID, 1);
             }
             if rng.gen_bool(0.001) {
                 self.mask = rng.gen::<u64>() & ((1u64 << self.hw.banks) - 1);
-                self.inputs[inp::CFG_VALID] = 1;
-                self.inputs[inp::CFG_PSUM_BANKS] = self.mask;
+                self.pins.set(inp::CFG_VALID, 1);
+                self.pins.set(inp::CFG_PSUM_BANKS, self.mask);
                 self.tally.configs += 1;
             }
         }
-        let i = &mut self.inputs;
+        let i = self.pins.inputs_mut();
         i[inp::RD_RESP_READY] = p.resp.accept(rng) as u64;
         i[inp::FILT_RD_RESP_READY] = p.fresp.accept(rng) as u64;
         i[inp::CNT_SEL] = rng.gen_range(0..1u64 << bank_addr_bits(self.hw.banks));
@@ -234,9 +210,9 @@ impl<D: Dut> GlbDriver<D> {
         );
         let resp = i[inp::RD_RESP_READY] == 1 && o[out::RD_RESP_VALID] == 1;
         let fresp = i[inp::FILT_RD_RESP_READY] == 1 && o[out::FILT_RD_RESP_VALID] == 1;
-        self.tick();
+        self.pins.tick();
         let t = &mut self.tally;
-        let i = &mut self.inputs;
+        let i = self.pins.inputs_mut();
         for (moved, port, count) in [
             (wr, inp::WR_VALID, &mut t.writes),
             (rd, inp::RD_VALID, &mut t.reads),

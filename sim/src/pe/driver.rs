@@ -2,7 +2,7 @@
 //! with random idle and back-pressure on every stream, and collects what comes out.
 
 use super::model::Counters;
-use crate::harness::{Dut, Handshake};
+use crate::harness::{Dut, Handshake, Pins};
 use crate::verilated::eyeriss_pe::{inp, out, INPUTS, OUTPUTS};
 use edgertl_hdl::pe::{PassConfig, PeConfig};
 use rand::Rng;
@@ -54,11 +54,9 @@ impl Traffic {
 
 /// A PE under test, reset and idle.
 pub struct PeDriver<D: Dut> {
-    pub dut: D,
-    inputs: Vec<u64>,
-    outputs: Vec<u64>,
-    /// Cycles run since construction, reset included.
-    pub cycles: u64,
+    /// The PE's pins: its [`Dut`], cycles run, reset (after which the PE is idle) and idle
+    /// cycles (to abandon a pass half-way).
+    pub pins: Pins<D>,
 }
 
 fn as_word(v: i16) -> u64 {
@@ -68,36 +66,14 @@ fn as_word(v: i16) -> u64 {
 impl<D: Dut> PeDriver<D> {
     /// Takes a DUT and resets it (two cycles with `rst` high).
     pub fn new(dut: D) -> Self {
-        let mut d = Self { dut, inputs: vec![0; INPUTS.len()], outputs: vec![0; OUTPUTS.len()], cycles: 0 };
-        d.reset();
-        d
+        let mut pins = Pins::new(dut, INPUTS, OUTPUTS);
+        pins.reset();
+        Self { pins }
     }
 
-    /// Holds `rst` high for two cycles and releases every stream: the PE is idle after it.
-    pub fn reset(&mut self) {
-        self.inputs.iter_mut().for_each(|v| *v = 0);
-        self.inputs[inp::RST] = 1;
-        self.tick();
-        self.tick();
-        self.inputs[inp::RST] = 0;
-    }
-
-    /// Runs `n` cycles with the configuration port quiet and streams offering `traffic`-free
-    /// nothing: used to abandon a pass half-way (before a reset).
-    pub fn idle(&mut self, n: u64) {
-        self.inputs.iter_mut().for_each(|v| *v = 0);
-        for _ in 0..n {
-            self.tick();
-        }
-    }
-
-    fn tick(&mut self) {
-        self.dut.tick(&self.inputs, &mut self.outputs);
-        self.cycles += 1;
-    }
-
+    /// The PE's counters after the last edge (cumulative since reset).
     pub fn counters(&self) -> Counters {
-        let o = &self.outputs;
+        let o = self.pins.outputs();
         Counters {
             macs: o[out::MACS] as u32,
             macs_gated: o[out::MACS_GATED] as u32,
@@ -119,7 +95,7 @@ impl<D: Dut> PeDriver<D> {
         traffic: Traffic,
         rng: &mut impl Rng,
     ) -> Result<PassResult, String> {
-        let start = self.cycles;
+        let start = self.pins.cycles();
         let valid = pass.cfg.validate(hw).is_ok();
         let mut filt: VecDeque<i16> = if valid { pass.filters.iter().copied().collect() } else { VecDeque::new() };
         let mut ifmap: VecDeque<i16> = if valid { pass.ifmap.iter().copied().collect() } else { VecDeque::new() };
@@ -131,10 +107,10 @@ impl<D: Dut> PeDriver<D> {
             + 64;
         let budget = 2_000 + 40 * work;
 
-        if self.outputs[out::CFG_READY] == 0 {
+        if self.pins.get(out::CFG_READY) == 0 {
             return Err("the PE is not idle at the start of a pass".into());
         }
-        let i = &mut self.inputs;
+        let i = self.pins.inputs_mut();
         i[inp::CFG_VALID] = 1;
         i[inp::CFG_S] = c.s as u64;
         i[inp::CFG_U] = c.u as u64;
@@ -154,19 +130,19 @@ impl<D: Dut> PeDriver<D> {
             let (iv, id) = offer(&ifmap, &traffic.ifmap, rng);
             let (pv, pd) = offer(&psum_in, &traffic.psum_in, rng);
             let out_ready = traffic.psum_out.accept(rng) as u64;
-            let o = &self.outputs;
+            let o = self.pins.outputs();
             let (f_moves, i_moves, p_moves) =
                 (fv == 1 && o[out::FILT_READY] == 1, iv == 1 && o[out::IFMAP_READY] == 1, pv == 1 && o[out::PSUM_IN_READY] == 1);
             if out_ready == 1 && o[out::PSUM_OUT_VALID] == 1 {
                 psum_out.push(o[out::PSUM_OUT_DATA] as u16 as i16);
             }
-            let i = &mut self.inputs;
+            let i = self.pins.inputs_mut();
             (i[inp::FILT_VALID], i[inp::FILT_DATA]) = (fv, fd);
             (i[inp::IFMAP_VALID], i[inp::IFMAP_DATA]) = (iv, id);
             (i[inp::PSUM_IN_VALID], i[inp::PSUM_IN_DATA]) = (pv, pd);
             i[inp::PSUM_OUT_READY] = out_ready;
-            self.tick();
-            self.inputs[inp::CFG_VALID] = 0;
+            self.pins.tick();
+            self.pins.set(inp::CFG_VALID, 0);
             if f_moves {
                 filt.pop_front();
             }
@@ -176,12 +152,12 @@ impl<D: Dut> PeDriver<D> {
             if p_moves {
                 psum_in.pop_front();
             }
-            let done = self.outputs[out::CFG_READY] == 1;
+            let done = self.pins.get(out::CFG_READY) == 1;
             // Words still in the output FIFO after the PE went idle are drained below.
             if done {
                 break;
             }
-            if self.cycles - start > budget {
+            if self.pins.cycles() - start > budget {
                 return Err(format!(
                     "the PE did not finish within {budget} cycles (left: {} filter, {} ifmap, {} psum_in words; {} psums out)",
                     filt.len(),
@@ -196,14 +172,14 @@ impl<D: Dut> PeDriver<D> {
         let mut drain = 0;
         while psum_out.len() < expected_out && drain < 10_000 {
             let out_ready = traffic.psum_out.accept(rng) as u64;
-            if out_ready == 1 && self.outputs[out::PSUM_OUT_VALID] == 1 {
-                psum_out.push(self.outputs[out::PSUM_OUT_DATA] as u16 as i16);
+            if out_ready == 1 && self.pins.get(out::PSUM_OUT_VALID) == 1 {
+                psum_out.push(self.pins.get(out::PSUM_OUT_DATA) as u16 as i16);
             }
-            self.inputs[inp::PSUM_OUT_READY] = out_ready;
-            self.tick();
+            self.pins.set(inp::PSUM_OUT_READY, out_ready);
+            self.pins.tick();
             drain += 1;
         }
-        self.inputs[inp::PSUM_OUT_READY] = 0;
+        self.pins.set(inp::PSUM_OUT_READY, 0);
         if !filt.is_empty() || !ifmap.is_empty() || !psum_in.is_empty() {
             return Err(format!(
                 "the PE went idle with words left: {} filter, {} ifmap, {} psum_in",
@@ -212,14 +188,14 @@ impl<D: Dut> PeDriver<D> {
                 psum_in.len()
             ));
         }
-        if self.outputs[out::PSUM_OUT_VALID] == 1 {
+        if self.pins.get(out::PSUM_OUT_VALID) == 1 {
             return Err("the PE produced more psums than the pass asks for".into());
         }
         Ok(PassResult {
-            refused: self.outputs[out::CFG_ERROR] == 1,
+            refused: self.pins.get(out::CFG_ERROR) == 1,
             psum_out,
             counters: self.counters(),
-            cycles: self.cycles - start,
+            cycles: self.pins.cycles() - start,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! Drives streams through the encoder and decoder [`Dut`]s (Verilated or rust-hdl's
 //! simulator), with random idle on the input and back-pressure on the output.
 
-use crate::harness::{Dut, Handshake};
+use crate::harness::{Dut, Handshake, Pins};
 use crate::verilated::{rlc_decoder as dec, rlc_encoder as enc};
 use rand::Rng;
 
@@ -20,35 +20,6 @@ impl Traffic {
     }
 }
 
-/// A stream unit under test, with its port slices.
-struct Ports<D: Dut> {
-    dut: D,
-    inputs: Vec<u64>,
-    outputs: Vec<u64>,
-    cycles: u64,
-}
-
-impl<D: Dut> Ports<D> {
-    fn new(dut: D, n_in: usize, n_out: usize, rst: usize) -> Self {
-        let mut p = Self { dut, inputs: vec![0; n_in], outputs: vec![0; n_out], cycles: 0 };
-        p.reset(rst);
-        p
-    }
-
-    fn reset(&mut self, rst: usize) {
-        self.inputs.iter_mut().for_each(|v| *v = 0);
-        self.inputs[rst] = 1;
-        self.tick();
-        self.tick();
-        self.inputs[rst] = 0;
-    }
-
-    fn tick(&mut self) {
-        self.dut.tick(&self.inputs, &mut self.outputs);
-        self.cycles += 1;
-    }
-}
-
 /// Cycles a stream may take: generous, so that a stuck unit fails instead of hanging.
 fn budget(items: usize) -> u64 {
     10_000 + 200 * items as u64
@@ -56,31 +27,26 @@ fn budget(items: usize) -> u64 {
 
 /// The encoder under test.
 pub struct EncoderDriver<D: Dut> {
-    p: Ports<D>,
+    /// The encoder's pins: its [`Dut`], cycles run, reset.
+    pub pins: Pins<D>,
 }
 
 impl<D: Dut> EncoderDriver<D> {
+    /// Takes an encoder and resets it.
     pub fn new(dut: D) -> Self {
-        Self { p: Ports::new(dut, enc::INPUTS.len(), enc::OUTPUTS.len(), enc::inp::RST) }
-    }
-
-    pub fn cycles(&self) -> u64 {
-        self.p.cycles
-    }
-
-    /// The unit under test (e.g. to write a coverage model's counts).
-    pub fn dut(&self) -> &D {
-        &self.p.dut
+        let mut pins = Pins::new(dut, enc::INPUTS, enc::OUTPUTS);
+        pins.reset();
+        Self { pins }
     }
 
     /// Encodes one stream; the words in order, or why the encoder misbehaved.
     pub fn encode(&mut self, values: &[i16], traffic: Traffic, rng: &mut impl Rng) -> Result<Vec<u64>, String> {
         use enc::{inp, out};
-        let p = &mut self.p;
-        let limit = p.cycles + budget(values.len());
+        let p = &mut self.pins;
+        let limit = p.cycles() + budget(values.len());
         let (mut configured, mut sent, mut words) = (false, 0, Vec::new());
         loop {
-            let o = &p.outputs;
+            let o = p.outputs();
             let out_ready = traffic.output.accept(rng);
             if out_ready && o[out::OUT_VALID] == 1 {
                 words.push(o[out::OUT_DATA]);
@@ -91,7 +57,7 @@ impl<D: Dut> EncoderDriver<D> {
             if configured && sent == values.len() && o[out::BUSY] == 0 && o[out::OUT_VALID] == 0 {
                 return Ok(words);
             }
-            let i = &mut p.inputs;
+            let i = p.inputs_mut();
             i[inp::CFG_VALID] = !configured as u64;
             i[inp::CFG_N] = values.len() as u64;
             i[inp::IN_VALID] = offer as u64;
@@ -100,7 +66,7 @@ impl<D: Dut> EncoderDriver<D> {
             p.tick();
             configured |= cfg_moves;
             sent += in_moves as usize;
-            if p.cycles > limit {
+            if p.cycles() > limit {
                 return Err(format!("the encoder did not finish: {sent} of {} values taken, {} words out", values.len(), words.len()));
             }
         }
@@ -121,41 +87,32 @@ pub struct HwDecoded {
 
 /// The decoder under test.
 pub struct DecoderDriver<D: Dut> {
-    p: Ports<D>,
+    /// The decoder's pins: its [`Dut`], cycles run, and reset (to free a decoder still
+    /// waiting for words after a stream).
+    pub pins: Pins<D>,
 }
 
 impl<D: Dut> DecoderDriver<D> {
+    /// Takes a decoder and resets it.
     pub fn new(dut: D) -> Self {
-        Self { p: Ports::new(dut, dec::INPUTS.len(), dec::OUTPUTS.len(), dec::inp::RST) }
-    }
-
-    pub fn cycles(&self) -> u64 {
-        self.p.cycles
-    }
-
-    /// The unit under test (e.g. to write a coverage model's counts).
-    pub fn dut(&self) -> &D {
-        &self.p.dut
-    }
-
-    /// Resets the decoder (after a stream it is still waiting on).
-    pub fn reset(&mut self) {
-        self.p.reset(dec::inp::RST);
+        let mut pins = Pins::new(dut, dec::INPUTS, dec::OUTPUTS);
+        pins.reset();
+        Self { pins }
     }
 
     /// Decodes one stream of `n` values. A decoder still waiting for words once all are sent
     /// (and it has been idle a while) is reported with `done: false`.
     pub fn decode(&mut self, words: &[u64], n: usize, traffic: Traffic, rng: &mut impl Rng) -> Result<HwDecoded, String> {
         use dec::{inp, out};
-        let p = &mut self.p;
-        if p.outputs[out::CFG_READY] == 0 {
+        let p = &mut self.pins;
+        if p.get(out::CFG_READY) == 0 {
             return Err("the decoder is not idle at the start of a stream".into());
         }
-        let words_before = p.outputs[out::WORDS_IN];
-        let limit = p.cycles + budget(n + 3 * words.len());
+        let words_before = p.get(out::WORDS_IN);
+        let limit = p.cycles() + budget(n + 3 * words.len());
         let (mut configured, mut sent, mut values, mut quiet) = (false, 0, Vec::new(), 0);
         loop {
-            let o = &p.outputs;
+            let o = p.outputs();
             let out_ready = traffic.output.accept(rng);
             if out_ready && o[out::OUT_VALID] == 1 {
                 values.push(o[out::OUT_DATA] as u16 as i16);
@@ -176,7 +133,7 @@ impl<D: Dut> DecoderDriver<D> {
                     words_taken: (o[out::WORDS_IN] - words_before) as usize,
                 });
             }
-            let i = &mut p.inputs;
+            let i = p.inputs_mut();
             i[inp::CFG_VALID] = !configured as u64;
             i[inp::CFG_N] = n as u64;
             i[inp::IN_VALID] = offer as u64;
@@ -186,7 +143,7 @@ impl<D: Dut> DecoderDriver<D> {
             // The configuration is taken on the first edge: the decoder was idle.
             configured = true;
             sent += in_moves as usize;
-            if p.cycles > limit {
+            if p.cycles() > limit {
                 return Err(format!("the decoder did not finish: {sent} of {} words taken, {} values out", words.len(), values.len()));
             }
         }
