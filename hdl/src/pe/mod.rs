@@ -1,7 +1,7 @@
 //! The Eyeriss v1 processing element (PE).
 //!
 //! One PE of the 12 x 14 Eyeriss array: 16-bit fixed point, a 224-word filter spad (SRAM),
-//! a 12-word ifmap spad and a 24-word psum spad (registers), a 3-stage MAC pipeline and
+//! a 12-word ifmap spad and a 24-word psum spad (registers), a 6-stage MAC pipeline and
 //! zero gating. It runs the row-stationary 1-D primitive with `p` filters and `q` channels
 //! interleaved in the spads:
 //!
@@ -17,7 +17,7 @@
 //!            cfg ──► ┌──────────────── eyeriss_pe ─────────────────┐
 //!  filt  ─► [fifo] ─►│ filter spad 224x16 ──┐                       │
 //!  ifmap ─► [fifo] ─►│ ifmap spad 12x16 ────┼─► x*w ─► >>shift ─► + ├─► [fifo] ─► psum_out
-//!  psum_in ► [fifo] ─►│ psum spad 24x16 ◄────┴────── stage 3 ◄──────┘│
+//!  psum_in ► [fifo] ─►│ psum spad 24x16 ◄────┴────── stage 6 ◄──────┘│
 //!                    └──────────────────────────────────────────────┘
 //! ```
 //!
@@ -27,7 +27,8 @@
 //!    Legal: 1 <= S <= 12, 1 <= U <= 12, 1 <= p <= 24, 1 <= q <= 12, E >= 1, p*q*S <= 224,
 //!    q*S <= 12. An illegal configuration is refused: `cfg_error` rises (and stays up until
 //!    the next accepted configuration or reset), the PE stays idle and consumes no data.
-//!    Checking p*q*S takes q + p cycles (it is done by repeated addition, not a multiplier).
+//!    Checking p*q*S takes q + p + 1 cycles (it is done by repeated addition, not a
+//!    multiplier).
 //! 2. **Filters**: p*q*S words on `filt`, in the order `w[f][c][s]` with s fastest:
 //!    word `(f*q + c)*S + s`. They stay in the filter spad for the whole pass.
 //! 3. For each output e in 0..E:
@@ -40,11 +41,22 @@
 //!    - **psum_out**: p words, f = 0..p-1.
 //!
 //! # Pipeline and zero gating
-//! Stage 1 reads the ifmap spad and, unless the ifmap value is zero, the filter spad.
-//! Stage 2 multiplies (16 x 16 -> 32, signed). Stage 3 shifts, truncates and accumulates into
-//! the psum spad (read, add, write in one cycle, so back-to-back MACs into one psum need no
-//! forwarding). A zero ifmap value *gates* the slot: no filter-spad read, the multiplier's
-//! registers hold still, no psum read or write; the slot still takes its cycle.
+//! Eyeriss v1 describes three stages (spad access, multiply, accumulate). Here the multiply
+//! and the accumulate get more, so that the multiplier runs from register to register (a DSP
+//! block where the family has one) and the PE passes 60 MHz on an iCE40-HX8K and 120 MHz on an
+//! ECP5 after place and route (README, "Synthesis with numbers"):
+//! 1. reads the ifmap spad and, unless the ifmap value is zero, the filter spad (block RAM);
+//! 2. registers both operands;
+//! 3. multiplies (unsigned 16 x 16 -> 32) and, beside it, computes the sign correction;
+//! 4. applies the correction: the signed product;
+//! 5. shifts and truncates it, and reads the psum it will add to (or takes it from stage 6
+//!    when the slot ahead accumulates into the same psum: forwarding);
+//! 6. accumulates into the psum spad (add and write).
+//!
+//! A zero ifmap value *gates* the slot: no filter-spad read, the operand and product
+//! registers hold still, no psum read or write; the slot still takes its cycle. The three
+//! extra stages cost three cycles of drain per output (before psum_out), not throughput: one
+//! MAC slot a cycle.
 //!
 //! # Counters (32-bit, wrap, cleared only by `rst`)
 //! `macs` (MACs done), `macs_gated` (slots gated by a zero), `filt_spad_reads` (one per MAC
@@ -70,7 +82,8 @@ use serde::{Deserialize, Serialize};
 
 pub const INFO: UnitInfo = UnitInfo {
     name: "eyeriss_pe",
-    summary: "Eyeriss v1 processing element: row-stationary 1-D conv, 224/12/24-word spads, zero gating",
+    summary:
+        "Eyeriss v1 processing element: row-stationary 1-D conv, 224/12/24-word spads, zero gating",
     presets: &["eyeriss_v1"],
 };
 
@@ -92,7 +105,13 @@ pub struct PeConfig {
 impl PeConfig {
     /// Eyeriss v1 as published (JSSC 2017).
     pub fn eyeriss_v1() -> Self {
-        Self { data_bits: 16, filter_spad_words: 224, ifmap_spad_words: 12, psum_spad_words: 24, fifo_depth: 4 }
+        Self {
+            data_bits: 16,
+            filter_spad_words: 224,
+            ifmap_spad_words: 12,
+            psum_spad_words: 24,
+            fifo_depth: 4,
+        }
     }
 
     pub fn preset(name: &str) -> Result<Self, EmitError> {
@@ -181,7 +200,12 @@ impl PassConfig {
 pub(crate) fn emit(preset: &str) -> Result<Emitted, EmitError> {
     let hw = PeConfig::preset(preset)?;
     let uut = rtl::build(&hw);
-    crate::emit::emit_block(&uut, INFO.name, preset, serde_json::to_value(&hw).expect("config serializes"))
+    crate::emit::emit_block(
+        &uut,
+        INFO.name,
+        preset,
+        serde_json::to_value(&hw).expect("config serializes"),
+    )
 }
 
 pub(crate) fn rust_hdl_sim(preset: &str) -> Result<Box<dyn RtlSim>, EmitError> {

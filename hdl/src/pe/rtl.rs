@@ -70,9 +70,10 @@ pub struct EyerissPe {
     psum_out_fifo: Fifo<Bits<16>>,
     filt_spad: Sram<Bits<16>, 8, 224>,
     ifmap_spad: [Reg<Bits<16>>; 12],
-    // Beside each ifmap spad word, whether it is non-zero (set as the word is written), so that
-    // the zero-gating decision is a 1-bit select rather than a 16-bit compare after the mux.
-    ifmap_nz: [Reg<Bit>; 12],
+    // Beside the ifmap spad words, bit i says whether word i is non-zero (set as the word is
+    // written and shifted with it), so that the zero-gating decision is a 1-bit select (a mux
+    // tree) rather than a 16-bit compare after the 12-way word mux.
+    ifmap_nz: Reg<Bits<16>>,
     psum_spad: RegFile<Bits<16>, 5, 24>,
 
     state: Reg<Bits<4>>,
@@ -102,7 +103,8 @@ pub struct EyerissPe {
     faddr: Reg<Bits<8>>,
     e_idx: Reg<Bits<8>>,
     // MAC pipeline, named by the stage that writes them: stage 1 (spad read issued), stage 2
-    // (operands), stage 3 (raw product and sign correction), stage 4 (scaled product).
+    // (operands), stage 3 (raw product and sign correction), stage 4 (signed product), stage 5
+    // (scaled product and the psum it adds to).
     s1_valid: Reg<Bit>,
     s1_gated: Reg<Bit>,
     s1_f: Reg<Bits<5>>,
@@ -120,11 +122,19 @@ pub struct EyerissPe {
     s4_valid: Reg<Bit>,
     s4_gated: Reg<Bit>,
     s4_f: Reg<Bits<5>>,
-    s4_val: Reg<Bits<16>>,
+    s4_prod: Reg<Bits<32>>,
+    s5_valid: Reg<Bit>,
+    s5_gated: Reg<Bit>,
+    s5_f: Reg<Bits<5>>,
+    s5_val: Reg<Bits<16>>,
     // The psum the stage-4 slot accumulates into, read a stage early, and whether it must be
     // forwarded from the accumulate stage instead (the slot ahead writes the same psum).
-    s4_psum: Reg<Bits<16>>,
+    s5_psum: Reg<Bits<16>>,
     fwd: Reg<Bit>,
+    // A psum_in word taken from its FIFO, written into the psum spad the next cycle.
+    ld_valid: Reg<Bit>,
+    ld_f: Reg<Bits<5>>,
+    ld_data: Reg<Bits<16>>,
     // The psum spad's read address, registered a cycle ahead.
     psum_raddr: Reg<Bits<5>>,
     // Counters.
@@ -145,6 +155,10 @@ pub struct EyerissPe {
     cols_m1: Signal<Local, Bits<4>>,
     x_sel: Signal<Local, Bits<16>>,
     x_zero: Signal<Local, Bit>,
+    nz_at: Signal<Local, Bits<16>>,
+    nz_lt: Signal<Local, Bits<16>>,
+    nz_le: Signal<Local, Bits<16>>,
+    nz_ins: Signal<Local, Bits<16>>,
     mul_u: Signal<Local, Bits<32>>,
     corr_a: Signal<Local, Bits<16>>,
     corr_b: Signal<Local, Bits<16>>,
@@ -178,6 +192,7 @@ pub struct EyerissPe {
     max_qs: Constant<Bits<8>>,
     max_pqs: Constant<Bits<12>>,
     sign_ext: Constant<Bits<48>>,
+    one16: Constant<Bits<16>>,
 }
 
 /// Builds the PE for a hardware configuration, connected and ready to emit or simulate.
@@ -269,9 +284,16 @@ impl EyerissPe {
             s4_valid: Default::default(),
             s4_gated: Default::default(),
             s4_f: Default::default(),
-            s4_val: Default::default(),
-            s4_psum: Default::default(),
+            s4_prod: Default::default(),
+            s5_valid: Default::default(),
+            s5_gated: Default::default(),
+            s5_f: Default::default(),
+            s5_val: Default::default(),
+            s5_psum: Default::default(),
             fwd: Default::default(),
+            ld_valid: Default::default(),
+            ld_f: Default::default(),
+            ld_data: Default::default(),
             psum_raddr: Default::default(),
             n_macs: Default::default(),
             n_gated: Default::default(),
@@ -289,6 +311,10 @@ impl EyerissPe {
             cols_m1: Default::default(),
             x_sel: Default::default(),
             x_zero: Default::default(),
+            nz_at: Default::default(),
+            nz_lt: Default::default(),
+            nz_le: Default::default(),
+            nz_ins: Default::default(),
             mul_u: Default::default(),
             corr_a: Default::default(),
             corr_b: Default::default(),
@@ -321,6 +347,7 @@ impl EyerissPe {
             max_qs: Constant::new(bits(hw.ifmap_spad_words as u64)),
             max_pqs: Constant::new(bits(hw.filter_spad_words as u64)),
             sign_ext: Constant::new(bits(0xffff_0000_0000)),
+            one16: Constant::new(bits(1)),
         }
     }
 }
@@ -332,10 +359,12 @@ impl Logic for EyerissPe {
     fn update(&mut self) {
         // Clock, reset and hold for every register.
         dff_setup!(
-            self, clk, state, err, s_m1, u_m1, q_cfg, q_m1, p_m1, e_m1, shift, s_cfg, chk_i, qs, pqs,
-            qs_m1, nfilt_m1, fits, f_idx, c_idx, col, ifidx, faddr, e_idx, s1_valid, s1_gated, s1_f, s1_x,
-            s2_valid, s2_gated, s2_f, s2_x, s2_w, s3_valid, s3_gated, s3_f, s3_mul, s3_corr,
-            s4_valid, s4_gated, s4_f, s4_val, s4_psum, fwd, psum_raddr, n_macs, n_gated, n_fr, n_fw, n_ir, n_iw, n_pr, n_pw
+            self, clk, state, err, s_m1, u_m1, q_cfg, q_m1, p_m1, e_m1, shift, s_cfg, chk_i, qs,
+            pqs, qs_m1, nfilt_m1, fits, ifmap_nz, f_idx, c_idx, col, ifidx, faddr, e_idx, s1_valid,
+            s1_gated, s1_f, s1_x, s2_valid, s2_gated, s2_f, s2_x, s2_w, s3_valid, s3_gated, s3_f,
+            s3_mul, s3_corr, s4_valid, s4_gated, s4_f, s4_prod, s5_valid, s5_gated, s5_f, s5_val,
+            s5_psum, fwd, ld_valid, ld_f, ld_data, psum_raddr, n_macs, n_gated, n_fr, n_fw, n_ir,
+            n_iw, n_pr, n_pw
         );
         self.state.rst.next = self.rst.val();
         self.err.rst.next = self.rst.val();
@@ -353,6 +382,7 @@ impl Logic for EyerissPe {
         self.qs_m1.rst.next = self.rst.val();
         self.nfilt_m1.rst.next = self.rst.val();
         self.fits.rst.next = self.rst.val();
+        self.ifmap_nz.rst.next = self.rst.val();
         self.f_idx.rst.next = self.rst.val();
         self.c_idx.rst.next = self.rst.val();
         self.col.rst.next = self.rst.val();
@@ -376,9 +406,16 @@ impl Logic for EyerissPe {
         self.s4_valid.rst.next = self.rst.val();
         self.s4_gated.rst.next = self.rst.val();
         self.s4_f.rst.next = self.rst.val();
-        self.s4_val.rst.next = self.rst.val();
-        self.s4_psum.rst.next = self.rst.val();
+        self.s4_prod.rst.next = self.rst.val();
+        self.s5_valid.rst.next = self.rst.val();
+        self.s5_gated.rst.next = self.rst.val();
+        self.s5_f.rst.next = self.rst.val();
+        self.s5_val.rst.next = self.rst.val();
+        self.s5_psum.rst.next = self.rst.val();
         self.fwd.rst.next = self.rst.val();
+        self.ld_valid.rst.next = self.rst.val();
+        self.ld_f.rst.next = self.rst.val();
+        self.ld_data.rst.next = self.rst.val();
         self.psum_raddr.rst.next = self.rst.val();
         self.n_macs.rst.next = self.rst.val();
         self.n_gated.rst.next = self.rst.val();
@@ -392,9 +429,6 @@ impl Logic for EyerissPe {
             self.ifmap_spad[i].clock.next = self.clk.val();
             self.ifmap_spad[i].rst.next = self.rst.val();
             self.ifmap_spad[i].d.next = self.ifmap_spad[i].q.val();
-            self.ifmap_nz[i].clock.next = self.clk.val();
-            self.ifmap_nz[i].rst.next = self.rst.val();
-            self.ifmap_nz[i].d.next = self.ifmap_nz[i].q.val();
         }
         self.psum_spad.clock.next = self.clk.val();
         self.psum_spad.rst.next = self.rst.val();
@@ -445,27 +479,32 @@ impl Logic for EyerissPe {
         self.filt_spad.we.next = false;
         self.filt_spad.raddr.next = self.faddr.q.val();
         self.filt_spad.re.next = false;
+        self.psum_spad.we.next = false;
 
         // Muxes: the ifmap word of this slot, the psum being accumulated, the psum going out.
         self.x_sel.next = self.ifmap_spad[0].q.val();
-        self.x_zero.next = !self.ifmap_nz[0].q.val();
         for i in 0..12 {
             if self.ifidx.q.val().index() == i {
                 self.x_sel.next = self.ifmap_spad[i].q.val();
-                self.x_zero.next = !self.ifmap_nz[i].q.val();
             }
         }
-        // The psum spad's read port serves stage 4 while it holds a MAC, its write port the
+        self.x_zero.next = !self.ifmap_nz.q.val().get_bit(self.ifidx.q.val().index());
+        // The psum spad's read port serves stage 5 while it holds a MAC, its write port the
         // accumulate stage; when the pipeline is empty they serve the psum going out and the
-        // psum_in load. Pipeline registers pick the user, so no state decoding sits on these
-        // paths.
+        // psum_in load (a cycle after the word leaves its FIFO). Registers pick the user and
+        // drive the write port, so no state decoding sits on these paths.
         self.psum_spad.raddr.next = self.psum_raddr.q.val();
-        self.psum_spad.waddr.next = self.s4_f.q.val();
-        if !self.s4_valid.q.val() {
-            self.psum_spad.waddr.next = self.f_idx.q.val();
+        self.psum_spad.waddr.next = self.s5_f.q.val();
+        if !self.s5_valid.q.val() {
+            self.psum_spad.waddr.next = self.ld_f.q.val();
+        }
+        self.ld_valid.d.next = false;
+        self.ld_f.d.next = self.f_idx.q.val();
+        self.ld_data.d.next = self.psum_in_fifo.out_data.val();
+        if self.ld_valid.q.val() {
+            self.psum_spad.we.next = true;
         }
         self.out_sel.next = self.psum_spad.rdata.val();
-        self.psum_spad.we.next = false;
         self.psum_out_fifo.in_data.next = self.out_sel.val();
 
         // A slot's valid, gate and psum index move down the pipeline with it; a gated slot's
@@ -479,6 +518,9 @@ impl Logic for EyerissPe {
         self.s4_valid.d.next = self.s3_valid.q.val();
         self.s4_gated.d.next = self.s3_gated.q.val();
         self.s4_f.d.next = self.s3_f.q.val();
+        self.s5_valid.d.next = self.s4_valid.q.val();
+        self.s5_gated.d.next = self.s4_gated.q.val();
+        self.s5_f.d.next = self.s4_f.q.val();
 
         // Stage 2: the operands, straight from the spads into registers (the filter spad's
         // block RAM output and the ifmap word), so that the multiplier starts from registers.
@@ -505,47 +547,51 @@ impl Logic for EyerissPe {
             self.s3_corr.d.next = self.corr.val();
         }
 
-        // Stage 4: the signed product, then the per-layer scaling (an arithmetic right shift of
-        // the 32-bit product, as a logical shift of its sign extension to 48 bits), cut to 16
-        // bits.
+        // Stage 4: the signed product.
         self.corr_wide.next = bit_cast::<32, 16>(self.s3_corr.q.val());
         self.prod.next = self.s3_mul.q.val() - (self.corr_wide.val() << 16);
-        self.prod_ext.next = bit_cast::<48, 32>(self.prod.val());
-        if self.prod.val().get_bit(31) {
-            self.prod_ext.next = bit_cast::<48, 32>(self.prod.val()) | self.sign_ext.val();
+        if self.s3_valid.q.val() & !self.s3_gated.q.val() {
+            self.s4_prod.d.next = self.prod.val();
+        }
+
+        // Stage 5: the per-layer scaling (an arithmetic right shift of the 32-bit product, as a
+        // logical shift of its sign extension to 48 bits), cut to 16 bits.
+        self.prod_ext.next = bit_cast::<48, 32>(self.s4_prod.q.val());
+        if self.s4_prod.q.val().get_bit(31) {
+            self.prod_ext.next = bit_cast::<48, 32>(self.s4_prod.q.val()) | self.sign_ext.val();
         }
         self.shifted.next = self.prod_ext.val() >> self.shift.q.val();
         self.trunc.next = self.shifted.val().get_bits::<16>(0);
         // The bits the cut drops (named `unused_*`, the lint convention for dropped bits).
         self.unused_shift_hi.next = self.shifted.val().get_bits::<32>(16);
-        self.psum_sum.next = self.s4_psum.q.val() + self.s4_val.q.val();
+        self.psum_sum.next = self.s5_psum.q.val() + self.s5_val.q.val();
         // Beside it, the psum this slot adds to: read from the spad, or, when the slot ahead
-        // (now in stage 5) writes the same psum this cycle, taken from its sum (forwarding).
+        // (now in stage 6) writes the same psum this cycle, taken from its sum (forwarding).
         self.psum_sel.next = self.psum_spad.rdata.val();
         if self.fwd.q.val() {
             self.psum_sel.next = self.psum_sum.val();
         }
-        if self.s3_valid.q.val() & !self.s3_gated.q.val() {
-            self.s4_val.d.next = self.trunc.val();
-            self.s4_psum.d.next = self.psum_sel.val();
-        }
-        self.fwd.d.next = self.s2_valid.q.val()
-            & self.s3_valid.q.val()
-            & !self.s3_gated.q.val()
-            & (self.s2_f.q.val() == self.s3_f.q.val());
-
-        // Stage 5: accumulate into the psum spad (wrapping); the sum is written below.
-        self.psum_spad.wdata.next = self.psum_sum.val();
-        if !self.s4_valid.q.val() {
-            self.psum_spad.wdata.next = self.psum_in_fifo.out_data.val();
-        }
         if self.s4_valid.q.val() & !self.s4_gated.q.val() {
+            self.s5_val.d.next = self.trunc.val();
+            self.s5_psum.d.next = self.psum_sel.val();
+        }
+        self.fwd.d.next = self.s3_valid.q.val()
+            & self.s4_valid.q.val()
+            & !self.s4_gated.q.val()
+            & (self.s3_f.q.val() == self.s4_f.q.val());
+
+        // Stage 6: accumulate into the psum spad (wrapping); the sum is written below.
+        self.psum_spad.wdata.next = self.psum_sum.val();
+        if !self.s5_valid.q.val() {
+            self.psum_spad.wdata.next = self.ld_data.q.val();
+        }
+        if self.s5_valid.q.val() & !self.s5_gated.q.val() {
             self.psum_spad.we.next = true;
             self.n_macs.d.next = self.n_macs.q.val() + 1;
             self.n_pr.d.next = self.n_pr.q.val() + 1;
             self.n_pw.d.next = self.n_pw.q.val() + 1;
         }
-        if self.s4_valid.q.val() & self.s4_gated.q.val() {
+        if self.s5_valid.q.val() & self.s5_gated.q.val() {
             self.n_gated.d.next = self.n_gated.q.val() + 1;
         }
 
@@ -602,7 +648,8 @@ impl Logic for EyerissPe {
         }
         if self.state.q.val() == self.st_check_pqs.val() {
             self.pqs.d.next = self.pqs_next.val();
-            self.fits.d.next = (self.qs.q.val() <= self.max_qs.val()) & (self.pqs_next.val() <= self.max_pqs.val());
+            self.fits.d.next = (self.qs.q.val() <= self.max_qs.val())
+                & (self.pqs_next.val() <= self.max_pqs.val());
             self.chk_i.d.next = self.chk_i.q.val() + 1;
             if self.chk_i.q.val() == self.p_m1.q.val() {
                 self.state.d.next = self.st_check_end.val();
@@ -636,7 +683,7 @@ impl Logic for EyerissPe {
         if self.state.q.val() == self.st_load_psum.val() {
             self.psum_in_fifo.out_ready.next = true;
             if self.psum_in_fifo.out_valid.val() {
-                self.psum_spad.we.next = true;
+                self.ld_valid.d.next = true;
                 self.n_pw.d.next = self.n_pw.q.val() + 1;
                 self.f_idx.d.next = self.f_idx.q.val() + 1;
                 if self.f_idx.q.val() == self.p_m1.q.val() {
@@ -647,6 +694,14 @@ impl Logic for EyerissPe {
                 }
             }
         }
+        // Masks for the zero flags' window shift: bit qs - 1, the bits below it, both.
+        self.nz_at.next = self.one16.val() << self.qs_m1.q.val();
+        self.nz_lt.next = self.nz_at.val() - 1;
+        self.nz_le.next = self.nz_lt.val() | self.nz_at.val();
+        self.nz_ins.next = 0.into();
+        if self.ifmap_fifo.out_data.val().any() {
+            self.nz_ins.next = self.nz_at.val();
+        }
         if self.state.q.val() == self.st_load_ifmap.val() {
             self.ifmap_fifo.out_ready.next = true;
             if self.ifmap_fifo.out_valid.val() {
@@ -654,15 +709,18 @@ impl Logic for EyerissPe {
                 for i in 0..11 {
                     if self.qs_m1.q.val().index() > i {
                         self.ifmap_spad[i].d.next = self.ifmap_spad[i + 1].q.val();
-                        self.ifmap_nz[i].d.next = self.ifmap_nz[i + 1].q.val();
                     }
                 }
                 for i in 0..12 {
                     if self.qs_m1.q.val().index() == i {
                         self.ifmap_spad[i].d.next = self.ifmap_fifo.out_data.val();
-                        self.ifmap_nz[i].d.next = self.ifmap_fifo.out_data.val().any();
                     }
                 }
+                // The zero flags shift the same way: bits below qs - 1 take the bit above them,
+                // bit qs - 1 the new word's flag, the bits above hold.
+                self.ifmap_nz.d.next = (self.ifmap_nz.q.val() & !self.nz_le.val())
+                    | ((self.ifmap_nz.q.val() >> 1) & self.nz_lt.val())
+                    | self.nz_ins.val();
                 self.n_iw.d.next = self.n_iw.q.val() + 1;
                 self.c_idx.d.next = self.c_idx.q.val() + 1;
                 if self.c_idx.q.val() == self.q_m1.q.val() {
@@ -708,7 +766,12 @@ impl Logic for EyerissPe {
             }
         }
         if self.state.q.val() == self.st_drain.val() {
-            if !(self.s1_valid.q.val() | self.s2_valid.q.val() | self.s3_valid.q.val() | self.s4_valid.q.val()) {
+            if !(self.s1_valid.q.val()
+                | self.s2_valid.q.val()
+                | self.s3_valid.q.val()
+                | self.s4_valid.q.val()
+                | self.s5_valid.q.val())
+            {
                 self.state.d.next = self.st_out.val();
             }
         }
@@ -728,11 +791,11 @@ impl Logic for EyerissPe {
             }
         }
 
-        // Next cycle's psum read: stage 4's psum if a MAC moves into stage 4, else the psum at
+        // Next cycle's psum read: stage 5's psum if a MAC moves into stage 5, else the psum at
         // f_idx (the one going out). Registered here so no multiplexer precedes the read.
         self.psum_raddr.d.next = self.f_idx.d.val();
-        if self.s2_valid.q.val() {
-            self.psum_raddr.d.next = self.s2_f.q.val();
+        if self.s3_valid.q.val() {
+            self.psum_raddr.d.next = self.s3_f.q.val();
         }
     }
 }
