@@ -52,7 +52,7 @@
 //! | `W` 0x57 encoder words so far | – | for each word in the encoder's output FIFO: 0x01 then the 64-bit word (8 bytes); then 0x00 |
 //! | `D` 0x44 decoder: start a stream of N values | N (u16) | status byte |
 //! | `U` 0x55 decoder words | n, n coded words (8 bytes each) | status byte |
-//! | `R` 0x52 decoder values so far | – | for each value in the decoder's output FIFO: 0x01 then the value (2 bytes); then the decoder state byte |
+//! | `R` 0x52 decoder values so far | – | for each value the decoder gives until it waits for words or is done: 0x01 then the value (2 bytes); then the decoder state byte |
 //! | anything else | – | NAK 0x15 |
 //!
 //! A count n of zero moves nothing (writes still answer with the status byte; `O` 0 answers
