@@ -129,7 +129,7 @@ impl SerialLink {
             .timeout(Duration::from_secs(2))
             .open()
             .with_context(|| {
-                format!("cannot open {name}: is the board plugged in and programmed (`edgertl board build`, then iceprog)? On Linux its UART is usually /dev/ttyUSB1")
+                format!("cannot open {name}: is the board plugged in and programmed (`edgertl board build`, then iceprog or openFPGALoader)? On Linux its UART is usually /dev/ttyUSB1")
             })?;
         let _ = port.clear(serialport::ClearBuffer::All);
         Ok(Self { port, name })
@@ -240,10 +240,13 @@ fn run_logged(program: &Path, args: &[&str], dir: &Path, log: &str) -> Result<St
 /// (YoWASP's tools see only their working directory), the constraint file copied there.
 fn build(board: &str, out_dir: &Path) -> Result<()> {
     let b = BOARDS.iter().find(|b| b.name == board).ok_or_else(|| {
-        anyhow::anyhow!(
-            "no bitstream flow for board `{board}`; boards: {}",
-            BOARDS.iter().map(|b| b.name).collect::<Vec<_>>().join(", ")
-        )
+        let known = BOARDS.iter().map(|b| b.name).collect::<Vec<_>>().join(", ");
+        match board {
+            "arty_a7_35" => anyhow::anyhow!(
+                "no open bitstream flow for the Arty A7-35T (the 7 series has no open place and route here): emit `edgertl verilog board_top --preset arty_a7_35` and build it with Vivado and constraints/arty_a7_35.xdc (README, \"On a board\"); boards with a flow: {known}"
+            ),
+            _ => anyhow::anyhow!("no bitstream flow for board `{board}`; boards: {known}"),
+        }
     })?;
     let cfg = edgertl_hdl::board::BoardConfig::preset(board)?;
     let [pnr_program, constraint_flag, output_flag, output] = b.flow.pnr();
