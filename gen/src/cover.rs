@@ -12,7 +12,7 @@
 use anyhow::{bail, Context, Result};
 use edgertl_hdl::pe::PeConfig;
 use edgertl_hdl::glb::GlbConfig;
-use edgertl_sim::board::host::{run_check, BoardHost};
+use edgertl_sim::board::host::{run_check, BoardHost, CheckPlan};
 use edgertl_sim::board::uart::SimUart;
 use edgertl_sim::glb::driver::GlbDriver;
 use edgertl_sim::glb::model::GlbModel;
@@ -154,11 +154,12 @@ pub fn simulate(unit: &str, stim: &mut Stimulus, dir: &Path) -> Result<(PathBuf,
             d.pins.cycles()
         }
         "board_top" => {
-            // The board test's check over the bit-level UART: random PE passes and encoder
-            // streams, each held to the golden models.
+            // The board test's check over the bit-level UART: random PE passes, encoder
+            // streams, valid and malformed decoder streams, each held to the golden models.
             let cpb = edgertl_hdl::board::BoardConfig::preset("sim")?.clocks_per_bit();
             let mut host = BoardHost::new(SimUart::new(board_top::Model::cover(), cpb));
-            run_check(&mut host, &mut stim.rng, &[], 40, 30).map_err(anyhow::Error::msg)?;
+            let plan = CheckPlan { passes: 40, streams: 30, decodes: 30, malformed: 21 };
+            run_check(&mut host, &mut stim.rng, &[], plan).map_err(anyhow::Error::msg)?;
             host.link.pins.dut.write_coverage(&dat)?;
             host.link.pins.cycles()
         }

@@ -26,7 +26,7 @@
 //!   size against the entropy bound for sparsity 0% to 90% (see [`rlc`]).
 //!
 //! - `edgertl board build <board>`, `edgertl board run (--port DEV | --sim)`: the board top
-//!   on the iCEBreaker or the HX8K breakout (see [`board`]).
+//!   on the iCEBreaker, the HX8K breakout or the ULX3S (see [`board`]).
 //!
 //! Exit codes: 0 success; 1 a failed check, a failed emission, a missing tool (`verilator not
 //! found: run scripts/setup.sh`) or an I/O error; 2 bad usage (unknown unit or preset, bad
@@ -191,7 +191,7 @@ enum Command {
         command: rlc::RlcCommand,
     },
 
-    /// The board top (board_top: UART bridge, PE, RLC encoder) on a real board: build the
+    /// The board top (board_top: UART bridge, PE, RLC encoder and decoder) on a real board: build the
     /// bitstream, run the check against the golden models on hardware or in co-simulation.
     Board {
         #[command(subcommand)]

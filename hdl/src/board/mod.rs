@@ -1,10 +1,10 @@
-//! `board_top`: the PE and the run-length encoder behind a UART, for a real board.
+//! `board_top`: the PE and the run-length encoder and decoder behind a UART, for a real board.
 //!
 //! A host talks to the board over the board's USB-UART at 115200 baud, 8N1 (8 data bits, no
 //! parity, one stop bit, least significant bit first). The board top holds a UART receiver
-//! and transmitter ([`uart`]), a byte-protocol bridge, one `eyeriss_pe` and one `rlc_encoder`
-//! (the same rust-hdl descriptions as the units of those names), a power-on reset and four
-//! status LEDs.
+//! and transmitter ([`uart`]), a byte-protocol bridge, one `eyeriss_pe`, one `rlc_encoder`
+//! and one `rlc_decoder` (the same rust-hdl descriptions as the units of those names), a
+//! power-on reset and four status LEDs.
 //!
 //! # Presets
 //!
@@ -13,6 +13,8 @@
 //! | `sim` (default) | 921.6 kHz | 8 | active high | Verilator co-simulation: a UART bit is 8 cycles |
 //! | `icebreaker` | 12 MHz | 104 (115384 baud, +0.16%) | active low (BTN_N) | iCEBreaker, `constraints/icebreaker.pcf` |
 //! | `hx8k` | 12 MHz | 104 | active low (T1, pull-up) | iCE40-HX8K breakout, `constraints/hx8k.pcf` |
+//! | `ulx3s` | 25 MHz | 217 (115207 baud, +0.01%) | active high (FIRE1) | ULX3S (ECP5), `constraints/ulx3s.lpf` |
+//! | `arty_a7_35` | 100 MHz | 868 (115207 baud, +0.01%) | active low (RESET) | Arty A7-35T, `constraints/arty_a7_35.xdc` (Vivado) |
 //!
 //! The divider is the board clock over the baud rate, rounded; the `sim` preset is the same
 //! hardware with a clock 8 times the baud rate, so that a co-simulated byte takes 80 cycles
@@ -23,21 +25,22 @@
 //! `clk`; `rst`, the reset button with the preset's polarity, synchronized by two flops and
 //! stretched by a power-on counter (the design also resets itself for 8 cycles after
 //! configuration); `uart_rx` (host to board), `uart_tx` (board to host), both idle high;
-//! `led[3:0]`: heartbeat (bit 23 of a free-running counter), PE busy, error (PE `cfg_error`
-//! or a receive error), byte activity (toggles on every byte received). Every output is a
-//! register.
+//! `led[3:0]`: heartbeat (bit 23 of a free-running counter), PE busy, error (PE `cfg_error`,
+//! a malformed decoder stream, or a receive error), byte activity (toggles on every byte
+//! received). Every output is a register.
 //!
 //! # Protocol
 //!
 //! Strictly request and response: the host sends one command with its payload and waits
 //! for the whole response before the next command. Multi-byte numbers are little-endian;
-//! PE words and encoder values are 16-bit two's complement.
+//! PE words, encoder values and decoder values are 16-bit two's complement; coded words are
+//! 64 bits (the `rlc` layout).
 //!
 //! | command | payload | response |
 //! |---|---|---|
 //! | `P` 0x50 ping | – | `e` 0x65 |
 //! | `?` 0x3F status | – | status byte |
-//! | `Z` 0x5A reset the PE and the encoder, clear the receive error | – | `e` 0x65 |
+//! | `Z` 0x5A reset the PE, the encoder and the decoder, clear the receive error | – | `e` 0x65 |
 //! | `C` 0x43 PE pass configuration | S, U, p, q, E, shift (one byte each) | status byte, 100 cycles after the PE took it (its checks are done by then) |
 //! | `F` 0x46 filter words | n (1 byte), n words | status byte once the PE took all n |
 //! | `I` 0x49 ifmap words | n, n words | status byte |
@@ -47,6 +50,9 @@
 //! | `N` 0x4E encoder: start a stream of N values | N (u16) | status byte |
 //! | `V` 0x56 encoder values | n, n values | status byte |
 //! | `W` 0x57 encoder words so far | – | for each word in the encoder's output FIFO: 0x01 then the 64-bit word (8 bytes); then 0x00 |
+//! | `D` 0x44 decoder: start a stream of N values | N (u16) | status byte |
+//! | `U` 0x55 decoder words | n, n coded words (8 bytes each) | status byte |
+//! | `R` 0x52 decoder values so far | – | for each value the decoder gives until it waits for words or is done: 0x01 then the value (2 bytes); then the decoder state byte |
 //! | anything else | – | NAK 0x15 |
 //!
 //! A count n of zero moves nothing (writes still answer with the status byte; `O` 0 answers
@@ -58,6 +64,12 @@
 //! listening (the host did not wait for a response, or a stream stalled) or a stop bit was
 //! low.
 //!
+//! **Decoder state byte** (ends every `R` response; never 0x01):
+//! `0xD0 | busy << 3 | done << 2 | error_kind`, with the decoder's outputs of those names:
+//! `done` once the stream has ended, well or not; `error_kind` 0 none, 1 extra values, 2 early
+//! term, 3 missing term. A stream that still waits for words reads `0xD8`, one that decoded
+//! well `0xD4`, a malformed one `0xD5`-`0xD7`.
+//!
 //! **A PE pass** (layouts as in `eyeriss_pe`): `C`; `F` with the p*q*S filter words (at most
 //! 224, one command); then for each output e: `S` with its p psum_in words, `I` with its
 //! ifmap words (q*S for e = 0, q*U after), `O` p. Words a pass does not ask for stall the
@@ -67,6 +79,17 @@
 //! each followed by `W` to collect the words they completed (6 values complete at most 3
 //! words, which the encoder's 4-word output FIFO holds, so it never stalls a `V`). For N = 0
 //! the terminal word is ready after `N`: collect it with `W`.
+//!
+//! **A decoder stream**: `D` with N, then the coded words in `U` commands of at most 4 words,
+//! each followed by `R` to collect the values they gave and the decoder's state (the
+//! decoder's 4-word input FIFO takes 4 words whatever they hold, so a `U` of 4 never stalls;
+//! `R` reads until the decoder has nothing more to give, i.e. it waits for words or is done).
+//! Once the stream has ended (`done`: its term word, or an error) the decoder takes no more
+//! words and `U` drops them; the stream's outcome is the last `R`'s state byte. A stream
+//! that runs out of words stays busy (`0xD8`): the hardware waits for more.
+//!
+//! `N` and `D` restart their compressor when it is still busy with a stream the host
+//! abandoned (they reset it and then configure it), so a new stream always starts.
 //!
 //! The host side of this protocol is `edgertl_sim::board::host`.
 
@@ -80,8 +103,8 @@ use serde::{Deserialize, Serialize};
 
 pub const INFO: UnitInfo = UnitInfo {
     name: "board_top",
-    summary: "UART bridge (115200 8N1) in front of the PE and the RLC encoder, for the iCEBreaker and HX8K boards",
-    presets: &["sim", "icebreaker", "hx8k"],
+    summary: "UART bridge (115200 8N1) in front of the PE and the RLC encoder and decoder, for the iCEBreaker, HX8K, ULX3S and Arty boards",
+    presets: &["sim", "icebreaker", "hx8k", "ulx3s", "arty_a7_35"],
 };
 
 /// Command bytes of the protocol (see the module documentation).
@@ -98,6 +121,9 @@ pub mod cmd {
     pub const ENC_START: u8 = b'N';
     pub const ENC_VALUES: u8 = b'V';
     pub const ENC_WORDS: u8 = b'W';
+    pub const DEC_START: u8 = b'D';
+    pub const DEC_WORDS: u8 = b'U';
+    pub const DEC_VALUES: u8 = b'R';
 }
 
 /// Response bytes of the protocol.
@@ -106,7 +132,8 @@ pub mod resp {
     pub const PING: u8 = b'e';
     /// An unknown command.
     pub const NAK: u8 = 0x15;
-    /// Before each word of a `W` response; 0x00 ends it.
+    /// Before each word of a `W` response (0x00 ends it) and each value of an `R` response
+    /// (the decoder state byte ends it).
     pub const WORD_FOLLOWS: u8 = 0x01;
     /// The high nibble of every status byte.
     pub const STATUS_TAG: u8 = 0xA0;
@@ -114,10 +141,19 @@ pub mod resp {
     pub const STATUS_PE_BUSY: u8 = 2;
     pub const STATUS_RX_ERROR: u8 = 4;
     pub const STATUS_ENC_BUSY: u8 = 8;
+    /// The high nibble of the decoder state byte (the end of an `R` response).
+    pub const DEC_TAG: u8 = 0xD0;
+    pub const DEC_BUSY: u8 = 8;
+    pub const DEC_DONE: u8 = 4;
+    /// The low two bits: the decoder's `error_kind`.
+    pub const DEC_ERROR_KIND: u8 = 3;
 }
 
 /// Most values one `V` command may carry (see the module documentation).
 pub const ENC_CHUNK: usize = 6;
+
+/// Most coded words one `U` command may carry (see the module documentation).
+pub const DEC_CHUNK: usize = 4;
 
 /// A board: its clock, the UART's baud rate, and the polarity of its button and LEDs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,6 +183,8 @@ impl BoardConfig {
             "sim" => Ok(b(921_600, false, 0)),
             "icebreaker" => Ok(b(12_000_000, true, 0b0011)),
             "hx8k" => Ok(b(12_000_000, true, 0)),
+            "ulx3s" => Ok(b(25_000_000, false, 0)),
+            "arty_a7_35" => Ok(b(100_000_000, true, 0)),
             _ => Err(EmitError::UnknownPreset {
                 unit: INFO.name.into(),
                 preset: name.into(),

@@ -236,7 +236,8 @@ fn inline_registers(m: &mut Module, regs: &BTreeMap<String, Module>) -> Result<(
 
 /// rust-hdl writes every integer literal as 32 bits. Resize a literal to the signal it meets
 /// where that cannot change the result: a plain assignment, a comparison with a plain signal,
-/// or `x = y +/- literal`. Literals that do not fit are left for lint to report.
+/// or `x = y +/- literal` (also `x = y + z - literal` and longer sums of plain signals, all of
+/// one width). Literals that do not fit are left for lint to report.
 fn size_literals(m: &Module, line: &str) -> String {
     static ASSIGN: OnceLock<Regex> = OnceLock::new();
     static CMP: OnceLock<Regex> = OnceLock::new();
@@ -246,7 +247,7 @@ fn size_literals(m: &Module, line: &str) -> String {
         Regex::new(r"([(&|]\s*|^\s*)([A-Za-z_][A-Za-z0-9_$]*) (==|!=|<|<=|>|>=) 32'h([0-9a-f]+)(\s*[)&|;])").unwrap()
     });
     let add = ADD.get_or_init(|| {
-        Regex::new(r"^(\s*[A-Za-z_][A-Za-z0-9_$]* = )([A-Za-z_][A-Za-z0-9_$]*) ([+-]) 32'h([0-9a-f]+);$").unwrap()
+        Regex::new(r"^(\s*[A-Za-z_][A-Za-z0-9_$]* = )((?:[A-Za-z_][A-Za-z0-9_$]* [+-] )+)32'h([0-9a-f]+);$").unwrap()
     });
     let fits = |w: u32, hex: &str| u64::from_str_radix(hex, 16).is_ok_and(|v| w >= 64 || v < (1u64 << w));
     let line = &size_casts(m, line);
@@ -256,8 +257,12 @@ fn size_literals(m: &Module, line: &str) -> String {
         }
     }
     if let Some(c) = add.captures(line) {
-        if let Some(w) = m.width_of(&c[2]).filter(|w| fits(*w, &c[4])) {
-            return format!("{}{} {} {w}'h{};", &c[1], &c[2], &c[3], &c[4]);
+        // The operands, each followed by its operator: `y + z - ` gives y and z.
+        let widths: Vec<Option<u32>> = c[2].split_whitespace().step_by(2).map(|s| m.width_of(s)).collect();
+        if let Some(&Some(w)) = widths.first() {
+            if widths.iter().all(|x| *x == Some(w)) && fits(w, &c[3]) {
+                return format!("{}{}{w}'h{};", &c[1], &c[2], &c[3]);
+            }
         }
     }
     cmp.replace_all(line, |c: &regex::Captures| match m.width_of(&c[2]).filter(|w| fits(*w, &c[4])) {
@@ -510,6 +515,9 @@ mod tests {
         };
         assert_eq!(size_literals(&m, "    x = 32'h3;"), "    x = 4'h3;");
         assert_eq!(size_literals(&m, "    x = y + 32'h1;"), "    x = y + 4'h1;");
+        assert_eq!(size_literals(&m, "    x = y + x - 32'h1;"), "    x = y + x - 4'h1;");
+        // An operand of another width (z is undeclared here): left alone.
+        assert_eq!(size_literals(&m, "    x = y + z + 32'h1;"), "    x = y + z + 32'h1;");
         assert_eq!(size_literals(&m, "    if (x == 32'h2) begin"), "    if (x == 4'h2) begin");
         assert_eq!(size_casts(&m, "    z = ((x) & 8'hff);"), "    z = {4'h0, x};");
         assert_eq!(size_casts(&m, "    z = ((x) & 2'h3);"), "    z = x[1:0];");

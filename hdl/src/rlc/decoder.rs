@@ -3,9 +3,12 @@
 use crate::widgets::{Fifo, Reg};
 use rust_hdl::prelude::*;
 
-/// The Eyeriss run-length decoder.
+/// The Eyeriss run-length decoder, counting values in `W` bits (`W1` = `W` + 1: the width of
+/// the overflow check). The `rlc_decoder` unit counts in 32 bits ([`RlcDecoderUnit`]); a design
+/// that never asks for more values (the board top: N is a u16) may count in fewer, which
+/// shortens the decoder's longest path (count + run + 1 compared with N).
 #[derive(LogicBlock)]
-pub struct RlcDecoder {
+pub struct RlcDecoder<const W: usize, const W1: usize> {
     /// Clock; everything happens on its rising edge.
     pub clk: Signal<In, Clock>,
     /// Synchronous active-high reset.
@@ -15,7 +18,7 @@ pub struct RlcDecoder {
     /// Idle: a stream may start.
     pub cfg_ready: Signal<Out, Bit>,
     /// N, the number of values the stream holds.
-    pub cfg_n: Signal<In, Bits<32>>,
+    pub cfg_n: Signal<In, Bits<W>>,
     /// Coded words in.
     pub in_valid: Signal<In, Bit>,
     pub in_ready: Signal<Out, Bit>,
@@ -40,8 +43,8 @@ pub struct RlcDecoder {
     in_fifo: Fifo<Bits<64>>,
     out_fifo: Fifo<Bits<16>>,
     running: Reg<Bit>,
-    n: Reg<Bits<32>>,
-    produced: Reg<Bits<32>>,
+    n: Reg<Bits<W>>,
+    produced: Reg<Bits<W>>,
     slot: Reg<Bits<2>>,
     zeros: Reg<Bits<5>>,
     done_r: Reg<Bit>,
@@ -52,11 +55,11 @@ pub struct RlcDecoder {
     pair: Signal<Local, Bits<21>>,
     run: Signal<Local, Bits<5>>,
     level: Signal<Local, Bits<16>>,
-    produced_wide: Signal<Local, Bits<33>>,
-    run_wide: Signal<Local, Bits<33>>,
-    n_wide: Signal<Local, Bits<33>>,
-    need: Signal<Local, Bits<33>>,
-    produced_next: Signal<Local, Bits<32>>,
+    produced_wide: Signal<Local, Bits<W1>>,
+    run_wide: Signal<Local, Bits<W1>>,
+    n_wide: Signal<Local, Bits<W1>>,
+    need: Signal<Local, Bits<W1>>,
+    produced_next: Signal<Local, Bits<W>>,
     push: Signal<Local, Bit>,
     advance: Signal<Local, Bit>,
     end_of_word: Signal<Local, Bit>,
@@ -70,7 +73,11 @@ pub struct RlcDecoder {
     kind_missing: Constant<Bits<2>>,
 }
 
-pub(crate) fn build() -> RlcDecoder {
+/// The decoder of the `rlc_decoder` unit: 32-bit counts.
+pub(crate) type RlcDecoderUnit = RlcDecoder<32, 33>;
+
+pub(crate) fn build<const W: usize, const W1: usize>() -> RlcDecoder<W, W1> {
+    assert!(W1 == W + 1 && (6..=32).contains(&W), "a decoder counts in 6 to 32 bits, its check in one more");
     let mut uut = RlcDecoder {
         clk: Default::default(),
         rst: Default::default(),
@@ -125,7 +132,7 @@ pub(crate) fn build() -> RlcDecoder {
     uut
 }
 
-impl Logic for RlcDecoder {
+impl<const W: usize, const W1: usize> Logic for RlcDecoder<W, W1> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clk, running, n, produced, slot, zeros, done_r, kind, n_words, n_values);
@@ -171,9 +178,9 @@ impl Logic for RlcDecoder {
         }
         self.run.next = self.pair.val().get_bits::<5>(0);
         self.level.next = self.pair.val().get_bits::<16>(5);
-        self.produced_wide.next = bit_cast::<33, 32>(self.produced.q.val());
-        self.run_wide.next = bit_cast::<33, 5>(self.run.val());
-        self.n_wide.next = bit_cast::<33, 32>(self.n.q.val());
+        self.produced_wide.next = bit_cast::<W1, W>(self.produced.q.val());
+        self.run_wide.next = bit_cast::<W1, 5>(self.run.val());
+        self.n_wide.next = bit_cast::<W1, W>(self.n.q.val());
         self.need.next = self.produced_wide.val() + self.run_wide.val() + 1;
 
         // One step: skip padding, flag an overflowing pair, or write one value.
@@ -252,7 +259,7 @@ impl Logic for RlcDecoder {
 }
 
 crate::sim::sim_ports!(
-    RlcDecoder,
+    [const W: usize, const W1: usize] RlcDecoder<W, W1>,
     clock: clk,
     inputs: [rst, cfg_valid, cfg_n, in_valid, in_data, out_ready],
     outputs: [cfg_ready, in_ready, out_valid, out_data, busy, done, error, error_kind, words_in, values_out]

@@ -35,7 +35,9 @@
 mod decoder;
 mod encoder;
 
-/// The encoder's rust-hdl block, for designs that instantiate it (the board top).
+/// The encoder's and the decoder's rust-hdl blocks, for designs that instantiate them (the
+/// board top).
+pub(crate) use decoder::{build as build_decoder, RlcDecoder};
 pub(crate) use encoder::{build as build_encoder, RlcEncoder};
 
 use crate::{EmitError, Emitted, RtlSim, UnitInfo};
@@ -94,7 +96,8 @@ pub(crate) fn emit_encoder(preset: &str) -> Result<Emitted, EmitError> {
 
 pub(crate) fn emit_decoder(preset: &str) -> Result<Emitted, EmitError> {
     let cfg = RlcConfig::preset(&DECODER_INFO, preset)?;
-    crate::emit::emit_block(&decoder::build(), DECODER_INFO.name, preset, config_json(&cfg))
+    let unit: decoder::RlcDecoderUnit = decoder::build();
+    crate::emit::emit_block(&unit, DECODER_INFO.name, preset, config_json(&cfg))
 }
 
 pub(crate) fn encoder_sim(preset: &str) -> Result<Box<dyn RtlSim>, EmitError> {
@@ -104,5 +107,5 @@ pub(crate) fn encoder_sim(preset: &str) -> Result<Box<dyn RtlSim>, EmitError> {
 
 pub(crate) fn decoder_sim(preset: &str) -> Result<Box<dyn RtlSim>, EmitError> {
     RlcConfig::preset(&DECODER_INFO, preset)?;
-    Ok(Box::new(crate::sim::Stepper::new(decoder::build())))
+    Ok(Box::new(crate::sim::Stepper::<decoder::RlcDecoderUnit>::new(decoder::build())))
 }

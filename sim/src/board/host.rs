@@ -1,11 +1,13 @@
 //! The host side of `board_top`'s byte protocol (specified in `edgertl_hdl::board`), over any
 //! byte [`Transport`]: a simulated board ([`super::uart::SimUart`]) or a serial port
-//! (`edgertl board run --port`). [`BoardHost`] runs PE passes and encoder streams and
-//! [`check_pass`] / [`check_stream`] hold them to the golden models.
+//! (`edgertl board run --port`). [`BoardHost`] runs PE passes, encoder streams and decoder
+//! streams, and [`check_pass`] / [`check_stream`] / [`check_decode`] hold them to the golden
+//! models.
 
 use crate::pe::driver::{random_pass, PassData};
 use crate::pe::model::{PassError, PeModel};
-use edgertl_hdl::board::{cmd, resp, ENC_CHUNK};
+use crate::rlc::model as rlc;
+use edgertl_hdl::board::{cmd, resp, DEC_CHUNK, ENC_CHUNK};
 use edgertl_hdl::pe::PeConfig;
 use rand::Rng;
 
@@ -26,6 +28,22 @@ pub struct BoardPass {
     /// The PE's `macs` and `macs_gated` counters after the pass (cumulative since reset).
     pub macs: u32,
     pub macs_gated: u32,
+}
+
+/// What the board's decoder did with one stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoardDecoded {
+    /// Every value it wrote.
+    pub values: Vec<i16>,
+    /// The stream ended (its term word, or an error); false: it still waits for words.
+    pub done: bool,
+    /// `error_kind`: 0 none, 1 extra values, 2 early term, 3 missing term.
+    pub error_kind: u8,
+}
+
+/// The first index where two sequences differ (one ending early counts), if any.
+fn first_difference<T: PartialEq>(a: &[T], b: &[T]) -> Option<usize> {
+    (0..a.len().max(b.len())).find(|&k| a.get(k) != b.get(k))
 }
 
 /// The protocol driver.
@@ -67,7 +85,7 @@ impl<T: Transport> BoardHost<T> {
         }
     }
 
-    /// `Z`: resets the PE and the encoder and clears the receive error.
+    /// `Z`: resets the PE, the encoder and the decoder and clears the receive error.
     pub fn reset(&mut self) -> Result<(), String> {
         self.link.send(&[cmd::RESET])?;
         match self.one("reset")? {
@@ -82,15 +100,43 @@ impl<T: Transport> BoardHost<T> {
         self.one("status")
     }
 
-    /// Writes words to a stream (`F`, `I`, `S`, `V`) in commands of at most 255.
+    /// One write command (`F`, `I`, `S`, `V`, `U`): its count of items (at most 255), their
+    /// bytes, and the status byte it answers with.
+    fn write_items(&mut self, command: u8, count: usize, payload: impl IntoIterator<Item = u8>, what: &str) -> Result<u8, String> {
+        let count = u8::try_from(count).map_err(|_| format!("{what}: {count} items, a command carries at most 255"))?;
+        let mut bytes = vec![command, count];
+        bytes.extend(payload);
+        self.link.send(&bytes)?;
+        self.status_of(what)
+    }
+
+    /// Writes 16-bit words to a stream (`F`, `I`, `S`, `V`) in commands of at most 255.
     fn write_words(&mut self, command: u8, words: &[i16], what: &str) -> Result<(), String> {
         for chunk in words.chunks(255) {
-            let mut bytes = vec![command, chunk.len() as u8];
-            bytes.extend(words_le(chunk));
-            self.link.send(&bytes)?;
-            self.status_of(what)?;
+            self.write_items(command, chunk.len(), words_le(chunk), what)?;
         }
         Ok(())
+    }
+
+    /// `N` or `D`: starts a stream of `n` values on the encoder or the decoder.
+    fn start_stream(&mut self, command: u8, n: usize, what: &str) -> Result<(), String> {
+        let n = u16::try_from(n).map_err(|_| format!("{what}: {n} values, the protocol carries at most 65535"))?;
+        let mut bytes = vec![command];
+        bytes.extend(n.to_le_bytes());
+        self.link.send(&bytes)?;
+        self.status_of(what).map(|_| ())
+    }
+
+    /// `W` or `R`: reads the items a compressor's output FIFO holds (each after the 0x01
+    /// marker, `item_bytes` long) into `item`, and returns the byte that ends the response.
+    fn drain(&mut self, command: u8, item_bytes: usize, what: &str, mut item: impl FnMut(&[u8])) -> Result<u8, String> {
+        self.link.send(&[command])?;
+        loop {
+            match self.one(what)? {
+                resp::WORD_FOLLOWS => item(&self.link.recv(item_bytes).map_err(|e| format!("{what}: {e}"))?),
+                end => return Ok(end),
+            }
+        }
     }
 
     /// `M`: the PE's `macs` and `macs_gated`.
@@ -139,26 +185,37 @@ impl<T: Transport> BoardHost<T> {
 
     /// `W`: the words the encoder has completed.
     fn collect_words(&mut self, words: &mut Vec<u64>) -> Result<(), String> {
-        self.link.send(&[cmd::ENC_WORDS])?;
-        loop {
-            match self.one("encoder words")? {
-                0 => return Ok(()),
-                resp::WORD_FOLLOWS => {
-                    let b = self.link.recv(8).map_err(|e| format!("encoder word: {e}"))?;
-                    words.push(u64::from_le_bytes(b.try_into().expect("8 bytes")));
-                }
-                b => return Err(format!("encoder words: expected 0x01 or 0x00, got {b:#04x}")),
-            }
+        let end = self.drain(cmd::ENC_WORDS, 8, "encoder words", |b| {
+            words.push(u64::from_le_bytes(b.try_into().expect("8 bytes")));
+        })?;
+        match end {
+            0 => Ok(()),
+            b => Err(format!("encoder words: expected 0x01 or 0x00, got {b:#04x}")),
         }
+    }
+
+    /// `R`: the values the decoder has written; returns its state byte.
+    fn collect_values(&mut self, values: &mut Vec<i16>) -> Result<u8, String> {
+        let end = self.drain(cmd::DEC_VALUES, 2, "decoder values", |b| values.push(i16::from_le_bytes([b[0], b[1]])))?;
+        if end & 0xF0 != resp::DEC_TAG {
+            return Err(format!("decoder values: expected 0x01 or a decoder state byte (0xDx), got {end:#04x}"));
+        }
+        Ok(end)
+    }
+
+    /// The status after a stream: the compressor idle (`busy` the status bit it must not
+    /// show) and no byte lost.
+    fn idle_after(&mut self, busy: u8, what: &str) -> Result<(), String> {
+        let s = self.status()?;
+        if s & (busy | resp::STATUS_RX_ERROR) != 0 {
+            return Err(format!("after the {what}: status {s:#04x} (no byte may be lost{})", if busy != 0 { ", the unit should be idle" } else { "" }));
+        }
+        Ok(())
     }
 
     /// Encodes a stream on the board's `rlc_encoder`: `N`, then `V` and `W` in chunks.
     pub fn encode(&mut self, values: &[i16]) -> Result<Vec<u64>, String> {
-        let n = u16::try_from(values.len()).map_err(|_| format!("{} values: the protocol carries at most 65535", values.len()))?;
-        let mut bytes = vec![cmd::ENC_START];
-        bytes.extend(n.to_le_bytes());
-        self.link.send(&bytes)?;
-        self.status_of("encoder start")?;
+        self.start_stream(cmd::ENC_START, values.len(), "encoder start")?;
         let mut words = Vec::new();
         for chunk in values.chunks(ENC_CHUNK) {
             self.write_words(cmd::ENC_VALUES, chunk, "encoder values")?;
@@ -166,11 +223,29 @@ impl<T: Transport> BoardHost<T> {
         }
         // The terminal word (N = 0, or one the last chunk's settle time did not cover).
         self.collect_words(&mut words)?;
-        let s = self.status()?;
-        if s & (resp::STATUS_ENC_BUSY | resp::STATUS_RX_ERROR) != 0 {
-            return Err(format!("after the stream: status {s:#04x} (the encoder should be idle and no byte lost)"));
-        }
+        self.idle_after(resp::STATUS_ENC_BUSY, "encoder stream")?;
         Ok(words)
+    }
+
+    /// Decodes a stream of `n` values on the board's `rlc_decoder`: `D`, then `U` and `R` in
+    /// chunks; every word is sent, also after the stream has ended (the board drops them).
+    pub fn decode(&mut self, words: &[u64], n: usize) -> Result<BoardDecoded, String> {
+        self.start_stream(cmd::DEC_START, n, "decoder start")?;
+        let mut values = Vec::new();
+        let mut state = 0;
+        for chunk in words.chunks(DEC_CHUNK) {
+            self.write_items(cmd::DEC_WORDS, chunk.len(), chunk.iter().flat_map(|w| w.to_le_bytes()), "decoder words")?;
+            state = self.collect_values(&mut values)?;
+        }
+        if words.is_empty() {
+            state = self.collect_values(&mut values)?;
+        }
+        self.idle_after(0, "decoder stream")?;
+        Ok(BoardDecoded {
+            values,
+            done: state & resp::DEC_DONE != 0,
+            error_kind: state & resp::DEC_ERROR_KIND,
+        })
     }
 }
 
@@ -181,7 +256,7 @@ pub fn check_pass(model: &mut PeModel, pass: &PassData, got: &BoardPass) -> Resu
         Err(e) => return Err(format!("{:?}: the model says `{e}`, the board did not refuse", pass.cfg)),
         Ok(_) if got.refused => return Err(format!("{:?}: the board refused a legal configuration", pass.cfg)),
         Ok(want) => {
-            if let Some(k) = (0..want.len().max(got.psum_out.len())).find(|&k| want.get(k) != got.psum_out.get(k)) {
+            if let Some(k) = first_difference(&want, &got.psum_out) {
                 return Err(format!(
                     "{:?}: psum_out[{k}] is {:?} on the board, {:?} in the model",
                     pass.cfg,
@@ -200,9 +275,8 @@ pub fn check_pass(model: &mut PeModel, pass: &PassData, got: &BoardPass) -> Resu
 
 /// Does the board's encoding agree with the golden model, and decode back to the values?
 pub fn check_stream(values: &[i16], got: &[u64]) -> Result<(), String> {
-    let want = crate::rlc::model::encode(values);
-    if got != want.as_slice() {
-        let k = (0..want.len().max(got.len())).find(|&k| want.get(k) != got.get(k)).unwrap_or(0);
+    let want = rlc::encode(values);
+    if let Some(k) = first_difference(&want, got) {
         return Err(format!(
             "{} values: word {k} is {:x?} on the board, {:x?} in the model ({} vs {} words)",
             values.len(),
@@ -212,7 +286,7 @@ pub fn check_stream(values: &[i16], got: &[u64]) -> Result<(), String> {
             want.len()
         ));
     }
-    let back = crate::rlc::model::decode(got, values.len());
+    let back = rlc::decode(got, values.len());
     if back.values != values || back.error.is_some() {
         return Err(format!("{} values: the board's words do not decode back to them", values.len()));
     }
@@ -237,44 +311,152 @@ pub fn random_stream(rng: &mut impl Rng) -> Vec<i16> {
         .collect()
 }
 
+/// Does the board's decoder agree with the golden model: the same values, and the same
+/// outcome (decoded, the same error kind, or still waiting for words when the words ran out)?
+pub fn check_decode(words: &[u64], n: usize, got: &BoardDecoded) -> Result<(), String> {
+    let want = rlc::decode(words, n);
+    let what = || format!("{} words, N = {n}", words.len());
+    if let Some(k) = first_difference(&want.values, &got.values) {
+        return Err(format!(
+            "{}: value {k} is {:?} on the board, {:?} in the model ({} vs {} values)",
+            what(),
+            got.values.get(k),
+            want.values.get(k),
+            got.values.len(),
+            want.values.len()
+        ));
+    }
+    // The hardware's view of the model's outcome: Truncated is a decoder still waiting.
+    let (done, kind) = match want.error.map(|e| e.kind_code()) {
+        None => (true, 0),
+        Some(Some(kind)) => (true, kind),
+        Some(None) => (false, 0),
+    };
+    if (got.done, got.error_kind) != (done, kind) {
+        let model = want.error.map_or("no error".to_string(), |e| e.to_string());
+        return Err(format!(
+            "{}: the board's decoder ends with done = {}, error_kind = {}; the model says {model} (done = {done}, error_kind = {kind})",
+            what(),
+            got.done,
+            got.error_kind
+        ));
+    }
+    Ok(())
+}
+
+/// The ways [`malformed_stream`] breaks a valid stream. The first five always give a stream
+/// the decoder must flag (an error kind, or still waiting for words); a flipped bit may, and a
+/// word after the end never does (the decoder reads no word after the term word).
+pub const MALFORMATIONS: [&str; 7] = [
+    "N too small (extra values)",
+    "N too large (early term)",
+    "no term bit (missing term)",
+    "a term bit too early",
+    "the last word missing (truncated)",
+    "a flipped bit",
+    "a word after the end",
+];
+
+/// A short valid stream (at least 4 pairs, so at least two words) broken in the way
+/// `MALFORMATIONS[way % 7]` names; returns the words and the N the host announces.
+pub fn malformed_stream(way: usize, rng: &mut impl Rng) -> (Vec<u64>, usize) {
+    let mut values = random_stream(rng);
+    values.extend((0..4).map(|_| rng.gen_range(1..=i16::MAX)));
+    let mut words = rlc::encode(&values);
+    let (mut n, last) = (values.len(), words.len() - 1);
+    match way % MALFORMATIONS.len() {
+        0 => n -= rng.gen_range(1..=4),
+        // More than the (at most two) padding pairs of the last word, which would otherwise
+        // decode as zeros.
+        1 => n += rng.gen_range(3..=6),
+        2 => words[last] &= !(1 << 63),
+        3 => words[rng.gen_range(0..last)] |= 1 << 63,
+        4 => {
+            words.pop();
+        }
+        5 => words[rng.gen_range(0..=last)] ^= 1 << rng.gen_range(0..64),
+        _ => words.push(rng.gen()),
+    }
+    (words, n)
+}
+
+/// What [`run_check`] runs: random PE passes, encoder streams, valid decoder streams and
+/// malformed decoder streams.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CheckPlan {
+    pub passes: usize,
+    pub streams: usize,
+    pub decodes: usize,
+    pub malformed: usize,
+}
+
 /// What [`run_check`] did.
 #[derive(Clone, Debug, Default)]
 pub struct CheckSummary {
     pub passes: usize,
     pub refused: usize,
+    /// Encoder streams and their values.
     pub streams: usize,
     pub values: usize,
+    /// Valid decoder streams and their values.
+    pub decodes: usize,
+    pub decoded_values: usize,
+    /// Malformed decoder streams, and how many of them the board (like the model) flagged:
+    /// an error kind, or still waiting for words.
+    pub malformed: usize,
+    pub flagged: usize,
 }
 
-/// The board check: resets the board, then runs `passes` (random PE passes, E at most 3,
-/// about one in ten configurations illegal) and `streams` (random encoder streams), each
-/// held to the golden models. The same check runs on a simulated board (`tests/board.rs`,
-/// `edgertl board run --sim`) and on hardware (`edgertl board run --port`).
+/// The board check: resets the board, then runs the fixed `passes` and the plan's random
+/// PE passes (E at most 3, about one in ten configurations illegal), encoder streams, valid
+/// decoder streams (the model's encoding of random streams) and malformed decoder streams
+/// (every way of [`MALFORMATIONS`] in turn), each held to the golden models. The same check
+/// runs on a simulated board (`tests/board.rs`, `edgertl board run --sim`) and on hardware
+/// (`edgertl board run --port`).
 pub fn run_check<T: Transport>(
     host: &mut BoardHost<T>,
     rng: &mut impl Rng,
     passes: &[PassData],
-    random_passes: usize,
-    streams: usize,
+    plan: CheckPlan,
 ) -> Result<CheckSummary, String> {
     let hw = PeConfig::eyeriss_v1();
     host.ping()?;
     host.reset()?;
     let mut model = PeModel::new(hw.clone());
     let mut sum = CheckSummary::default();
-    let randoms: Vec<PassData> = (0..random_passes).map(|_| random_pass(rng, &hw, 3)).collect();
+    let randoms: Vec<PassData> = (0..plan.passes).map(|_| random_pass(rng, &hw, 3)).collect();
     for (k, pass) in passes.iter().chain(&randoms).enumerate() {
         let got = host.run_pass(pass).map_err(|e| format!("pass {k} ({:?}): {e}", pass.cfg))?;
         check_pass(&mut model, pass, &got).map_err(|e| format!("pass {k}: {e}"))?;
         sum.passes += 1;
         sum.refused += got.refused as usize;
     }
-    for k in 0..streams {
+    for k in 0..plan.streams {
         let values = random_stream(rng);
         let words = host.encode(&values).map_err(|e| format!("stream {k} ({} values): {e}", values.len()))?;
         check_stream(&values, &words).map_err(|e| format!("stream {k}: {e}"))?;
         sum.streams += 1;
         sum.values += values.len();
+    }
+    let mut streams = Vec::with_capacity(plan.decodes + plan.malformed);
+    for k in 0..plan.decodes {
+        let values = random_stream(rng);
+        streams.push((format!("decoder stream {k}"), rlc::encode(&values), values.len()));
+    }
+    for k in 0..plan.malformed {
+        let (words, n) = malformed_stream(k, rng);
+        streams.push((format!("malformed stream {k} ({})", MALFORMATIONS[k % MALFORMATIONS.len()]), words, n));
+    }
+    for (k, (what, words, n)) in streams.iter().enumerate() {
+        let got = host.decode(words, *n).map_err(|e| format!("{what}: {e}"))?;
+        check_decode(words, *n, &got).map_err(|e| format!("{what}: {e}"))?;
+        if k < plan.decodes {
+            sum.decodes += 1;
+            sum.decoded_values += got.values.len();
+        } else {
+            sum.malformed += 1;
+            sum.flagged += (!got.done || got.error_kind != 0) as usize;
+        }
     }
     Ok(sum)
 }
