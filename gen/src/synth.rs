@@ -115,6 +115,33 @@ pub struct PnrTarget {
     pub package: &'static str,
     /// The frequency nextpnr is asked for (MHz) unless `--freq` says otherwise.
     pub freq_mhz: f64,
+    /// What the device has, to tell a unit that cannot fit before nextpnr tries.
+    pub capacity: Capacity,
+}
+
+/// A device's logic cells (LUT4s; each pairs with one flip-flop), block RAMs and DSPs.
+#[derive(Clone, Copy, Debug)]
+pub struct Capacity {
+    pub luts: u64,
+    pub bram: u64,
+    pub dsp: u64,
+}
+
+impl Capacity {
+    /// Why `report`'s unit cannot fit the device (`None`: it may).
+    pub fn misfit(&self, report: &SynthReport) -> Option<String> {
+        let over: Vec<String> = [
+            ("LUTs", report.luts, self.luts),
+            ("flip-flops", report.ffs, self.luts),
+            ("block RAMs", report.bram, self.bram),
+            ("DSPs", report.dsp, self.dsp),
+        ]
+        .iter()
+        .filter(|(_, need, have)| need > have)
+        .map(|(what, need, have)| format!("{need} {what}, the device has {have}"))
+        .collect();
+        (!over.is_empty()).then(|| format!("does not fit: {}", over.join("; ")))
+    }
 }
 
 /// A device edgertl synthesises for.
@@ -134,13 +161,25 @@ pub const TARGETS: [Target; 4] = [
         name: "ice40-hx8k",
         family: Family::Ice40,
         yosys_flags: "",
-        pnr: Some(PnrTarget { program: "nextpnr-ice40", device: "hx8k", package: "ct256", freq_mhz: 60.0 }),
+        pnr: Some(PnrTarget {
+            program: "nextpnr-ice40",
+            device: "hx8k",
+            package: "ct256",
+            freq_mhz: 60.0,
+            capacity: Capacity { luts: 7680, bram: 32, dsp: 0 },
+        }),
     },
     Target {
         name: "ice40-up5k",
         family: Family::Ice40,
         yosys_flags: "-dsp",
-        pnr: Some(PnrTarget { program: "nextpnr-ice40", device: "up5k", package: "sg48", freq_mhz: 30.0 }),
+        pnr: Some(PnrTarget {
+            program: "nextpnr-ice40",
+            device: "up5k",
+            package: "sg48",
+            freq_mhz: 30.0,
+            capacity: Capacity { luts: 5280, bram: 30, dsp: 8 },
+        }),
     },
     Target {
         name: "ecp5-25k",
@@ -151,6 +190,7 @@ pub const TARGETS: [Target; 4] = [
             device: "25k",
             package: "CABGA381",
             freq_mhz: 120.0,
+            capacity: Capacity { luts: 24288, bram: 56, dsp: 28 },
         }),
     },
     Target { name: "xc7a35t", family: Family::Xilinx, yosys_flags: "", pnr: None },
@@ -210,6 +250,9 @@ pub struct SynthReport {
     pub synth_seconds: f64,
     /// After place and route; `None` when it did not run.
     pub pnr: Option<PnrReport>,
+    /// Why place and route was asked for but not run (the unit cannot fit the device).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pnr_skipped: Option<String>,
 }
 
 /// nextpnr's verdict on the wrapped unit.
@@ -232,11 +275,13 @@ pub struct PnrReport {
 }
 
 impl SynthReport {
-    /// Fmax, or `-` when place and route did not run.
+    /// Fmax, `no fit` when the unit cannot fit the device, or `-` when place and route did
+    /// not run.
     pub fn fmax_text(&self) -> String {
-        match &self.pnr {
-            Some(p) => format!("{:.1}", p.fmax_mhz),
-            None => "-".into(),
+        match (&self.pnr, &self.pnr_skipped) {
+            (Some(p), _) => format!("{:.1}", p.fmax_mhz),
+            (None, Some(_)) => "no fit".into(),
+            (None, None) => "-".into(),
         }
     }
 }
@@ -344,8 +389,15 @@ pub fn run(emitted: &Emitted, target: &Target, opts: &Options) -> Result<SynthRe
         cells,
         synth_seconds,
         pnr: None,
+        pnr_skipped: None,
     };
 
+    // A unit that needs more than the device has is a result (it does not fit), not a failed
+    // run: nextpnr would stop with "no BELs remaining".
+    let pnr_tool = pnr_tool.filter(|(pnr, _)| {
+        report.pnr_skipped = pnr.capacity.misfit(&report);
+        report.pnr_skipped.is_none()
+    });
     if let Some((pnr, program)) = pnr_tool {
         let started = Instant::now();
         let wrapped = dir.join(format!("{}_pins.v", emitted.unit));
@@ -618,9 +670,10 @@ fn columns() -> Vec<(&'static str, fn(&SynthReport) -> String)> {
         ("DSP", |r| r.dsp.to_string()),
         ("LUTRAM", |r| r.lutram.to_string()),
         ("Fmax MHz", |r| r.fmax_text()),
-        ("critical path", |r| match &r.pnr {
-            Some(p) => format!("{} -> {} ({} levels)", p.crit_start, p.crit_end, p.crit_levels),
-            None => "-".into(),
+        ("critical path", |r| match (&r.pnr, &r.pnr_skipped) {
+            (Some(p), _) => format!("{} -> {} ({} levels)", p.crit_start, p.crit_end, p.crit_levels),
+            (None, Some(why)) => why.clone(),
+            (None, None) => "-".into(),
         }),
     ]
 }
@@ -678,7 +731,10 @@ impl Budget {
                     p.fmax_mhz, p.crit_start, p.crit_end
                 )),
                 Some(_) => {}
-                None => out.push("Fmax: budgeted, but place and route did not run".into()),
+                None => out.push(match &report.pnr_skipped {
+                    Some(why) => format!("Fmax: budgeted, but place and route did not run ({why})"),
+                    None => "Fmax: budgeted, but place and route did not run".into(),
+                }),
             }
         }
         out
@@ -784,5 +840,34 @@ mod tests {
     fn unknown_targets_list_the_known_ones() {
         let err = target("ice40-hx9k").unwrap_err().to_string();
         assert!(err.contains("ice40-hx8k, ice40-up5k, ecp5-25k, xc7a35t"), "{err}");
+    }
+
+    #[test]
+    fn a_unit_bigger_than_the_device_does_not_fit() {
+        let hx8k = target("ice40-hx8k").unwrap().pnr.unwrap().capacity;
+        let mut report = SynthReport {
+            unit: "glb".into(),
+            preset: "eyeriss_v1".into(),
+            target: "ice40-hx8k".into(),
+            family: Family::Ice40,
+            hash: String::new(),
+            luts: 6000,
+            ffs: 3000,
+            carry: 0,
+            bram: 32,
+            dsp: 0,
+            lutram: 0,
+            cells: BTreeMap::new(),
+            synth_seconds: 0.0,
+            pnr: None,
+            pnr_skipped: None,
+        };
+        assert_eq!(hx8k.misfit(&report), None, "32 block RAMs is all an HX8K has, and fits");
+        report.bram = 216;
+        report.dsp = 1;
+        let why = hx8k.misfit(&report).unwrap();
+        assert_eq!(why, "does not fit: 216 block RAMs, the device has 32; 1 DSPs, the device has 0");
+        report.pnr_skipped = Some(why);
+        assert_eq!(report.fmax_text(), "no fit");
     }
 }
