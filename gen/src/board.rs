@@ -238,7 +238,13 @@ fn run_logged(program: &Path, args: &[&str], dir: &Path, log: &str) -> Result<St
 
 /// Builds the bitstream in `<out_dir>/<board>/`, every tool run there on relative file names
 /// (YoWASP's tools see only their working directory), the constraint file copied there.
-fn build(board: &str, out_dir: &Path) -> Result<()> {
+/// The boards with an open bitstream flow (`edgertl board build`), in table order.
+pub fn bitstream_boards() -> impl Iterator<Item = &'static str> {
+    BOARDS.iter().map(|b| b.name)
+}
+
+/// Builds `board`'s bitstream into `out_dir` and fails when it misses the board's clock.
+pub fn build(board: &str, out_dir: &Path) -> Result<()> {
     let b = BOARDS.iter().find(|b| b.name == board).ok_or_else(|| {
         let known = BOARDS.iter().map(|b| b.name).collect::<Vec<_>>().join(", ");
         match board {

@@ -91,11 +91,19 @@ enum Command {
         out_dir: PathBuf,
     },
 
-    /// Emit every unit (default preset) into DIR, lint each, and print a summary table.
+    /// Everything: every unit's Verilog, linted; then (unless --rtl-only) every unit
+    /// synthesised and placed and routed for every target, and the board bitstreams.
     ///
-    /// Fails (exit 1) when any unit fails to emit or any lint check fails. Yosys's logs go to
-    /// <DIR>/logs/.
+    /// Every unit (default preset) goes to DIR with a summary table; Yosys's lint logs go to
+    /// <DIR>/logs/. Then `edgertl synth --all --pnr` (build/synth/: synth.md, synth.json,
+    /// a report per unit and target) and `edgertl board build` for every board with an open
+    /// flow (build/board/: icebreaker.bin, hx8k.bin, ulx3s.bit and their reports), about ten
+    /// minutes on two cores. Each step runs even when an earlier one failed; fails (exit 1) when
+    /// any unit fails to emit or lint, a synthesis run fails, or a bitstream misses its clock.
     Build {
+        /// Only the Verilog and its lint (seconds), no synthesis or bitstreams.
+        #[arg(long)]
+        rtl_only: bool,
         /// Directory to write into; created when missing.
         #[arg(
             short = 'o',
@@ -263,7 +271,13 @@ fn run(cli: Cli) -> Result<()> {
             preset,
             out_dir,
         } => verilog(&unit, preset.as_deref(), &out_dir),
-        Command::Build { out_dir } => build(&out_dir),
+        Command::Build { out_dir, rtl_only } => {
+            let rtl = build(&out_dir);
+            if rtl_only {
+                return rtl;
+            }
+            build_fpga(rtl)
+        }
         Command::Lint { unit, preset, dir } => lint(unit.as_deref(), preset.as_deref(), &dir),
         Command::Cover { unit, seed, dir } => cover(&unit, seed, &dir),
         Command::Rlc { command } => rlc::run(command),
@@ -398,6 +412,36 @@ fn build(out_dir: &Path) -> Result<()> {
         }
         anyhow::bail!("build failed: {} problem(s)", failures.len());
     }
+    Ok(())
+}
+
+/// The FPGA half of `edgertl build`: synthesis of every unit for every target, then every
+/// board's bitstream; `rtl` is how the Verilog half went. Every step runs; the errors are
+/// listed at the end.
+fn build_fpga(rtl: Result<()>) -> Result<()> {
+    let mut failed: Vec<String> = Vec::new();
+    if let Err(err) = rtl {
+        failed.push(format!("Verilog: {err:#}"));
+    }
+    println!();
+    println!("== synthesis, every unit x every target (build/synth/) ==");
+    if let Err(err) = synth(None, None, true, None, false, None, Path::new("build/synth")) {
+        eprintln!("error: {err:#}");
+        failed.push(format!("synthesis: {err:#}"));
+    }
+    for b in board::bitstream_boards() {
+        println!();
+        println!("== {b} bitstream (build/board/) ==");
+        if let Err(err) = board::build(b, Path::new("build/board")) {
+            eprintln!("error: {err:#}");
+            failed.push(format!("{b} bitstream: {err:#}"));
+        }
+    }
+    if !failed.is_empty() {
+        anyhow::bail!("build failed:\n  {}", failed.join("\n  "));
+    }
+    println!();
+    println!("done: build/rtl/, build/synth/synth.md, build/board/");
     Ok(())
 }
 
