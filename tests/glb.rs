@@ -240,7 +240,8 @@ fn banks_synthesize_to_block_ram_on_ice40_ecp5_and_xilinx() {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/yosys/infer_bram.sh");
     // Per family: block RAM cells and how many of them one 512 x 64 bank needs (in
     // RAMB36E1 equivalents on Xilinx: a RAMB18E1 counts half), and its flip-flop cells.
-    let families: [(&str, &[(&str, f64)], &[&str]); 3] = [
+    type Family<'a> = (&'a str, &'a [(&'a str, f64)], &'a [&'a str]);
+    let families: [Family; 3] = [
         ("ice40", &[("SB_RAM40_4K", 1.0 / 8.0)], &["SB_DFF", "SB_DFFE", "SB_DFFSR", "SB_DFFESR", "SB_DFFR", "SB_DFFER", "SB_DFFS", "SB_DFFES", "SB_DFFSS", "SB_DFFESS"]),
         ("ecp5", &[("DP16KD", 1.0 / 2.0)], &["TRELLIS_FF"]),
         ("xilinx", &[("RAMB36E1", 1.0), ("RAMB18E1", 0.5)], &["FDRE", "FDSE", "FDCE", "FDPE"]),

@@ -658,8 +658,11 @@ pub fn parse_nextpnr_report(text: &str) -> Result<PnrReport> {
     })
 }
 
-/// The columns of the synthesis table: header and cell per report.
-fn columns() -> Vec<(&'static str, fn(&SynthReport) -> String)> {
+/// A column of the synthesis table: its header and how a report fills its cell.
+type Column = (&'static str, fn(&SynthReport) -> String);
+
+/// The columns of the synthesis table.
+fn columns() -> Vec<Column> {
     vec![
         ("unit", |r| r.unit.clone()),
         ("target", |r| r.target.clone()),

@@ -166,8 +166,9 @@ impl Dut for GlbModel {
         let (wr_ok, rd_ok) = (ok(&wh), ok(&rh));
         let rd_can = rv && r.rd_out < 4;
         let conflict = wv && wr_ok && rd_can && rd_ok && wh.bank == rh.bank;
-        let wr_go = wv && !(conflict && r.prio_rd);
-        let rd_go = rd_can && !(conflict && !r.prio_rd);
+        // On a conflict the round robin's favourite goes, the other stalls.
+        let wr_go = wv && (!conflict || !r.prio_rd);
+        let rd_go = rd_can && (!conflict || r.prio_rd);
         let (wr_bad, rd_bad) = (wr_go && !wr_ok, rd_go && !rd_ok);
         let fw_go = r.fw_hdr.valid();
         let fr_go = r.fr_hdr.valid() && r.fr_out < 4;
