@@ -438,11 +438,12 @@ pub fn run(emitted: &Emitted, target: &Target, opts: &Options) -> Result<SynthRe
 }
 
 /// Runs [`run`] on every (unit, target, options) job, as many at a time as there are cores,
-/// taking them in order (put the long ones first); the results come back in the order of
-/// `jobs`.
+/// taking them in order (put the long ones first), with a progress line on stderr as each
+/// finishes; the results come back in the order of `jobs`.
 pub fn run_all(jobs: &[(Emitted, &'static Target, Options)]) -> Vec<Result<SynthReport>> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<std::sync::Mutex<Option<Result<SynthReport>>>> =
         jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
     std::thread::scope(|scope| {
@@ -452,6 +453,16 @@ pub fn run_all(jobs: &[(Emitted, &'static Target, Options)]) -> Vec<Result<Synth
                 let Some((emitted, target, opts)) = jobs.get(i) else { break };
                 let result = run(emitted, target, opts)
                     .with_context(|| format!("{} on {}", emitted.unit, target.name));
+                let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                let outcome = match &result {
+                    Ok(r) => match (&r.pnr, &r.pnr_skipped) {
+                        (Some(p), _) => format!("{} LUTs, {:.1} MHz", r.luts, p.fmax_mhz),
+                        (None, Some(_)) => format!("{} LUTs, no fit", r.luts),
+                        (None, None) => format!("{} LUTs", r.luts),
+                    },
+                    Err(_) => "failed".into(),
+                };
+                eprintln!("[{finished}/{}] {} on {}: {outcome}", jobs.len(), emitted.unit, target.name);
                 *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
             });
         }
