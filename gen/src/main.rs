@@ -97,7 +97,7 @@ enum Command {
     /// Every unit (default preset) goes to DIR with a summary table; Yosys's lint logs go to
     /// <DIR>/logs/. Then `edgertl synth --all --pnr` (build/synth/: synth.md, synth.json,
     /// a report per unit and target) and `edgertl board build` for every board with an open
-    /// flow (build/board/: icebreaker.bin, hx8k.bin, ulx3s.bit and their reports), about ten
+    /// flow (build/board/: icebreaker.bin, hx8k.bin, ulx3s.bit and their reports), 10-15
     /// minutes on two cores. Each step runs even when an earlier one failed; fails (exit 1) when
     /// any unit fails to emit or lint, a synthesis run fails, or a bitstream misses its clock.
     Build {
