@@ -407,6 +407,23 @@ pub struct CheckSummary {
     pub flagged: usize,
 }
 
+impl std::fmt::Display for CheckSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} PE passes ({} refused as the model refuses), {} encoder streams ({} values), {} decoder streams ({} values) and {} malformed ones ({} flagged as the model flags them)",
+            self.passes,
+            self.refused,
+            self.streams,
+            self.values,
+            self.decodes,
+            self.decoded_values,
+            self.malformed,
+            self.flagged
+        )
+    }
+}
+
 /// The board check: resets the board, then runs the fixed `passes` and the plan's random
 /// PE passes (E at most 3, about one in ten configurations illegal), encoder streams, valid
 /// decoder streams (the model's encoding of random streams) and malformed decoder streams
