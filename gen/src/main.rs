@@ -276,7 +276,7 @@ fn run(cli: Cli) -> Result<()> {
             if rtl_only {
                 return rtl;
             }
-            build_fpga(rtl)
+            build_fpga(rtl, &out_dir)
         }
         Command::Lint { unit, preset, dir } => lint(unit.as_deref(), preset.as_deref(), &dir),
         Command::Cover { unit, seed, dir } => cover(&unit, seed, &dir),
@@ -418,7 +418,7 @@ fn build(out_dir: &Path) -> Result<()> {
 /// The FPGA half of `edgertl build`: synthesis of every unit for every target, then every
 /// board's bitstream; `rtl` is how the Verilog half went. Every step runs; the errors are
 /// listed at the end.
-fn build_fpga(rtl: Result<()>) -> Result<()> {
+fn build_fpga(rtl: Result<()>, rtl_dir: &Path) -> Result<()> {
     let mut failed: Vec<String> = Vec::new();
     if let Err(err) = rtl {
         failed.push(format!("Verilog: {err:#}"));
@@ -441,7 +441,7 @@ fn build_fpga(rtl: Result<()>) -> Result<()> {
         anyhow::bail!("build failed:\n  {}", failed.join("\n  "));
     }
     println!();
-    println!("done: build/rtl/, build/synth/synth.md, build/board/");
+    println!("done: {}, build/synth/synth.md, build/board/", rtl_dir.display());
     Ok(())
 }
 

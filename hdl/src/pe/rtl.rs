@@ -127,7 +127,7 @@ pub struct EyerissPe {
     s5_gated: Reg<Bit>,
     s5_f: Reg<Bits<5>>,
     s5_val: Reg<Bits<16>>,
-    // The psum the stage-4 slot accumulates into, read a stage early, and whether it must be
+    // The psum the stage-5 slot accumulates into, read a stage early, and whether it must be
     // forwarded from the accumulate stage instead (the slot ahead writes the same psum).
     s5_psum: Reg<Bits<16>>,
     fwd: Reg<Bit>,
