@@ -1,22 +1,36 @@
-//! Verilates every unit that `edgertl-hdl` emits and links it into this crate.
+//! Verilates the units of `edgertl-hdl`'s registry and links them into this crate.
 //!
-//! For each unit: emit its Verilog (default preset) and Verilate it four times, each only when
-//! the Verilog's content hash or the variant's arguments changed since the last run:
+//! What gets built, per unit (`edgertl_hdl::UNITS`):
 //!
-//! - `fast`: the RTL, no instrumentation;
-//! - `traced`: the RTL with `--trace` (VCD); tracing costs a third of the speed even when off;
-//! - `netlist`: Yosys' generic `synth -top <unit>` netlist of the RTL
-//!   (`scripts/yosys/netlist.ys`), for gate-level co-simulation;
-//! - `cover`: the RTL with line and toggle coverage (`edgertl cover`).
+//! - `fast`: the RTL, no instrumentation, for every preset the unit marks `simulated`, plus
+//!   any preset named in `EDGERTL_SIM_PRESETS` (`unit:preset,unit:preset,...`, or `unit` for
+//!   all of a unit's presets);
+//! - `traced`: the same presets with `--trace` (VCD), only when `EDGERTL_TRACE` is set at
+//!   build time (the replay command a failing test prints sets it, so it rebuilds with traces);
+//! - `netlist`: Yosys' generic `synth -top <unit>` netlist of the default preset
+//!   (`scripts/yosys/netlist.ys`), for units that ask for it, when the feature `netlist` is
+//!   on (the tests turn it on);
+//! - `cover`: the RTL with line and toggle coverage, for every simulated preset, when the
+//!   feature `cover` is on (`edgertl`'s feature `cover`, for `edgertl cover`).
 //!
-//! Then build the Verilator runtime objects once; generate a C++ shim and a Rust wrapper from
-//! the unit's port list, compile the shim with `cc` and link everything statically. The
-//! generated Rust lands in `$OUT_DIR/units.rs` and is included by `src/verilated.rs`.
+//! Each (unit, preset, variant) is Verilated into a content-addressed cache,
+//! `<target>/verilator-cache/<unit>/<preset>/<variant>-<key>/`, where the key hashes the
+//! Verilog, Verilator's arguments and configuration file, Verilator's version and (for the
+//! netlist) the Yosys script: editing one unit re-Verilates that unit alone, the debug and
+//! release profiles share the models, and two builds at once are safe (each builds into a
+//! private temporary folder and renames it into place; the loser of a race uses the winner's).
+//! `EDGERTL_VERILATOR_CACHE` moves the cache.
 //!
-//! `edgertl-hdl` is a build-dependency, so any change to a unit rebuilds and reruns this script;
-//! the other inputs are this file and the Yosys script.
+//! A module instantiated many times (an array of PEs) is kept a module of its own in the C++
+//! (`no_inline` in a generated `.vlt`), so that a unit of 168 PEs compiles one PE class, not
+//! 168 inlined copies.
+//!
+//! Then the Verilator runtime is built once; a C++ shim and a Rust wrapper are generated from
+//! each preset's port list, the shims compiled with `cc`, everything linked statically. The
+//! generated Rust lands in `$OUT_DIR/units.rs`, included by `src/verilated.rs`.
 
-use edgertl_hdl::{Emitted, PortDir};
+use edgertl_hdl::{Emitted, PortDir, Unit};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,37 +39,211 @@ use std::time::Instant;
 /// The Yosys script that makes the netlist variant (`{rtl}`, `{top}`, `{netlist}` substituted).
 const NETLIST_SCRIPT: &str = "../scripts/yosys/netlist.ys";
 
+/// Extra presets to Verilate: `unit:preset` or `unit` (all its presets), comma-separated.
+const PRESETS_ENV: &str = "EDGERTL_SIM_PRESETS";
+
+/// Set (not empty, not `0`) at build time: Verilate the traced variant too.
+const TRACE_ENV: &str = "EDGERTL_TRACE";
+
+/// Where the Verilated models are cached (default `<target>/verilator-cache`).
+const CACHE_ENV: &str = "EDGERTL_VERILATOR_CACHE";
+
+/// A module instantiated at least this many times stays a C++ class of its own.
+const NO_INLINE_INSTANCES: usize = 8;
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed={NETLIST_SCRIPT}");
+    for var in [PRESETS_ENV, TRACE_ENV, CACHE_ENV] {
+        println!("cargo:rerun-if-env-changed={var}");
+    }
     if let Err(e) = run() {
         eprintln!("error: {e}");
         std::process::exit(1);
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, Debug, PartialOrd, Ord)]
+enum Variant {
+    Fast,
+    Traced,
+    Netlist,
+    Cover,
+}
+
+impl Variant {
+    const ALL: [Variant; 4] = [Variant::Fast, Variant::Traced, Variant::Netlist, Variant::Cover];
+
+    fn tag(self) -> &'static str {
+        match self {
+            Variant::Fast => "fast",
+            Variant::Traced => "traced",
+            Variant::Netlist => "netlist",
+            Variant::Cover => "cover",
+        }
+    }
+
+    /// How to get this variant built when it is not (the error `Model::of` returns).
+    fn how_to_build(self) -> &'static str {
+        match self {
+            Variant::Fast => "every simulated preset has it",
+            Variant::Traced => "rebuild with EDGERTL_TRACE=1 in the environment (cargo test reruns the build script)",
+            Variant::Netlist => "build with the feature `netlist` of edgertl-sim (the tests turn it on); only units marked `netlist: true` have one, for their default preset",
+            Variant::Cover => "build with the feature `cover`: cargo run --release -p edgertl --features cover -- cover <unit>",
+        }
+    }
+
+    fn args(self) -> Vec<&'static str> {
+        let extra: &[&[&str]] = match self {
+            Variant::Fast => &[RTL_MAKEFLAGS],
+            Variant::Traced => &[RTL_MAKEFLAGS, &["--trace"]],
+            Variant::Netlist => &[NETLIST_MAKEFLAGS, NETLIST_WAIVERS],
+            Variant::Cover => &[RTL_MAKEFLAGS, COVER_ARGS],
+        };
+        VERILATOR_ARGS.iter().chain(extra.iter().copied().flatten()).copied().collect()
+    }
+}
+
+/// Verilator's arguments but the file names and prefix: part of the cache key.
+const VERILATOR_ARGS: &[&str] = &[
+    "--cc", "--build", "-j", "2", "-O3", "--x-assign", "fast", "--x-initial", "fast",
+    "-CFLAGS", "-fPIC",
+];
+
+/// The RTL's C++ optimisation (Verilator 5.006's `-CFLAGS -O2` is overridden by its
+/// `OPT_FAST=-Os`).
+const RTL_MAKEFLAGS: &[&str] = &["-MAKEFLAGS", "OPT_FAST=-O2"];
+
+/// The netlist's: it is ten times the RTL's C++ (every gate a statement) and runs a hundred
+/// times fewer cycles, so it trades speed for half the compile time.
+const NETLIST_MAKEFLAGS: &[&str] = &["-MAKEFLAGS", "OPT_FAST=-O1 OPT_SLOW=-O0"];
+
+/// Lint waivers for the netlist only (the RTL stays clean under `-Wall`). Yosys writes each
+/// gate's output as one bit of a wide vector; when bits of one vector feed other bits of it
+/// (a carry chain), Verilator sees a combinational loop that is not one bit by bit.
+const NETLIST_WAIVERS: &[&str] = &["-Wno-UNOPTFLAT"];
+
+/// Verilator's line and toggle coverage, for `edgertl cover`.
+const COVER_ARGS: &[&str] = &["--coverage-line", "--coverage-toggle"];
+
+/// What this build makes, from the registry, the environment and the features.
+struct Plan {
+    /// (unit, preset) -> variants.
+    models: BTreeMap<(&'static str, &'static str), Vec<Variant>>,
+}
+
+fn plan() -> Result<Plan, String> {
+    let trace = std::env::var(TRACE_ENV).is_ok_and(|v| !v.is_empty() && v != "0");
+    let netlist = std::env::var_os("CARGO_FEATURE_NETLIST").is_some();
+    let cover = std::env::var_os("CARGO_FEATURE_COVER").is_some();
+    let mut presets: BTreeMap<(&'static str, &'static str), ()> = BTreeMap::new();
+    for u in edgertl_hdl::units() {
+        if u.simulated.first() != Some(&u.default_preset()) {
+            return Err(format!("unit `{}`: its `simulated` presets must start with the default, `{}`", u.name, u.default_preset()));
+        }
+        for p in u.simulated {
+            u.preset(Some(p)).map_err(|e| e.to_string())?;
+            presets.insert((u.name, p), ());
+        }
+    }
+    if let Ok(extra) = std::env::var(PRESETS_ENV) {
+        for item in extra.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (name, preset) = match item.split_once(':') {
+                Some((n, p)) => (n.trim(), Some(p.trim())),
+                None => (item, None),
+            };
+            let u: &Unit = edgertl_hdl::unit(name).map_err(|e| format!("{PRESETS_ENV}: {e}"))?;
+            match preset {
+                Some(p) => {
+                    presets.insert((u.name, u.preset(Some(p)).map_err(|e| format!("{PRESETS_ENV}: {e}"))?), ());
+                }
+                None => {
+                    for p in u.presets {
+                        presets.insert((u.name, p), ());
+                    }
+                }
+            }
+        }
+    }
+    let mut models = BTreeMap::new();
+    for (unit, preset) in presets.into_keys() {
+        if !is_ident(preset) {
+            return Err(format!("preset `{preset}` of `{unit}` is not a Rust identifier: the harness names a module after it"));
+        }
+        let u = edgertl_hdl::unit(unit).map_err(|e| e.to_string())?;
+        let mut v = vec![Variant::Fast];
+        if trace {
+            v.push(Variant::Traced);
+        }
+        if netlist && u.netlist && preset == u.default_preset() {
+            v.push(Variant::Netlist);
+        }
+        if cover {
+            v.push(Variant::Cover);
+        }
+        models.insert((unit, preset), v);
+    }
+    Ok(Plan { models })
+}
+
+fn is_ident(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_') && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 fn run() -> Result<(), String> {
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?);
     let root = verilator_root()?;
+    let version = verilator_version()?;
+    let cache = cache_dir(&out)?;
+    let plan = plan()?;
     let mut rust = String::from("// Generated by edgertl-sim's build.rs from each unit's port list. Do not edit.\n");
     let mut runtime_from: Option<PathBuf> = None;
     let mut table = String::new();
-    for unit in edgertl_hdl::units() {
-        let emitted = edgertl_hdl::emit(unit.name, None).map_err(|e| e.to_string())?;
-        let dir = out.join(unit.name);
+    let mut by_unit: BTreeMap<&str, Vec<(Emitted, Vec<Variant>)>> = BTreeMap::new();
+    for ((unit, preset), variants) in &plan.models {
+        let emitted = edgertl_hdl::emit(unit, Some(preset)).map_err(|e| e.to_string())?;
         let mut objs = Vec::new();
-        for variant in Variant::ALL {
-            objs.push((variant, verilate(&emitted, &dir.join(variant.tag()), variant)?));
+        for &variant in variants {
+            let obj = verilate(&emitted, &cache, variant, &version)?;
+            runtime_from.get_or_insert(obj.clone());
+            objs.push((variant, obj));
         }
-        shim(&emitted, &dir, &objs, &root)?;
-        rust.push_str(&wrapper(&emitted));
-        table.push_str(&format!("(\"{}\", \"{}\"), ", emitted.unit, emitted.hash));
-        runtime_from.get_or_insert(objs[0].1.clone());
+        shim(&emitted, &out.join(unit).join(preset), &objs, &root)?;
+        by_unit.entry(unit).or_default().push((emitted, variants.clone()));
+    }
+    for u in edgertl_hdl::units() {
+        let Some(presets) = by_unit.get(u.name) else { continue };
+        writeln!(rust, "\n/// The Verilated `{}`: one module per Verilated preset; the default preset's items are re-exported here.", u.name).unwrap();
+        writeln!(rust, "pub mod {} {{", u.name).unwrap();
+        writeln!(rust, "    pub use self::{}::*;", u.default_preset()).unwrap();
+        for (e, variants) in presets {
+            rust.push_str(&wrapper(e, variants));
+            writeln!(
+                table,
+                "    Entry {{ unit: \"{u}\", preset: \"{p}\", hash: \"{h}\", inputs: {u}::{p}::INPUTS, outputs: {u}::{p}::OUTPUTS, variants: &[{vs}], model: |v| Ok(Box::new({u}::{p}::Model::of(v)?)), stimulus: crate::{stim} }},",
+                u = e.unit,
+                p = e.preset,
+                h = e.hash,
+                vs = variants.iter().map(|v| format!("Variant::{v:?}")).collect::<Vec<_>>().join(", "),
+                stim = u.stimulus,
+            )
+            .unwrap();
+        }
+        writeln!(rust, "}}").unwrap();
     }
     if let Some(obj) = runtime_from {
-        runtime(&obj, &out)?;
+        runtime(&obj, &cache, &out, &version)?;
     }
-    rust.push_str(&format!("\n/// Every Verilated unit and the SHA-256 of the Verilog it was built from.\npub const UNITS: &[(&str, &str)] = &[{table}];\n"));
+    writeln!(
+        rust,
+        "\n/// Every Verilated (unit, preset): its Verilog's SHA-256, ports, the variants built, a\n/// constructor and the unit's test stimulus.\npub static MODELS: &[Entry] = &[\n{table}];"
+    )
+    .unwrap();
+    let mut howto = String::new();
+    for v in Variant::ALL {
+        writeln!(howto, "        Variant::{v:?} => \"{}\",", v.how_to_build()).unwrap();
+    }
+    writeln!(rust, "\n/// How to get a variant built that this build left out.\npub(crate) fn how_to_build(v: Variant) -> &'static str {{\n    match v {{\n{howto}    }}\n}}").unwrap();
     println!("cargo:rustc-link-lib=dylib=stdc++");
     std::fs::write(out.join("units.rs"), rust).map_err(|e| e.to_string())
 }
@@ -72,79 +260,38 @@ fn verilator_root() -> Result<PathBuf, String> {
     Ok(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
 }
 
+fn verilator_version() -> Result<String, String> {
+    let o = Command::new("verilator").arg("--version").output().map_err(|e| format!("verilator --version: {e}"))?;
+    Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
+}
+
+/// `$EDGERTL_VERILATOR_CACHE`, or `verilator-cache` in the target directory (found above
+/// `OUT_DIR`, which is `<target>/<profile>/build/<pkg>-<hash>/out`).
+fn cache_dir(out: &Path) -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os(CACHE_ENV).filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    let target = out
+        .ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == "build"))
+        .and_then(|build| build.parent()?.parent())
+        .ok_or_else(|| format!("cannot find the target directory above {}; set {CACHE_ENV}", out.display()))?;
+    Ok(target.join("verilator-cache"))
+}
+
 fn run_cmd(cmd: &mut Command, what: &str) -> Result<(), String> {
     let o = cmd.output().map_err(|e| format!("{what}: cannot start: {e}"))?;
     if o.status.success() {
         Ok(())
     } else {
-        Err(format!(
-            "{what} failed:\n{}\n{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        ))
+        Err(format!("{what} failed:\n{}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
     }
 }
 
-/// Verilator's arguments but the file names and prefix: part of the cache key with the
-/// Verilog's hash.
-const VERILATOR_ARGS: &[&str] = &[
-    "--cc", "--build", "-j", "2", "-O3", "--x-assign", "fast", "--x-initial", "fast",
-    "-CFLAGS", "-fPIC",
-];
-
-/// The RTL's C++ optimisation.
-const RTL_MAKEFLAGS: &[&str] = &["-MAKEFLAGS", "OPT_FAST=-O2"];
-
-/// The netlist's: it is ten times the RTL's C++ (every gate a statement, the filter spad 3584
-/// flip-flops), and runs a hundred times fewer cycles, so it trades speed for half the
-/// compile time.
-const NETLIST_MAKEFLAGS: &[&str] = &["-MAKEFLAGS", "OPT_FAST=-O1 OPT_SLOW=-O0"];
-
-/// Lint waivers for the netlist only (the RTL stays clean under `-Wall`). Yosys writes each
-/// gate's output as one bit of a wide vector (`_0123_[5]`); when bits of one vector feed other
-/// bits of the same vector (a carry chain, a FIFO count), Verilator sees the vector in a
-/// combinational loop with itself. There is none bit by bit (`check -assert` after `synth`
-/// passes): UNOPTFLAT only costs scheduling speed, so it is waived, nothing else is.
-const NETLIST_WAIVERS: &[&str] = &["-Wno-UNOPTFLAT"];
-
-/// Verilator's line and toggle coverage, for `edgertl cover`.
-const COVER_ARGS: &[&str] = &["--coverage-line", "--coverage-toggle"];
-
-#[derive(Clone, Copy, PartialEq, Debug)]
-enum Variant {
-    Fast,
-    Traced,
-    Netlist,
-    Cover,
-}
-
-impl Variant {
-    const ALL: [Variant; 4] = [Variant::Fast, Variant::Traced, Variant::Netlist, Variant::Cover];
-
-    /// The Verilated class: `V<unit>`, `V<unit>_traced`, `V<unit>_netlist` or `V<unit>_cover`.
-    fn class(self, unit: &str) -> String {
-        match self {
-            Variant::Fast => format!("V{unit}"),
-            _ => format!("V{unit}_{}", self.tag()),
-        }
-    }
-    fn tag(self) -> &'static str {
-        match self {
-            Variant::Fast => "fast",
-            Variant::Traced => "traced",
-            Variant::Netlist => "netlist",
-            Variant::Cover => "cover",
-        }
-    }
-    fn args(self) -> Vec<&'static str> {
-        let extra: &[&[&str]] = match self {
-            Variant::Fast => &[RTL_MAKEFLAGS],
-            Variant::Traced => &[RTL_MAKEFLAGS, &["--trace"]],
-            Variant::Netlist => &[NETLIST_MAKEFLAGS, NETLIST_WAIVERS],
-            Variant::Cover => &[RTL_MAKEFLAGS, COVER_ARGS],
-        };
-        VERILATOR_ARGS.iter().chain(extra.iter().copied().flatten()).copied().collect()
-    }
+/// The Verilated class of a (unit, preset, variant). Every model is linked into one binary,
+/// so every class name is distinct.
+fn class(unit: &str, preset: &str, variant: Variant) -> String {
+    format!("V{unit}__{preset}__{}", variant.tag())
 }
 
 /// The netlist script for `unit`, its file names substituted.
@@ -157,101 +304,149 @@ fn netlist_script(unit: &str, rtl: &Path, netlist: &Path) -> Result<String, Stri
         .replace("{netlist}", &netlist.display().to_string()))
 }
 
-/// Verilates a unit into `dir/obj` unless the last Verilation there was of the same Verilog
-/// with the same arguments (and, for the netlist, the same Yosys script). The netlist variant
-/// first synthesizes the Verilog with Yosys; both steps are timed into `dir/build-time`.
-fn verilate(e: &Emitted, dir: &Path, variant: Variant) -> Result<PathBuf, String> {
-    let obj = dir.join("obj");
-    let stamp = dir.join("stamp");
-    let class = variant.class(&e.unit);
+/// Verilator's configuration: modules instantiated [`NO_INLINE_INSTANCES`] times or more stay
+/// classes of their own.
+fn verilator_config(e: &Emitted) -> String {
+    let mut vlt = String::from("`verilator_config\n");
+    for m in e.modules.iter().skip(1) {
+        let instances = e
+            .verilog
+            .lines()
+            .filter(|l| {
+                let mut w = l.split_whitespace();
+                w.next() == Some(m.as_str()) && w.next().is_some_and(|inst| inst.trim_end_matches('(').chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            })
+            .count();
+        if instances >= NO_INLINE_INSTANCES {
+            writeln!(vlt, "no_inline -module \"{m}\"").unwrap();
+        }
+    }
+    vlt
+}
+
+fn sha256_hex(s: &str) -> String {
+    use std::hash::Hasher;
+    // The build script has no sha2; two independent 64-bit FNV-style hashes of the key are
+    // plenty to tell cache entries apart (a collision only costs a wrong cache hit between two
+    // keys of the same unit, preset and variant).
+    let mut a = std::collections::hash_map::DefaultHasher::new();
+    a.write(s.as_bytes());
+    let mut b: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in s.bytes() {
+        b = (b ^ byte as u64).wrapping_mul(0x100_0000_01b3);
+    }
+    format!("{:016x}{:016x}", a.finish(), b)
+}
+
+/// Verilates one (unit, preset, variant) into the cache unless an entry with the same key is
+/// there; returns the folder holding `<class>__ALL.a` and the headers.
+fn verilate(e: &Emitted, cache: &Path, variant: Variant, version: &str) -> Result<PathBuf, String> {
+    let class = class(&e.unit, &e.preset, variant);
     let args = variant.args();
-    let rtl = dir.join(format!("{}.v", e.unit));
-    let netlist = dir.join(format!("{}_netlist.v", e.unit));
-    let script = match variant {
-        Variant::Netlist => netlist_script(&e.unit, &rtl, &netlist)?,
+    let vlt = verilator_config(e);
+    let script_template = match variant {
+        Variant::Netlist => netlist_script(&e.unit, Path::new("{rtl}"), Path::new("{netlist}"))?,
         _ => String::new(),
     };
-    let key = format!("{} {}\n{script}", e.hash, args.join(" "));
-    let archive = obj.join(format!("{class}__ALL.a"));
-    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(key.as_str()) && archive.exists() {
+    let key = format!("{}\n{}\n{class}\n{vlt}\n{version}\n{script_template}", e.hash, args.join(" "));
+    let parent = cache.join(&e.unit).join(&e.preset);
+    let dir = parent.join(format!("{}-{}", variant.tag(), &sha256_hex(&key)[..16]));
+    let obj = dir.join("obj");
+    if obj.join(format!("{class}__ALL.a")).exists() {
         return Ok(obj);
     }
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(&obj).map_err(|err| err.to_string())?;
+    std::fs::create_dir_all(&parent).map_err(|err| format!("cannot create {}: {err}", parent.display()))?;
+    // A private folder, renamed into place when complete: builds running at once never see
+    // each other's half-made models.
+    let tmp = parent.join(format!(".tmp-{}-{}-{}", variant.tag(), std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let tobj = tmp.join("obj");
+    std::fs::create_dir_all(&tobj).map_err(|err| err.to_string())?;
+    let rtl = tmp.join(format!("{}.v", e.unit));
+    let netlist = tmp.join(format!("{}_netlist.v", e.unit));
     std::fs::write(&rtl, &e.verilog).map_err(|err| err.to_string())?;
+    let vlt_path = tmp.join("config.vlt");
+    std::fs::write(&vlt_path, &vlt).map_err(|err| err.to_string())?;
     let start = Instant::now();
-    let v = if variant == Variant::Netlist {
-        let ys = dir.join("netlist.ys");
-        std::fs::write(&ys, &script).map_err(|err| err.to_string())?;
+    let source = if variant == Variant::Netlist {
+        let ys = tmp.join("netlist.ys");
+        std::fs::write(&ys, netlist_script(&e.unit, &rtl, &netlist)?).map_err(|err| err.to_string())?;
         run_cmd(
-            Command::new("yosys").arg("-q").arg("-l").arg(dir.join("yosys.log")).arg("-s").arg(&ys),
-            &format!("yosys (netlist of {})", e.unit),
+            Command::new("yosys").arg("-q").arg("-l").arg(tmp.join("yosys.log")).arg("-s").arg(&ys),
+            &format!("yosys (netlist of {} {})", e.unit, e.preset),
         )?;
         netlist.clone()
     } else {
         rtl.clone()
     };
     let synthesized = start.elapsed();
-    run_cmd(
-        Command::new("verilator")
-            .args(&args)
-            .arg("--prefix")
-            .arg(&class)
-            .arg("--top-module")
-            .arg(&e.unit)
-            .arg("--Mdir")
-            .arg(&obj)
-            .arg(&v),
-        &format!("verilator on {} ({})", e.unit, variant.tag()),
-    )?;
+    let mut cmd = Command::new("verilator");
+    cmd.args(&args).arg("--prefix").arg(&class).arg("--top-module").arg(&e.unit).arg("--Mdir").arg(&tobj);
+    if variant != Variant::Netlist {
+        cmd.arg(&vlt_path);
+    }
+    run_cmd(cmd.arg(&source), &format!("verilator on {} {} ({})", e.unit, e.preset, variant.tag()))?;
     let verilated = start.elapsed() - synthesized;
     let time = format!(
-        "{} {}: yosys {:.1} s, verilator + C++ {:.1} s\n",
+        "{} {} {}: yosys {:.1} s, verilator + C++ {:.1} s\n",
         e.unit,
+        e.preset,
         variant.tag(),
         synthesized.as_secs_f64(),
         verilated.as_secs_f64()
     );
     println!("edgertl: {}", time.trim_end());
-    std::fs::write(dir.join("build-time"), time).map_err(|err| err.to_string())?;
-    std::fs::write(&stamp, &key).map_err(|err| err.to_string())?;
+    std::fs::write(tmp.join("build-time"), time).map_err(|err| err.to_string())?;
+    std::fs::write(tmp.join("key"), &key).map_err(|err| err.to_string())?;
+    if std::fs::rename(&tmp, &dir).is_err() {
+        // Another build finished the same entry first: use its.
+        let _ = std::fs::remove_dir_all(&tmp);
+        if !obj.join(format!("{class}__ALL.a")).exists() {
+            return Err(format!("cannot move the Verilated model into {}", dir.display()));
+        }
+    }
     Ok(obj)
 }
 
-/// The Verilator runtime (shared by all units), built once from a unit's generated makefile.
-fn runtime(obj: &Path, out: &Path) -> Result<(), String> {
+/// The Verilator runtime (shared by all units), built once per Verilator version from a
+/// unit's generated makefile, into the cache.
+fn runtime(obj: &Path, cache: &Path, out: &Path, version: &str) -> Result<(), String> {
     let objs = ["verilated.o", "verilated_vcd_c.o", "verilated_threads.o", "verilated_cov.o"];
-    let lib = out.join("libedgertl_verilated.a");
-    let stamp = out.join("libedgertl_verilated.stamp");
-    let key = objs.join(" ");
-    if !lib.exists() || std::fs::read_to_string(&stamp).ok().as_deref() != Some(key.as_str()) {
-        let _ = std::fs::remove_file(&lib);
+    let dir = cache.join(format!("runtime-{}", &sha256_hex(&format!("{version}\n{}", objs.join(" ")))[..16]));
+    let lib = dir.join("libedgertl_verilated.a");
+    if !lib.exists() {
         let unit_mk = std::fs::read_dir(obj)
             .map_err(|e| e.to_string())?
             .filter_map(|d| d.ok())
             .map(|d| d.file_name().to_string_lossy().into_owned())
             .find(|n| n.ends_with(".mk") && !n.ends_with("_classes.mk"))
             .ok_or("no Verilator makefile")?;
+        let build = out.join("runtime-build");
+        let _ = std::fs::remove_dir_all(&build);
+        std::fs::create_dir_all(&build).map_err(|e| e.to_string())?;
+        for entry in std::fs::read_dir(obj).map_err(|e| e.to_string())?.filter_map(|d| d.ok()) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".mk") || name.ends_with(".h") {
+                std::fs::copy(entry.path(), build.join(&name)).map_err(|e| e.to_string())?;
+            }
+        }
         run_cmd(
-            Command::new("make")
-                .arg("-C")
-                .arg(obj)
-                .arg("-f")
-                .arg(&unit_mk)
-                .arg("OPT_FAST=-O3")
-                .arg("CXXFLAGS=-fPIC")
-                .args(objs),
+            Command::new("make").arg("-C").arg(&build).arg("-f").arg(&unit_mk).arg("OPT_FAST=-O3").arg("CXXFLAGS=-fPIC").args(objs),
             "building the Verilator runtime",
         )?;
+        let tmp_lib = build.join("libedgertl_verilated.a");
         let mut ar = Command::new("ar");
-        ar.arg("crs").arg(&lib);
+        ar.arg("crs").arg(&tmp_lib);
         for o in objs {
-            ar.arg(obj.join(o));
+            ar.arg(build.join(o));
         }
         run_cmd(&mut ar, "archiving the Verilator runtime")?;
-        std::fs::write(&stamp, &key).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let staged = dir.join(format!(".lib-{}", std::process::id()));
+        std::fs::copy(&tmp_lib, &staged).map_err(|e| e.to_string())?;
+        std::fs::rename(&staged, &lib).map_err(|e| e.to_string())?;
     }
-    println!("cargo:rustc-link-search=native={}", out.display());
+    println!("cargo:rustc-link-search=native={}", dir.display());
     println!("cargo:rustc-link-lib=static=edgertl_verilated");
     Ok(())
 }
@@ -270,11 +465,19 @@ fn mask(width: u32) -> u64 {
     if width >= 64 { u64::MAX } else { (1u64 << width) - 1 }
 }
 
-/// The C++ shim: one context per model (safe across threads), inputs masked to their widths;
-/// the same functions for every variant, told apart by a suffix; the traced model adds
-/// `_trace` and `_flush`, the coverage model `_coverage`.
+/// The C symbol prefix of a (unit, preset, variant).
+fn sym(e: &Emitted, variant: Variant) -> String {
+    format!("edgertl_{}__{}_{}", e.unit, e.preset, variant.tag())
+}
+
+/// The C++ shim of one preset: one context per model (safe across threads), inputs masked to
+/// their widths; the same functions for every variant, told apart by a suffix; the traced model
+/// adds `_trace` and `_flush`, the coverage model `_coverage`. `_tick` runs one cycle, `_run`
+/// many (one input vector per cycle), `_hold` many with the same inputs: a batch crosses the
+/// FFI boundary once.
 fn shim(e: &Emitted, dir: &Path, variants: &[(Variant, PathBuf)], root: &Path) -> Result<(), String> {
     let u = &e.unit;
+    std::fs::create_dir_all(dir).map_err(|err| err.to_string())?;
     let mut set = String::new();
     for (i, p) in e.data_inputs().enumerate() {
         writeln!(set, "    t->{} = ({})(in[{i}] & 0x{:x}ULL);", p.name, c_type(p.width)?, mask(p.width)).unwrap();
@@ -284,13 +487,14 @@ fn shim(e: &Emitted, dir: &Path, variants: &[(Variant, PathBuf)], root: &Path) -
         c_type(p.width)?;
         writeln!(get, "    out[{i}] = (uint64_t)t->{};", p.name).unwrap();
     }
+    let (n_in, n_out) = (e.data_inputs().count(), e.outputs().count());
     if !e.ports.iter().any(|p| p.name == "clk" && p.dir == PortDir::In) {
         return Err(format!("unit `{u}` has no `clk` input: the harness needs one"));
     }
     let mut build = cc::Build::new();
     for (variant, obj) in variants {
-        let class = variant.class(u);
-        let f = format!("{u}_{}", variant.tag());
+        let class = class(u, &e.preset, *variant);
+        let f = sym(e, *variant);
         let traced = *variant == Variant::Traced;
         let (trace_include, trace_on, trace_fns) = if traced {
             (
@@ -298,7 +502,7 @@ fn shim(e: &Emitted, dir: &Path, variants: &[(Variant, PathBuf)], root: &Path) -
                 "m->ctx.traceEverOn(true);",
                 format!(
                     r#"
-extern "C" int edgertl_{f}_trace(void* p, const char* path) {{
+extern "C" int {f}_trace(void* p, const char* path) {{
     Model* m = static_cast<Model*>(p);
     if (m->vcd) return 0;
     m->vcd = new VerilatedVcdC;
@@ -307,7 +511,7 @@ extern "C" int edgertl_{f}_trace(void* p, const char* path) {{
     return m->vcd->isOpen() ? 0 : -1;
 }}
 
-extern "C" void edgertl_{f}_flush(void* p) {{
+extern "C" void {f}_flush(void* p) {{
     Model* m = static_cast<Model*>(p);
     if (m->vcd) m->vcd->flush();
 }}
@@ -323,7 +527,7 @@ extern "C" void edgertl_{f}_flush(void* p) {{
                 format!(
                     r#"
 // Writes the line and toggle counts so far (a `verilator_coverage` data file).
-extern "C" void edgertl_{f}_coverage(void* p, const char* path) {{
+extern "C" void {f}_coverage(void* p, const char* path) {{
     Model* m = static_cast<Model*>(p);
     m->ctx.coveragep()->write(path);
 }}
@@ -344,8 +548,9 @@ extern "C" void edgertl_{f}_coverage(void* p, const char* path) {{
             ("", "", "", "")
         };
         let src = format!(
-            r#"// Generated by edgertl-sim's build.rs for `{u}` ({tag}). Do not edit.
+            r#"// Generated by edgertl-sim's build.rs for `{u}` preset `{preset}` ({tag}). Do not edit.
 #include <cstdint>
+#include <cstddef>
 #include "{class}.h"
 #include "verilated.h"
 {trace_include}
@@ -358,28 +563,9 @@ struct Model {{
     {vcd_member}
     uint64_t time = 0;
 }};
-}}
 
-extern "C" void* edgertl_{f}_new() {{
-    Model* m = new Model;
-    {trace_on}
-    m->top = new {class}(&m->ctx, "{u}");
-    m->top->clk = 0;
-    m->top->eval();
-    return m;
-}}
-
-extern "C" void edgertl_{f}_free(void* p) {{
-    Model* m = static_cast<Model*>(p);
-    {vcd_close}
-    m->top->final();
-    delete m->top;
-    delete m;
-}}
-{trace_fns}{cov_fns}
 // One cycle: the inputs and a rising edge, then the clock falls; outputs after the edge.
-extern "C" void edgertl_{f}_tick(void* p, const uint64_t* in, uint64_t* out) {{
-    Model* m = static_cast<Model*>(p);
+inline void cycle(Model* m, const uint64_t* in, uint64_t* out) {{
     {class}* t = m->top;
 {set}    t->clk = 1;
     t->eval();
@@ -389,14 +575,48 @@ extern "C" void edgertl_{f}_tick(void* p, const uint64_t* in, uint64_t* out) {{
     {dump1}
     m->time += 2;
 {get}}}
+}}
+
+extern "C" void* {f}_new() {{
+    Model* m = new Model;
+    {trace_on}
+    m->top = new {class}(&m->ctx, "{u}");
+    m->top->clk = 0;
+    m->top->eval();
+    return m;
+}}
+
+extern "C" void {f}_free(void* p) {{
+    Model* m = static_cast<Model*>(p);
+    {vcd_close}
+    m->top->final();
+    delete m->top;
+    delete m;
+}}
+{trace_fns}{cov_fns}
+extern "C" void {f}_tick(void* p, const uint64_t* in, uint64_t* out) {{
+    cycle(static_cast<Model*>(p), in, out);
+}}
+
+// `n` cycles, the inputs of cycle k at in[k*{n_in}], its outputs written at out[k*{n_out}].
+extern "C" void {f}_run(void* p, const uint64_t* in, uint64_t* out, size_t n) {{
+    Model* m = static_cast<Model*>(p);
+    for (size_t k = 0; k < n; ++k) cycle(m, in + k * {n_in}, out + k * {n_out});
+}}
+
+// `n` cycles with the same inputs; the outputs after the last.
+extern "C" void {f}_hold(void* p, const uint64_t* in, uint64_t* out, size_t n) {{
+    Model* m = static_cast<Model*>(p);
+    for (size_t k = 0; k < n; ++k) cycle(m, in, out);
+}}
 "#,
-            tag = variant.tag()
+            tag = variant.tag(),
+            preset = e.preset,
         );
-        let path = dir.join(format!("shim_{f}.cpp"));
+        let path = dir.join(format!("shim_{}.cpp", variant.tag()));
         std::fs::write(&path, src).map_err(|err| err.to_string())?;
         // rustc links `lib<name>.a`; Verilator writes `<class>__ALL.a`.
-        std::fs::copy(obj.join(format!("{class}__ALL.a")), dir.join(format!("lib{class}.a")))
-            .map_err(|err| err.to_string())?;
+        std::fs::copy(obj.join(format!("{class}__ALL.a")), dir.join(format!("lib{class}.a"))).map_err(|err| err.to_string())?;
         build.file(&path).include(obj);
     }
     build
@@ -406,10 +626,10 @@ extern "C" void edgertl_{f}_tick(void* p, const uint64_t* in, uint64_t* out) {{
         .flag_if_supported("-std=c++17")
         .flag_if_supported("-Wno-unused-parameter")
         .opt_level(2)
-        .compile(&format!("edgertl_shim_{u}"));
+        .compile(&format!("edgertl_shim_{u}__{}", e.preset));
     println!("cargo:rustc-link-search=native={}", dir.display());
     for (variant, _) in variants {
-        println!("cargo:rustc-link-lib=static={}", variant.class(u));
+        println!("cargo:rustc-link-lib=static={}", class(u, &e.preset, *variant));
     }
     Ok(())
 }
@@ -418,155 +638,218 @@ fn upper(s: &str) -> String {
     s.to_ascii_uppercase()
 }
 
-/// The Rust side: port tables, index constants, FFI and a safe owner of the model.
-fn wrapper(e: &Emitted) -> String {
+/// The Rust side of one preset: port tables, index constants, FFI and a safe owner of the
+/// model.
+fn wrapper(e: &Emitted, variants: &[Variant]) -> String {
     let u = &e.unit;
+    let p = &e.preset;
     let ins: Vec<_> = e.data_inputs().collect();
     let outs: Vec<_> = e.outputs().collect();
     let mut s = String::new();
-    writeln!(s, "\n/// The Verilated `{u}` (preset `{}`, Verilog sha256 {}).", e.preset, e.hash).unwrap();
-    writeln!(s, "pub mod {u} {{").unwrap();
-    writeln!(s, "    use std::ffi::{{c_char, c_int, c_void}};").unwrap();
-    writeln!(s, "    /// SHA-256 of the Verilated Verilog.\n    pub const HASH: &str = \"{}\";", e.hash).unwrap();
-    writeln!(s, "    /// Inputs (name, width) in the order of `tick`'s input slice; `clk` is driven by the harness.").unwrap();
-    writeln!(s, "    pub const INPUTS: &[(&str, u32)] = &[{}];", ins.iter().map(|p| format!("(\"{}\", {})", p.name, p.width)).collect::<Vec<_>>().join(", ")).unwrap();
-    writeln!(s, "    /// Outputs (name, width) in the order of `tick`'s output slice.").unwrap();
-    writeln!(s, "    pub const OUTPUTS: &[(&str, u32)] = &[{}];", outs.iter().map(|p| format!("(\"{}\", {})", p.name, p.width)).collect::<Vec<_>>().join(", ")).unwrap();
-    writeln!(s, "    /// Index of each input in `tick`'s input slice.\n    pub mod inp {{").unwrap();
-    for (i, p) in ins.iter().enumerate() {
-        writeln!(s, "        pub const {}: usize = {i};", upper(&p.name)).unwrap();
+    writeln!(s, "\n    /// `{u}` preset `{p}` (Verilog sha256 {}); variants built: {}.", e.hash, variants.iter().map(|v| v.tag()).collect::<Vec<_>>().join(", ")).unwrap();
+    writeln!(s, "    pub mod {p} {{").unwrap();
+    writeln!(s, "        #[allow(unused_imports)]\n        use std::ffi::{{c_char, c_int, c_void}};").unwrap();
+    writeln!(s, "        use crate::harness::Variant;").unwrap();
+    writeln!(s, "        /// The preset.\n        pub const PRESET: &str = \"{p}\";").unwrap();
+    writeln!(s, "        /// SHA-256 of the Verilated Verilog.\n        pub const HASH: &str = \"{}\";", e.hash).unwrap();
+    writeln!(s, "        /// Inputs (name, width) in the order of `tick`'s input slice; `clk` is driven by the harness.").unwrap();
+    writeln!(s, "        pub const INPUTS: &[(&str, u32)] = &[{}];", ins.iter().map(|p| format!("(\"{}\", {})", p.name, p.width)).collect::<Vec<_>>().join(", ")).unwrap();
+    writeln!(s, "        /// Outputs (name, width) in the order of `tick`'s output slice.").unwrap();
+    writeln!(s, "        pub const OUTPUTS: &[(&str, u32)] = &[{}];", outs.iter().map(|p| format!("(\"{}\", {})", p.name, p.width)).collect::<Vec<_>>().join(", ")).unwrap();
+    writeln!(s, "        /// Index of each input in `tick`'s input slice.\n        pub mod inp {{").unwrap();
+    for (i, port) in ins.iter().enumerate() {
+        writeln!(s, "            pub const {}: usize = {i};", upper(&port.name)).unwrap();
     }
-    writeln!(s, "    }}\n    /// Index of each output in `tick`'s output slice.\n    pub mod out {{").unwrap();
-    for (i, p) in outs.iter().enumerate() {
-        writeln!(s, "        pub const {}: usize = {i};", upper(&p.name)).unwrap();
+    writeln!(s, "        }}\n        /// Index of each output in `tick`'s output slice.\n        pub mod out {{").unwrap();
+    for (i, port) in outs.iter().enumerate() {
+        writeln!(s, "            pub const {}: usize = {i};", upper(&port.name)).unwrap();
     }
-    writeln!(s, "    }}").unwrap();
+    writeln!(s, "        }}").unwrap();
     let mut ffi = String::new();
     let mut make = String::new();
-    for v in Variant::ALL {
-        let f = format!("edgertl_{u}_{}", v.tag());
-        writeln!(ffi, "        fn {f}_new() -> *mut c_void;\n        fn {f}_free(p: *mut c_void);\n        fn {f}_tick(p: *mut c_void, inputs: *const u64, outputs: *mut u64);").unwrap();
-        writeln!(make, "                Variant::{:?} => ({f}_new, {f}_tick, {f}_free),", v).unwrap();
+    for v in variants {
+        let f = sym(e, *v);
+        writeln!(ffi, "            fn {f}_new() -> *mut c_void;\n            fn {f}_free(p: *mut c_void);\n            fn {f}_tick(p: *mut c_void, inputs: *const u64, outputs: *mut u64);\n            fn {f}_run(p: *mut c_void, inputs: *const u64, outputs: *mut u64, n: usize);\n            fn {f}_hold(p: *mut c_void, inputs: *const u64, outputs: *mut u64, n: usize);").unwrap();
+        writeln!(make, "                Variant::{v:?} => Fns {{ new: {f}_new, tick: {f}_tick, run: {f}_run, hold: {f}_hold, free: {f}_free }},").unwrap();
     }
+    let traced = variants.contains(&Variant::Traced);
+    let cover = variants.contains(&Variant::Cover);
+    if traced {
+        let f = sym(e, Variant::Traced);
+        writeln!(ffi, "            fn {f}_trace(p: *mut c_void, path: *const c_char) -> c_int;\n            fn {f}_flush(p: *mut c_void);").unwrap();
+    }
+    if cover {
+        writeln!(ffi, "            fn {}_coverage(p: *mut c_void, path: *const c_char);", sym(e, Variant::Cover)).unwrap();
+    }
+    let with_trace = if traced {
+        format!(
+            r#"let m = Self::of(Variant::Traced).map_err(std::io::Error::other)?;
+                let c = std::ffi::CString::new(path.to_string_lossy().into_owned())
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+                match unsafe {{ {}_trace(m.ptr.as_ptr(), c.as_ptr()) }} {{
+                    0 => Ok(m),
+                    _ => Err(std::io::Error::other(format!("cannot open {{}} for a VCD trace", path.display()))),
+                }}"#,
+            sym(e, Variant::Traced)
+        )
+    } else {
+        "let _ = path;\n                Self::of(Variant::Traced).map_err(std::io::Error::other)".to_string()
+    };
+    let flush = if traced { format!("unsafe {{ {}_flush(self.ptr.as_ptr()) }}", sym(e, Variant::Traced)) } else { String::new() };
+    let write_cov = if cover {
+        format!(
+            r#"let c = std::ffi::CString::new(path.to_string_lossy().into_owned())
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+                unsafe {{ {}_coverage(self.ptr.as_ptr(), c.as_ptr()) }};
+                if path.exists() {{
+                    Ok(())
+                }} else {{
+                    Err(std::io::Error::other(format!("Verilator wrote no coverage to {{}}", path.display())))
+                }}"#,
+            sym(e, Variant::Cover)
+        )
+    } else {
+        "let _ = path;\n                Err(std::io::Error::other(\"only the coverage model counts coverage\"))".to_string()
+    };
     write!(
         s,
-        r#"    use crate::harness::Variant;
+        r#"
+        #[allow(dead_code)]
+        extern "C" {{
+{ffi}        }}
 
-    extern "C" {{
-{ffi}        fn edgertl_{u}_traced_trace(p: *mut c_void, path: *const c_char) -> c_int;
-        fn edgertl_{u}_traced_flush(p: *mut c_void);
-        fn edgertl_{u}_cover_coverage(p: *mut c_void, path: *const c_char);
-    }}
+        type Tick = unsafe extern "C" fn(*mut c_void, *const u64, *mut u64);
+        type Run = unsafe extern "C" fn(*mut c_void, *const u64, *mut u64, usize);
 
-    type Tick = unsafe extern "C" fn(*mut c_void, *const u64, *mut u64);
-    type Free = unsafe extern "C" fn(*mut c_void);
-
-    /// One Verilated instance with its own Verilator context: the fast RTL model, the one that
-    /// writes a VCD trace, Yosys' gate-level netlist, or the RTL with coverage counters.
-    pub struct Model {{
-        ptr: std::ptr::NonNull<c_void>,
-        variant: Variant,
-        tick: Tick,
-        free: Free,
-    }}
-
-    // Each instance has its own VerilatedContext and is used by one thread at a time.
-    unsafe impl Send for Model {{}}
-
-    impl Model {{
-        /// A fresh instance of one variant (the traced one not yet tracing).
-        pub fn of(variant: Variant) -> Self {{
-            let (new, tick, free): (unsafe extern "C" fn() -> *mut c_void, Tick, Free) = match variant {{
-{make}            }};
-            let ptr = unsafe {{ new() }};
-            Self {{ ptr: std::ptr::NonNull::new(ptr).expect("Verilated model allocation failed"), variant, tick, free }}
+        struct Fns {{
+            new: unsafe extern "C" fn() -> *mut c_void,
+            tick: Tick,
+            run: Run,
+            hold: Run,
+            free: unsafe extern "C" fn(*mut c_void),
         }}
 
-        /// The fast model (the RTL, no tracing compiled in).
-        pub fn new() -> Self {{
-            Self::of(Variant::Fast)
+        /// The variants this build Verilated for this preset.
+        pub const VARIANTS: &[Variant] = &[{vlist}];
+
+        /// One Verilated instance with its own Verilator context: the fast RTL model, the one
+        /// that writes a VCD trace, Yosys' gate-level netlist, or the RTL with coverage counters.
+        pub struct Model {{
+            ptr: std::ptr::NonNull<c_void>,
+            variant: Variant,
+            tick: Tick,
+            run: Run,
+            hold: Run,
+            free: unsafe extern "C" fn(*mut c_void),
         }}
 
-        /// Yosys' generic `synth -top {u}` netlist of the RTL (`scripts/yosys/netlist.ys`),
-        /// Verilated: gate-level co-simulation, about a hundred times slower than the RTL.
-        pub fn netlist() -> Self {{
-            Self::of(Variant::Netlist)
-        }}
+        // Each instance has its own VerilatedContext and is used by one thread at a time.
+        unsafe impl Send for Model {{}}
 
-        /// The RTL with Verilator's line and toggle coverage; see [`Self::write_coverage`].
-        pub fn cover() -> Self {{
-            Self::of(Variant::Cover)
-        }}
+        impl Model {{
+            /// A fresh instance of one variant (the traced one not yet tracing); an error that
+            /// says how to build it when this build left the variant out.
+            pub fn of(variant: Variant) -> Result<Self, crate::verilated::NotBuilt> {{
+                let f = match variant {{
+{make}                #[allow(unreachable_patterns)]
+                    _ => return Err(crate::verilated::NotBuilt {{ unit: "{u}", preset: PRESET, variant }}),
+                }};
+                let ptr = unsafe {{ (f.new)() }};
+                Ok(Self {{ ptr: std::ptr::NonNull::new(ptr).expect("Verilated model allocation failed"), variant, tick: f.tick, run: f.run, hold: f.hold, free: f.free }})
+            }}
 
-        /// Which Verilation this instance runs.
-        pub fn variant(&self) -> Variant {{
-            self.variant
-        }}
+            /// The fast model (the RTL, no instrumentation): always built.
+            pub fn new() -> Self {{
+                Self::of(Variant::Fast).expect("the fast model is always built")
+            }}
 
-        /// The traced model, writing every cycle to the VCD file `path`.
-        pub fn with_trace(path: &std::path::Path) -> std::io::Result<Self> {{
-            let m = Self::of(Variant::Traced);
-            let c = std::ffi::CString::new(path.to_string_lossy().into_owned())
-                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-            match unsafe {{ edgertl_{u}_traced_trace(m.ptr.as_ptr(), c.as_ptr()) }} {{
-                0 => Ok(m),
-                _ => Err(std::io::Error::other(format!("cannot open {{}} for a VCD trace", path.display()))),
+            /// Yosys' generic `synth -top {u}` netlist of the RTL (`scripts/yosys/netlist.ys`),
+            /// Verilated: gate-level co-simulation, about a hundred times slower than the RTL.
+            pub fn netlist() -> Result<Self, crate::verilated::NotBuilt> {{
+                Self::of(Variant::Netlist)
+            }}
+
+            /// The RTL with Verilator's line and toggle coverage; see [`Self::write_coverage`].
+            pub fn cover() -> Result<Self, crate::verilated::NotBuilt> {{
+                Self::of(Variant::Cover)
+            }}
+
+            /// Which Verilation this instance runs.
+            pub fn variant(&self) -> Variant {{
+                self.variant
+            }}
+
+            /// The traced model, writing every cycle to the VCD file `path`.
+            pub fn with_trace(path: &std::path::Path) -> std::io::Result<Self> {{
+                {with_trace}
+            }}
+
+            /// For a test: traced into [`crate::harness::trace_path`] when `EDGERTL_TRACE` is
+            /// set, fast otherwise.
+            pub fn for_test(test: &str, seed: u64) -> Self {{
+                match crate::harness::requested_trace(test, seed) {{
+                    Some(path) => Self::with_trace(&path).unwrap_or_else(|e| panic!("{{e}}")),
+                    None => Self::new(),
+                }}
             }}
         }}
 
-        /// For a test: traced into [`crate::harness::trace_path`] when `EDGERTL_TRACE` is set,
-        /// fast otherwise.
-        pub fn for_test(test: &str, seed: u64) -> Self {{
-            match crate::harness::requested_trace(test, seed) {{
-                Some(path) => Self::with_trace(&path).unwrap_or_else(|e| panic!("{{e}}")),
-                None => Self::new(),
+        impl Default for Model {{
+            fn default() -> Self {{
+                Self::new()
             }}
         }}
 
-        /// Writes the coverage counts so far to `path` (`verilator_coverage`'s format); only
-        /// the [`Self::cover`] model counts.
-        pub fn write_coverage(&self, path: &std::path::Path) -> std::io::Result<()> {{
-            if self.variant != Variant::Cover {{
-                return Err(std::io::Error::other("only `Model::cover()` counts coverage"));
+        impl crate::harness::Dut for Model {{
+            #[inline]
+            fn tick(&mut self, inputs: &[u64], outputs: &mut [u64]) {{
+                assert!(inputs.len() == INPUTS.len() && outputs.len() == OUTPUTS.len(), "`{u}` takes {{}} inputs and gives {{}} outputs", INPUTS.len(), OUTPUTS.len());
+                unsafe {{ (self.tick)(self.ptr.as_ptr(), inputs.as_ptr(), outputs.as_mut_ptr()) }}
             }}
-            let c = std::ffi::CString::new(path.to_string_lossy().into_owned())
-                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-            unsafe {{ edgertl_{u}_cover_coverage(self.ptr.as_ptr(), c.as_ptr()) }};
-            if path.exists() {{
-                Ok(())
-            }} else {{
-                Err(std::io::Error::other(format!("Verilator wrote no coverage to {{}}", path.display())))
+
+            fn run(&mut self, inputs: &[u64], outputs: &mut [u64], cycles: usize) {{
+                assert!(inputs.len() == cycles * INPUTS.len() && outputs.len() == cycles * OUTPUTS.len(), "`{u}`: {{}} inputs and {{}} outputs a cycle", INPUTS.len(), OUTPUTS.len());
+                unsafe {{ (self.run)(self.ptr.as_ptr(), inputs.as_ptr(), outputs.as_mut_ptr(), cycles) }}
             }}
-        }}
-    }}
 
-    impl Default for Model {{
-        fn default() -> Self {{
-            Self::new()
-        }}
-    }}
+            fn hold(&mut self, inputs: &[u64], outputs: &mut [u64], cycles: u64) {{
+                assert!(inputs.len() == INPUTS.len() && outputs.len() == OUTPUTS.len(), "`{u}` takes {{}} inputs and gives {{}} outputs", INPUTS.len(), OUTPUTS.len());
+                unsafe {{ (self.hold)(self.ptr.as_ptr(), inputs.as_ptr(), outputs.as_mut_ptr(), cycles as usize) }}
+            }}
 
-    impl crate::harness::Dut for Model {{
-        #[inline]
-        fn tick(&mut self, inputs: &[u64], outputs: &mut [u64]) {{
-            assert!(inputs.len() == INPUTS.len() && outputs.len() == OUTPUTS.len(), "`{u}` takes {{}} inputs and gives {{}} outputs", INPUTS.len(), OUTPUTS.len());
-            unsafe {{ (self.tick)(self.ptr.as_ptr(), inputs.as_ptr(), outputs.as_mut_ptr()) }}
-        }}
-
-        fn flush_trace(&mut self) {{
-            if self.variant == Variant::Traced {{
-                unsafe {{ edgertl_{u}_traced_flush(self.ptr.as_ptr()) }}
+            fn flush_trace(&mut self) {{
+                if self.variant == Variant::Traced {{
+                    {flush}
+                }}
             }}
         }}
-    }}
 
-    impl Drop for Model {{
-        fn drop(&mut self) {{
-            unsafe {{ (self.free)(self.ptr.as_ptr()) }}
+        impl crate::verilated::Verilated for Model {{
+            fn inputs(&self) -> crate::harness::Ports {{
+                INPUTS
+            }}
+            fn outputs(&self) -> crate::harness::Ports {{
+                OUTPUTS
+            }}
+            fn variant(&self) -> Variant {{
+                self.variant
+            }}
+            fn write_coverage(&self, path: &std::path::Path) -> std::io::Result<()> {{
+                if self.variant != Variant::Cover {{
+                    return Err(std::io::Error::other("only the coverage model counts coverage"));
+                }}
+                {write_cov}
+            }}
+        }}
+
+        impl Drop for Model {{
+            fn drop(&mut self) {{
+                unsafe {{ (self.free)(self.ptr.as_ptr()) }}
+            }}
         }}
     }}
-}}
-"#
+"#,
+        vlist = variants.iter().map(|v| format!("Variant::{v:?}")).collect::<Vec<_>>().join(", "),
     )
     .unwrap();
     s

@@ -86,11 +86,34 @@ fn port_order_is_the_same_in_every_backend() {
 }
 
 #[test]
-fn verilated_models_are_of_the_current_verilog() {
-    let verilated: Vec<&str> = edgertl_sim::verilated::UNITS.iter().map(|u| u.0).collect();
-    assert_eq!(verilated, units().iter().map(|u| u.name).collect::<Vec<_>>(), "every unit is Verilated");
-    for (unit, hash) in edgertl_sim::verilated::UNITS {
-        assert_eq!(emit(unit, None).unwrap().hash, *hash, "{unit}: the Verilated model is stale");
+fn every_simulated_preset_is_verilated_from_the_current_verilog() {
+    use edgertl_sim::verilated::MODELS;
+    for u in units() {
+        for preset in u.simulated {
+            let m = MODELS
+                .iter()
+                .find(|m| m.unit == u.name && m.preset == *preset)
+                .unwrap_or_else(|| panic!("{} preset {preset} is marked simulated but not Verilated", u.name));
+            let e = emit(u.name, Some(preset)).unwrap();
+            assert_eq!(e.hash, m.hash, "{} ({preset}): the Verilated model is stale", u.name);
+            let ins: Vec<(&str, u32)> = e.data_inputs().map(|p| (p.name.as_str(), p.width)).collect();
+            let outs: Vec<(&str, u32)> = e.outputs().map(|p| (p.name.as_str(), p.width)).collect();
+            assert_eq!(ins, m.inputs, "{} ({preset}): Verilated inputs", u.name);
+            assert_eq!(outs, m.outputs, "{} ({preset}): Verilated outputs", u.name);
+        }
+        // The tests' gate-level co-simulation: the netlist of the default preset is built for
+        // the units that ask for one.
+        let default = MODELS.iter().find(|m| m.unit == u.name && m.preset == u.default_preset()).unwrap();
+        assert_eq!(
+            default.variants.contains(&edgertl_sim::harness::Variant::Netlist),
+            u.netlist,
+            "{}: the netlist is built exactly when the unit asks for it",
+            u.name
+        );
+    }
+    // Nothing is Verilated that the registry does not name.
+    for m in MODELS {
+        assert!(units().iter().any(|u| u.name == m.unit && u.presets.contains(&m.preset)), "{} {} is not in the registry", m.unit, m.preset);
     }
 }
 

@@ -66,13 +66,29 @@ fn rust_hdl_simulator_agrees_with_verilated_glb_and_model() {
 }
 
 #[test]
-fn tiny_preset_rust_hdl_simulator_matches_model() {
-    // The harness Verilates the default preset only; the tiny one runs in rust-hdl's simulator.
-    let test = "tiny_preset_rust_hdl_simulator_matches_model";
+fn tiny_preset_verilated_matches_model_cycle_by_cycle() {
+    // The registry marks `tiny` simulated, so the harness Verilates it beside the default: its
+    // own Verilog (4 banks of 16 words) against the model, every output every cycle.
+    let test = "tiny_preset_verilated_matches_model_cycle_by_cycle";
     let hw = GlbConfig::tiny();
     let mut stim = Stimulus::from_env();
-    let sim = RustHdl(edgertl_hdl::rust_hdl_sim("glb", Some("tiny")).unwrap());
-    random_traffic(model_lockstep(sim, &hw, stim.replay_hint(test)), &hw, &mut stim, test, 20_000, 5_000);
+    let both = model_lockstep(glb::tiny::Model::for_test(test, stim.seed), &hw, stim.replay_hint(test));
+    random_traffic(both, &hw, &mut stim, test, 300_000, 5_000);
+}
+
+#[test]
+fn tiny_preset_rust_hdl_simulator_agrees_with_verilated_tiny_and_model() {
+    let test = "tiny_preset_rust_hdl_simulator_agrees_with_verilated_tiny_and_model";
+    let hw = GlbConfig::tiny();
+    let mut stim = Stimulus::from_env();
+    let hint = stim.replay_hint(test);
+    let rtl = Lockstep::new(
+        glb::tiny::Model::for_test(test, stim.seed),
+        RustHdl(edgertl_hdl::rust_hdl_sim("glb", Some("tiny")).unwrap()),
+        glb::tiny::OUTPUTS,
+        hint.clone(),
+    );
+    random_traffic(model_lockstep(rtl, &hw, hint), &hw, &mut stim, test, 20_000, 5_000);
 }
 
 /// A directed driver on the Verilated GLB, with the model in lockstep.

@@ -102,7 +102,7 @@ fn synthesized_netlist_agrees_with_rtl_and_model() {
     let mut stim = Stimulus::from_env();
     let test = "synthesized_netlist_agrees_with_rtl_and_model";
     let hint = stim.replay_hint(test);
-    let both = Lockstep::new(eyeriss_pe::Model::for_test(test, stim.seed), eyeriss_pe::Model::netlist(), eyeriss_pe::OUTPUTS, hint);
+    let both = Lockstep::new(eyeriss_pe::Model::for_test(test, stim.seed), eyeriss_pe::Model::netlist().expect("the tests build the netlist"), eyeriss_pe::OUTPUTS, hint);
     let cycles = run_against_model(both, &mut stim, test, 100_000, 12, 30);
     eprintln!("{cycles} cycles, netlist in lockstep with the RTL (seed {})", stim.seed);
 }

@@ -133,11 +133,11 @@ fn synthesized_netlists_agree_with_rtl_and_model() {
     let mut stim = Stimulus::from_env();
     let test = "synthesized_netlists_agree_with_rtl_and_model";
     let hint = stim.replay_hint(test);
-    let enc = Lockstep::new(rlc_encoder::Model::for_test(test, stim.seed), rlc_encoder::Model::netlist(), rlc_encoder::OUTPUTS, hint.clone());
+    let enc = Lockstep::new(rlc_encoder::Model::for_test(test, stim.seed), rlc_encoder::Model::netlist().expect("the tests build the netlist"), rlc_encoder::OUTPUTS, hint.clone());
     let enc_cycles = encoder_against_model(enc, &mut stim, test, 40);
-    let dec = Lockstep::new(rlc_decoder::Model::new(), rlc_decoder::Model::netlist(), rlc_decoder::OUTPUTS, hint.clone());
+    let dec = Lockstep::new(rlc_decoder::Model::new(), rlc_decoder::Model::netlist().expect("the tests build the netlist"), rlc_decoder::OUTPUTS, hint.clone());
     let dec_cycles = decoder_against_model(dec, &mut stim, test, 40);
-    let dec = Lockstep::new(rlc_decoder::Model::new(), rlc_decoder::Model::netlist(), rlc_decoder::OUTPUTS, hint);
+    let dec = Lockstep::new(rlc_decoder::Model::new(), rlc_decoder::Model::netlist().expect("the tests build the netlist"), rlc_decoder::OUTPUTS, hint);
     let errors = malformed_against_model(dec, &mut stim, test, 60);
     eprintln!("{enc_cycles} encoder + {dec_cycles} decoder cycles, 60 malformed cases {errors:?} (seed {})", stim.seed);
 }

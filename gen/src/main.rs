@@ -67,7 +67,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// List the units, their hardware presets (the default marked) and what they are.
+    /// List the units, their hardware presets (the default marked), the presets Verilated for
+    /// co-simulation and what they are.
     List,
 
     /// Write one unit's Verilog (<DIR>/<UNIT>.v) and its JSON manifest (<DIR>/<UNIT>.json).
@@ -178,10 +179,16 @@ enum Command {
     /// Runs the unit's co-simulation stimulus (the tests' random passes or streams, checked
     /// against the golden model) on the RTL Verilated with --coverage-line --coverage-toggle,
     /// writes <DIR>/<UNIT>.dat and the annotated Verilog (verilator_coverage --annotate) to
-    /// <DIR>/annotated/, and prints line %, toggle % and the lines never hit.
+    /// <DIR>/annotated/, and prints line %, toggle % and the lines never hit. The coverage
+    /// models are built with the feature `cover`:
+    ///   cargo run --release -p edgertl --features cover -- cover <UNIT>
     Cover {
         /// The unit to cover (see `edgertl list`).
         unit: String,
+        /// Hardware preset (one the harness Verilates: see `edgertl list`); defaults to the
+        /// unit's default preset.
+        #[arg(short, long, value_name = "NAME")]
+        preset: Option<String>,
         /// The stimulus's random seed (random when left out; printed either way).
         #[arg(long)]
         seed: Option<u64>,
@@ -279,7 +286,7 @@ fn run(cli: Cli) -> Result<()> {
             build_fpga(rtl, &out_dir)
         }
         Command::Lint { unit, preset, dir } => lint(unit.as_deref(), preset.as_deref(), &dir),
-        Command::Cover { unit, seed, dir } => cover(&unit, seed, &dir),
+        Command::Cover { unit, preset, seed, dir } => cover(&unit, preset.as_deref(), seed, &dir),
         Command::Rlc { command } => rlc::run(command),
         Command::Synth { unit, all: _, target, pnr, freq, check, budgets, dir } => {
             synth(unit.as_deref(), target.as_deref(), pnr, freq, check, budgets, &dir)
@@ -307,10 +314,17 @@ fn list() -> Result<()> {
                 })
                 .collect::<Vec<_>>()
                 .join(", ");
-            vec![u.name.to_string(), presets, u.summary.to_string()]
+            let verilated = edgertl_sim::verilated::MODELS
+                .iter()
+                .filter(|m| m.unit == u.name)
+                .map(|m| m.preset)
+                .collect::<Vec<_>>()
+                .join(", ");
+            vec![u.name.to_string(), presets, verilated, u.summary.to_string()]
         })
         .collect();
-    print!("{}", table(&["UNIT", "PRESETS", "SUMMARY"], &rows));
+    print!("{}", table(&["UNIT", "PRESETS", "VERILATED", "SUMMARY"], &rows));
+    println!("VERILATED: the presets this build co-simulates through Verilator (more with EDGERTL_SIM_PRESETS=unit:preset at build time).");
     Ok(())
 }
 
@@ -568,13 +582,13 @@ fn synth(
     Ok(())
 }
 
-fn cover(unit: &str, seed: Option<u64>, dir: &Path) -> Result<()> {
-    let emitted = emit(unit, None)?;
+fn cover(unit: &str, preset: Option<&str>, seed: Option<u64>, dir: &Path) -> Result<()> {
+    let emitted = emit(unit, preset)?;
     let mut stim = match seed {
         Some(s) => edgertl_sim::harness::Stimulus::with_seed(s),
         None => edgertl_sim::harness::Stimulus::from_env(),
     };
-    let (dat, cycles) = cover::simulate(&emitted.unit, &mut stim, dir)?;
+    let (dat, cycles) = cover::simulate(&emitted.unit, Some(&emitted.preset), &mut stim, dir)?;
     let annotated = dir.join("annotated");
     cover::annotate(&dat, &annotated)?;
     let text = std::fs::read_to_string(&dat).with_context(|| format!("cannot read {}", dat.display()))?;

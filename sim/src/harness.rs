@@ -19,7 +19,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::path::{Path, PathBuf};
 
-/// Which Verilation of a unit a Verilated model runs (`verilated::<unit>::Model::of`).
+/// Which Verilation of a unit a Verilated model runs (`verilated::<unit>::Model::of`). Only
+/// `Fast` is always built; see `build.rs` for when the others are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Variant {
     /// The RTL, no instrumentation.
@@ -36,8 +37,46 @@ pub enum Variant {
 pub trait Dut {
     /// Applies `inputs`, runs one rising clock edge and writes the outputs seen after it.
     fn tick(&mut self, inputs: &[u64], outputs: &mut [u64]);
+
+    /// `cycles` cycles at once: `inputs` holds one input vector per cycle, `outputs` receives
+    /// one output vector per cycle. A Verilated model runs the whole batch in one call across
+    /// the FFI boundary.
+    fn run(&mut self, inputs: &[u64], outputs: &mut [u64], cycles: usize) {
+        if cycles == 0 {
+            return;
+        }
+        let (n_in, n_out) = (inputs.len() / cycles, outputs.len() / cycles);
+        assert!(inputs.len() == cycles * n_in && outputs.len() == cycles * n_out, "one input and one output vector per cycle");
+        for k in 0..cycles {
+            self.tick(&inputs[k * n_in..][..n_in], &mut outputs[k * n_out..][..n_out]);
+        }
+    }
+
+    /// `cycles` cycles with the same inputs; `outputs` holds those after the last.
+    fn hold(&mut self, inputs: &[u64], outputs: &mut [u64], cycles: u64) {
+        for _ in 0..cycles {
+            self.tick(inputs, outputs);
+        }
+    }
+
     /// Flushes a running trace (before a failure is reported).
     fn flush_trace(&mut self) {}
+}
+
+impl<D: Dut + ?Sized> Dut for &mut D {
+    #[inline]
+    fn tick(&mut self, inputs: &[u64], outputs: &mut [u64]) {
+        (**self).tick(inputs, outputs)
+    }
+    fn run(&mut self, inputs: &[u64], outputs: &mut [u64], cycles: usize) {
+        (**self).run(inputs, outputs, cycles)
+    }
+    fn hold(&mut self, inputs: &[u64], outputs: &mut [u64], cycles: u64) {
+        (**self).hold(inputs, outputs, cycles)
+    }
+    fn flush_trace(&mut self) {
+        (**self).flush_trace()
+    }
 }
 
 /// A unit's port list: `(name, width)` in the order of [`Dut::tick`]'s slices, as generated in
@@ -123,11 +162,18 @@ impl<D: Dut> Pins<D> {
         self.cycles += 1;
     }
 
-    /// Every input back at rest, then `n` cycles (none: the inputs are only released).
+    /// Every input back at rest, then `n` cycles (none: the inputs are only released), in one
+    /// batch.
     pub fn idle(&mut self, n: u64) {
         self.inputs.copy_from_slice(&self.rest);
-        for _ in 0..n {
-            self.tick();
+        self.hold(n);
+    }
+
+    /// `n` cycles with the inputs as set, in one batch; the outputs are those after the last.
+    pub fn hold(&mut self, n: u64) {
+        if n > 0 {
+            self.dut.hold(&self.inputs, &mut self.outputs, n);
+            self.cycles += n;
         }
     }
 
@@ -297,11 +343,14 @@ impl<D: Dut> Dut for Recorder<D> {
     }
 }
 
-/// Replays recorded inputs (`n_in` per cycle) through `dut`; returns the outputs.
+/// Replays recorded inputs (`n_in` per cycle) through `dut` in batches of 4096 cycles;
+/// returns the outputs.
 pub fn replay(dut: &mut dyn Dut, inputs: &[u64], n_in: usize, n_out: usize) -> Vec<u64> {
-    let mut outputs = vec![0; inputs.len() / n_in * n_out];
-    for (i, o) in inputs.chunks_exact(n_in).zip(outputs.chunks_exact_mut(n_out)) {
-        dut.tick(i, o);
+    const BATCH: usize = 4096;
+    let cycles = inputs.len() / n_in;
+    let mut outputs = vec![0; cycles * n_out];
+    for (i, o) in inputs.chunks(BATCH * n_in).zip(outputs.chunks_mut(BATCH * n_out)) {
+        dut.run(i, o, i.len() / n_in);
     }
     outputs
 }

@@ -98,13 +98,20 @@ mod uart;
 
 pub use rtl::BoardTop;
 
-use crate::{EmitError, Emitted, RtlSim, UnitInfo};
+use crate::{EmitError, Emitted, RtlSim, Unit};
 use serde::{Deserialize, Serialize};
 
-pub const INFO: UnitInfo = UnitInfo {
+pub const UNIT: Unit = Unit {
     name: "board_top",
     summary: "UART bridge (115200 8N1) in front of the PE and the RLC encoder and decoder, for the iCEBreaker, HX8K, ULX3S and Arty boards",
     presets: &["sim", "icebreaker", "hx8k", "ulx3s", "arty_a7_35"],
+    simulated: &["sim"],
+    netlist: false,
+    config_type: "BoardConfig",
+    stimulus: "board::host::stimulus",
+    config: |p| Ok(config_json(&BoardConfig::preset(p)?)),
+    emit,
+    rust_hdl_sim,
 };
 
 /// Command bytes of the protocol (see the module documentation).
@@ -186,9 +193,9 @@ impl BoardConfig {
             "ulx3s" => Ok(b(25_000_000, false, 0)),
             "arty_a7_35" => Ok(b(100_000_000, true, 0)),
             _ => Err(EmitError::UnknownPreset {
-                unit: INFO.name.into(),
+                unit: UNIT.name.into(),
                 preset: name.into(),
-                known: INFO.presets.join(", "),
+                known: UNIT.presets.join(", "),
             }),
         }
     }
@@ -202,7 +209,7 @@ impl BoardConfig {
         let cpb = self.clocks_per_bit();
         if !(4..=65_535).contains(&cpb) {
             return Err(EmitError::InvalidConfig {
-                unit: INFO.name.into(),
+                unit: UNIT.name.into(),
                 reason: format!("{cpb} clocks a bit: the UART needs 4 to 65535"),
             });
         }
@@ -216,13 +223,13 @@ fn config_json(cfg: &BoardConfig) -> serde_json::Value {
     v
 }
 
-pub(crate) fn emit(preset: &str) -> Result<Emitted, EmitError> {
+fn emit(preset: &str) -> Result<Emitted, EmitError> {
     let cfg = BoardConfig::preset(preset)?;
     cfg.validate()?;
-    crate::emit::emit_block(&rtl::build(&cfg), INFO.name, preset, config_json(&cfg))
+    crate::emit::emit_block(&rtl::build(&cfg), UNIT.name, preset, config_json(&cfg))
 }
 
-pub(crate) fn rust_hdl_sim(preset: &str) -> Result<Box<dyn RtlSim>, EmitError> {
+fn rust_hdl_sim(preset: &str) -> Result<Box<dyn RtlSim>, EmitError> {
     let cfg = BoardConfig::preset(preset)?;
     cfg.validate()?;
     Ok(Box::new(crate::sim::Stepper::new(rtl::build(&cfg))))

@@ -79,13 +79,20 @@ mod rtl;
 
 pub(crate) use rtl::Glb;
 
-use crate::{EmitError, Emitted, RtlSim, UnitInfo};
+use crate::{EmitError, Emitted, RtlSim, Unit};
 use serde::{Deserialize, Serialize};
 
-pub const INFO: UnitInfo = UnitInfo {
+pub const UNIT: Unit = Unit {
     name: "glb",
     summary: "Eyeriss global buffer: banked ifmap/psum SRAM with per-bank assignment, double-buffered filter banks",
     presets: &["eyeriss_v1", "tiny", "synth4"],
+    simulated: &["eyeriss_v1", "tiny"],
+    netlist: false,
+    config_type: "GlbConfig",
+    stimulus: "glb::driver::stimulus",
+    config: |p| crate::config_json(GlbConfig::preset(p)),
+    emit,
+    rust_hdl_sim,
 };
 
 /// The GLB's hardware configuration (fixed at generation time).
@@ -129,9 +136,9 @@ impl GlbConfig {
             "tiny" => Ok(Self::tiny()),
             "synth4" => Ok(Self::synth4()),
             _ => Err(EmitError::UnknownPreset {
-                unit: INFO.name.into(),
+                unit: UNIT.name.into(),
                 preset: name.into(),
-                known: INFO.presets.join(", "),
+                known: UNIT.presets.join(", "),
             }),
         }
     }
@@ -163,7 +170,7 @@ impl GlbConfig {
 macro_rules! with_glb {
     ($hw:expr, $preset:expr, |$t:ident| $body:expr) => {{
         let hw: &GlbConfig = $hw;
-        hw.validate().map_err(|reason| EmitError::InvalidConfig { unit: INFO.name.into(), reason })?;
+        hw.validate().map_err(|reason| EmitError::InvalidConfig { unit: UNIT.name.into(), reason })?;
         match (hw.banks, hw.words_per_bank) {
             (25, 512) => {
                 type $t = Glb<25, 5, 9, 512>;
@@ -178,20 +185,20 @@ macro_rules! with_glb {
                 $body
             }
             _ => Err(EmitError::InvalidConfig {
-                unit: INFO.name.into(),
+                unit: UNIT.name.into(),
                 reason: format!("no generated shape for {} banks of {} words (preset `{}`)", hw.banks, hw.words_per_bank, $preset),
             }),
         }
     }};
 }
 
-pub(crate) fn emit(preset: &str) -> Result<Emitted, EmitError> {
+fn emit(preset: &str) -> Result<Emitted, EmitError> {
     let hw = GlbConfig::preset(preset)?;
     let config = serde_json::to_value(&hw).expect("config serializes");
-    with_glb!(&hw, preset, |T| crate::emit::emit_block(&T::built(), INFO.name, preset, config))
+    with_glb!(&hw, preset, |T| crate::emit::emit_block(&T::built(), UNIT.name, preset, config))
 }
 
-pub(crate) fn rust_hdl_sim(preset: &str) -> Result<Box<dyn RtlSim>, EmitError> {
+fn rust_hdl_sim(preset: &str) -> Result<Box<dyn RtlSim>, EmitError> {
     let hw = GlbConfig::preset(preset)?;
     with_glb!(&hw, preset, |T| Ok(T::rust_hdl_sim()))
 }

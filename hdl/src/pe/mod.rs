@@ -77,14 +77,21 @@ mod rtl;
 /// The PE's rust-hdl block, for designs that instantiate it (the board top).
 pub(crate) use rtl::{build as build_rtl, EyerissPe};
 
-use crate::{EmitError, Emitted, RtlSim, UnitInfo};
+use crate::{EmitError, Emitted, RtlSim, Unit};
 use serde::{Deserialize, Serialize};
 
-pub const INFO: UnitInfo = UnitInfo {
+pub const UNIT: Unit = Unit {
     name: "eyeriss_pe",
     summary:
         "Eyeriss v1 processing element: row-stationary 1-D conv, 224/12/24-word spads, zero gating",
     presets: &["eyeriss_v1"],
+    simulated: &["eyeriss_v1"],
+    netlist: true,
+    config_type: "PeConfig",
+    stimulus: "pe::driver::stimulus",
+    config: |p| crate::config_json(PeConfig::preset(p)),
+    emit,
+    rust_hdl_sim,
 };
 
 /// The PE's hardware configuration (fixed at generation time).
@@ -118,9 +125,9 @@ impl PeConfig {
         match name {
             "eyeriss_v1" => Ok(Self::eyeriss_v1()),
             _ => Err(EmitError::UnknownPreset {
-                unit: INFO.name.into(),
+                unit: UNIT.name.into(),
                 preset: name.into(),
-                known: INFO.presets.join(", "),
+                known: UNIT.presets.join(", "),
             }),
         }
     }
@@ -197,18 +204,18 @@ impl PassConfig {
     }
 }
 
-pub(crate) fn emit(preset: &str) -> Result<Emitted, EmitError> {
+fn emit(preset: &str) -> Result<Emitted, EmitError> {
     let hw = PeConfig::preset(preset)?;
     let uut = rtl::build(&hw);
     crate::emit::emit_block(
         &uut,
-        INFO.name,
+        UNIT.name,
         preset,
         serde_json::to_value(&hw).expect("config serializes"),
     )
 }
 
-pub(crate) fn rust_hdl_sim(preset: &str) -> Result<Box<dyn RtlSim>, EmitError> {
+fn rust_hdl_sim(preset: &str) -> Result<Box<dyn RtlSim>, EmitError> {
     let hw = PeConfig::preset(preset)?;
     Ok(Box::new(crate::sim::Stepper::new(rtl::build(&hw))))
 }

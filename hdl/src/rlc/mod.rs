@@ -40,19 +40,33 @@ mod encoder;
 pub(crate) use decoder::{build as build_decoder, RlcDecoder};
 pub(crate) use encoder::{build as build_encoder, RlcEncoder};
 
-use crate::{EmitError, Emitted, RtlSim, UnitInfo};
+use crate::{EmitError, Emitted, RtlSim, Unit};
 use serde::{Deserialize, Serialize};
 
-pub const ENCODER_INFO: UnitInfo = UnitInfo {
+pub const ENCODER: Unit = Unit {
     name: "rlc_encoder",
     summary: "Eyeriss run-length encoder: 16-bit values in, 64-bit words of three (run, level) pairs out",
     presets: &["eyeriss_v1"],
+    simulated: &["eyeriss_v1"],
+    netlist: true,
+    config_type: "RlcConfig",
+    stimulus: "rlc::driver::encoder_stimulus",
+    config: |p| crate::config_json(RlcConfig::preset(&ENCODER, p)),
+    emit: emit_encoder,
+    rust_hdl_sim: encoder_sim,
 };
 
-pub const DECODER_INFO: UnitInfo = UnitInfo {
+pub const DECODER: Unit = Unit {
     name: "rlc_decoder",
     summary: "Eyeriss run-length decoder: 64-bit words in, N values out, malformed streams flagged",
     presets: &["eyeriss_v1"],
+    simulated: &["eyeriss_v1"],
+    netlist: true,
+    config_type: "RlcConfig",
+    stimulus: "rlc::driver::decoder_stimulus",
+    config: |p| crate::config_json(RlcConfig::preset(&DECODER, p)),
+    emit: emit_decoder,
+    rust_hdl_sim: decoder_sim,
 };
 
 /// The compressor's format (fixed by Eyeriss; a preset names it).
@@ -73,7 +87,7 @@ impl RlcConfig {
         Self { run_bits: 5, level_bits: 16, pairs_per_word: 3, fifo_depth: 4 }
     }
 
-    pub fn preset(unit: &UnitInfo, name: &str) -> Result<Self, EmitError> {
+    pub fn preset(unit: &Unit, name: &str) -> Result<Self, EmitError> {
         match name {
             "eyeriss_v1" => Ok(Self::eyeriss_v1()),
             _ => Err(EmitError::UnknownPreset {
@@ -89,23 +103,23 @@ fn config_json(cfg: &RlcConfig) -> serde_json::Value {
     serde_json::to_value(cfg).expect("config serializes")
 }
 
-pub(crate) fn emit_encoder(preset: &str) -> Result<Emitted, EmitError> {
-    let cfg = RlcConfig::preset(&ENCODER_INFO, preset)?;
-    crate::emit::emit_block(&encoder::build(), ENCODER_INFO.name, preset, config_json(&cfg))
+fn emit_encoder(preset: &str) -> Result<Emitted, EmitError> {
+    let cfg = RlcConfig::preset(&ENCODER, preset)?;
+    crate::emit::emit_block(&encoder::build(), ENCODER.name, preset, config_json(&cfg))
 }
 
-pub(crate) fn emit_decoder(preset: &str) -> Result<Emitted, EmitError> {
-    let cfg = RlcConfig::preset(&DECODER_INFO, preset)?;
+fn emit_decoder(preset: &str) -> Result<Emitted, EmitError> {
+    let cfg = RlcConfig::preset(&DECODER, preset)?;
     let unit: decoder::RlcDecoderUnit = decoder::build();
-    crate::emit::emit_block(&unit, DECODER_INFO.name, preset, config_json(&cfg))
+    crate::emit::emit_block(&unit, DECODER.name, preset, config_json(&cfg))
 }
 
-pub(crate) fn encoder_sim(preset: &str) -> Result<Box<dyn RtlSim>, EmitError> {
-    RlcConfig::preset(&ENCODER_INFO, preset)?;
+fn encoder_sim(preset: &str) -> Result<Box<dyn RtlSim>, EmitError> {
+    RlcConfig::preset(&ENCODER, preset)?;
     Ok(Box::new(crate::sim::Stepper::new(encoder::build())))
 }
 
-pub(crate) fn decoder_sim(preset: &str) -> Result<Box<dyn RtlSim>, EmitError> {
-    RlcConfig::preset(&DECODER_INFO, preset)?;
+fn decoder_sim(preset: &str) -> Result<Box<dyn RtlSim>, EmitError> {
+    RlcConfig::preset(&DECODER, preset)?;
     Ok(Box::new(crate::sim::Stepper::<decoder::RlcDecoderUnit>::new(decoder::build())))
 }

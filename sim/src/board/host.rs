@@ -477,3 +477,14 @@ pub fn run_check<T: Transport>(
     }
     Ok(sum)
 }
+
+/// The board top's test stimulus on any model of a preset (the registry's `stimulus`, what
+/// `edgertl cover` runs): the board check over the bit-level UART, random PE passes, encoder
+/// streams, valid and malformed decoder streams, each held to the golden models.
+pub fn stimulus(dut: &mut dyn crate::harness::Dut, preset: &str, stim: &mut crate::harness::Stimulus) -> Result<u64, String> {
+    let cpb = edgertl_hdl::board::BoardConfig::preset(preset).map_err(|e| e.to_string())?.clocks_per_bit();
+    let mut host = BoardHost::new(crate::board::uart::SimUart::new(dut, cpb));
+    let plan = CheckPlan { passes: 40, streams: 30, decodes: 30, malformed: 21 };
+    run_check(&mut host, &mut stim.rng, &[], plan)?;
+    Ok(host.link.pins.cycles())
+}

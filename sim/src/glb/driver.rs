@@ -234,3 +234,28 @@ impl<D: Dut> GlbDriver<D> {
         }
     }
 }
+
+/// The GLB's random test stimulus on any model of a preset (the registry's `stimulus`, what
+/// `edgertl cover` runs): bursts of random traffic (reads, writes, re-assignments, swaps,
+/// resets) for a million cycles, every output compared with the cycle-accurate golden model
+/// every cycle.
+pub fn stimulus(dut: &mut dyn Dut, preset: &str, stim: &mut crate::harness::Stimulus) -> Result<u64, String> {
+    let hw = GlbConfig::preset(preset).map_err(|e| e.to_string())?;
+    let both = crate::harness::Lockstep::new(dut, super::model::GlbModel::new(&hw), OUTPUTS, format!("seed {}", stim.seed));
+    let mut d = GlbDriver::new(both, &hw);
+    // Lockstep panics on the first difference; the panic becomes this stimulus's error.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<(), String> {
+        while d.pins.cycles() < 1_000_000 {
+            d.run_random(20_000, &mut stim.rng)?;
+        }
+        Ok(())
+    }));
+    match result {
+        Ok(r) => r.map(|()| d.pins.cycles()),
+        Err(payload) => Err(payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "the GLB differs from its golden model".into())),
+    }
+}
