@@ -29,7 +29,7 @@
 //! each preset's port list, the shims compiled with `cc`, everything linked statically. The
 //! generated Rust lands in `$OUT_DIR/units.rs`, included by `src/verilated.rs`.
 
-use edgertl_hdl::{Emitted, PortDir, Unit};
+use edgertl_hdl::{Emitted, PortDir};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -136,41 +136,13 @@ fn plan() -> Result<Plan, String> {
     let trace = std::env::var(TRACE_ENV).is_ok_and(|v| !v.is_empty() && v != "0");
     let netlist = std::env::var_os("CARGO_FEATURE_NETLIST").is_some();
     let cover = std::env::var_os("CARGO_FEATURE_COVER").is_some();
-    let mut presets: BTreeMap<(&'static str, &'static str), ()> = BTreeMap::new();
-    for u in edgertl_hdl::units() {
-        if u.simulated.first() != Some(&u.default_preset()) {
-            return Err(format!("unit `{}`: its `simulated` presets must start with the default, `{}`", u.name, u.default_preset()));
-        }
-        for p in u.simulated {
-            u.preset(Some(p)).map_err(|e| e.to_string())?;
-            presets.insert((u.name, p), ());
-        }
-    }
-    if let Ok(extra) = std::env::var(PRESETS_ENV) {
-        for item in extra.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let (name, preset) = match item.split_once(':') {
-                Some((n, p)) => (n.trim(), Some(p.trim())),
-                None => (item, None),
-            };
-            let u: &Unit = edgertl_hdl::unit(name).map_err(|e| format!("{PRESETS_ENV}: {e}"))?;
-            match preset {
-                Some(p) => {
-                    presets.insert((u.name, u.preset(Some(p)).map_err(|e| format!("{PRESETS_ENV}: {e}"))?), ());
-                }
-                None => {
-                    for p in u.presets {
-                        presets.insert((u.name, p), ());
-                    }
-                }
-            }
-        }
-    }
+    let extra = std::env::var(PRESETS_ENV).ok();
+    let presets = edgertl_hdl::simulated_presets(extra.as_deref()).map_err(|e| format!("{PRESETS_ENV}: {e}"))?;
     let mut models = BTreeMap::new();
-    for (unit, preset) in presets.into_keys() {
+    for (u, preset) in presets {
         if !is_ident(preset) {
-            return Err(format!("preset `{preset}` of `{unit}` is not a Rust identifier: the harness names a module after it"));
+            return Err(format!("preset `{preset}` of `{}` is not a Rust identifier: the harness names a module after it", u.name));
         }
-        let u = edgertl_hdl::unit(unit).map_err(|e| e.to_string())?;
         let mut v = vec![Variant::Fast];
         if trace {
             v.push(Variant::Traced);
@@ -181,7 +153,7 @@ fn plan() -> Result<Plan, String> {
         if cover {
             v.push(Variant::Cover);
         }
-        models.insert((unit, preset), v);
+        models.insert((u.name, preset), v);
     }
     Ok(Plan { models })
 }
@@ -356,15 +328,24 @@ fn verilate(e: &Emitted, cache: &Path, variant: Variant, version: &str) -> Resul
         return Ok(obj);
     }
     std::fs::create_dir_all(&parent).map_err(|err| format!("cannot create {}: {err}", parent.display()))?;
+    prune(&parent, variant);
     // A private folder, renamed into place when complete: builds running at once never see
     // each other's half-made models.
     let tmp = parent.join(format!(".tmp-{}-{}-{}", variant.tag(), std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)));
     let _ = std::fs::remove_dir_all(&tmp);
     let tobj = tmp.join("obj");
     std::fs::create_dir_all(&tobj).map_err(|err| err.to_string())?;
-    let rtl = tmp.join(format!("{}.v", e.unit));
+    // The Verilog sits at a path that outlives this build (coverage data and `$error`s name
+    // it): `<unit>/<preset>/src-<hash>/<unit>.v`, written once by content.
+    let src = parent.join(format!("src-{}", &e.hash[..16]));
+    let rtl = src.join(format!("{}.v", e.unit));
+    if std::fs::read_to_string(&rtl).ok().as_deref() != Some(e.verilog.as_str()) {
+        std::fs::create_dir_all(&src).map_err(|err| err.to_string())?;
+        let staged = tmp.join("staged.v");
+        std::fs::write(&staged, &e.verilog).map_err(|err| err.to_string())?;
+        std::fs::rename(&staged, &rtl).map_err(|err| err.to_string())?;
+    }
     let netlist = tmp.join(format!("{}_netlist.v", e.unit));
-    std::fs::write(&rtl, &e.verilog).map_err(|err| err.to_string())?;
     let vlt_path = tmp.join("config.vlt");
     std::fs::write(&vlt_path, &vlt).map_err(|err| err.to_string())?;
     let start = Instant::now();
@@ -406,6 +387,34 @@ fn verilate(e: &Emitted, cache: &Path, variant: Variant, version: &str) -> Resul
         }
     }
     Ok(obj)
+}
+
+/// Entries of one variant kept per (unit, preset): the newest few, so that switching between
+/// branches or profiles does not re-Verilate, while the cache does not grow without bound.
+const KEEP_ENTRIES: usize = 4;
+
+/// Removes a variant's oldest cache entries beyond [`KEEP_ENTRIES`] (to make room for a new
+/// one), and private build folders left by builds that were killed over a day ago.
+fn prune(parent: &Path, variant: Variant) {
+    let Ok(read) = std::fs::read_dir(parent) else { return };
+    let now = std::time::SystemTime::now();
+    let mut entries: Vec<(std::time::SystemTime, PathBuf)> = Vec::new();
+    for d in read.filter_map(|d| d.ok()) {
+        let name = d.file_name().to_string_lossy().into_owned();
+        let modified = d.metadata().and_then(|m| m.modified()).unwrap_or(now);
+        if name.starts_with(".tmp-") {
+            if now.duration_since(modified).is_ok_and(|age| age.as_secs() > 86_400) {
+                let _ = std::fs::remove_dir_all(d.path());
+            }
+        } else if name.starts_with(&format!("{}-", variant.tag())) {
+            entries.push((modified, d.path()));
+        }
+    }
+    entries.sort();
+    let excess = (entries.len() + 1).saturating_sub(KEEP_ENTRIES);
+    for (_, path) in entries.into_iter().take(excess) {
+        let _ = std::fs::remove_dir_all(path);
+    }
 }
 
 /// The Verilator runtime (shared by all units), built once per Verilator version from a

@@ -119,6 +119,37 @@ pub fn unit(name: &str) -> Result<&'static Unit, EmitError> {
     })
 }
 
+/// The (unit, preset) pairs the harness Verilates: every unit's `simulated` presets, plus
+/// those `extra` names (the build script passes `EDGERTL_SIM_PRESETS`): comma-separated
+/// `unit:preset`, or `unit` for all of a unit's presets. In registry order, each pair once; an
+/// unknown unit or preset is an error that lists the known ones.
+pub fn simulated_presets(extra: Option<&str>) -> Result<Vec<(&'static Unit, &'static str)>, EmitError> {
+    let mut wanted: Vec<(&'static str, &'static str)> = Vec::new();
+    for u in UNITS {
+        wanted.extend(u.simulated.iter().map(|p| (u.name, *p)));
+    }
+    for item in extra.unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (name, preset) = match item.split_once(':') {
+            Some((n, p)) => (n.trim(), Some(p.trim())),
+            None => (item, None),
+        };
+        let u = unit(name)?;
+        match preset {
+            Some(p) => wanted.push((u.name, u.preset(Some(p))?)),
+            None => wanted.extend(u.presets.iter().map(|p| (u.name, *p))),
+        }
+    }
+    let mut out: Vec<(&'static Unit, &'static str)> = Vec::new();
+    for u in UNITS {
+        for p in u.presets {
+            if wanted.contains(&(u.name, *p)) {
+                out.push((u, *p));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Emits a unit's Verilog for one of its presets (`None`: the default preset).
 pub fn emit(unit_name: &str, preset: Option<&str>) -> Result<Emitted, EmitError> {
     unit(unit_name)?.emit(preset)
@@ -139,4 +170,35 @@ pub trait RtlSim {
 /// rust-hdl's simulator for a unit and preset.
 pub fn rust_hdl_sim(unit_name: &str, preset: Option<&str>) -> Result<Box<dyn RtlSim>, EmitError> {
     unit(unit_name)?.rust_hdl_sim(preset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(v: &[(&Unit, &str)]) -> Vec<String> {
+        v.iter().map(|(u, p)| format!("{}:{p}", u.name)).collect()
+    }
+
+    #[test]
+    fn the_registry_is_consistent() {
+        for u in UNITS {
+            assert_eq!(u.simulated.first(), Some(&u.default_preset()), "{}: the default preset is simulated first", u.name);
+            for p in u.simulated {
+                assert!(u.presets.contains(p), "{}: simulated preset {p} is not a preset", u.name);
+            }
+            assert_eq!(UNITS.iter().filter(|v| v.name == u.name).count(), 1, "{} is registered once", u.name);
+        }
+    }
+
+    #[test]
+    fn simulated_presets_add_what_the_setting_names() {
+        let base = names(&simulated_presets(None).unwrap());
+        assert!(base.contains(&"glb:tiny".to_string()) && !base.contains(&"glb:synth4".to_string()), "{base:?}");
+        let more = names(&simulated_presets(Some(" glb:synth4 , board_top")).unwrap());
+        assert!(more.contains(&"glb:synth4".to_string()) && more.contains(&"board_top:ulx3s".to_string()), "{more:?}");
+        assert_eq!(more.iter().filter(|n| *n == "glb:tiny").count(), 1, "each pair once");
+        assert!(matches!(simulated_presets(Some("glb:huge")), Err(EmitError::UnknownPreset { .. })));
+        assert!(matches!(simulated_presets(Some("gpu")), Err(EmitError::UnknownUnit { .. })));
+    }
 }
