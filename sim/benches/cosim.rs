@@ -6,6 +6,9 @@
 //! 3. Verilator alone, replaying them one FFI call a cycle (`Dut::tick`);
 //! 4. rust-hdl's simulator alone, replaying a prefix of the same inputs.
 //!
+//! `EDGERTL_BENCH_ONLY=model|batched|tick` runs one of the three Verilator measurements once,
+//! for `valgrind --tool=callgrind` (`scripts/bench/callgrind.sh`).
+//!
 //! The stimulus is recorded in an untimed run first (same seed, so the timed run 1 drives the
 //! same cycles); replays are checked to give the recorded outputs. Run: `cargo bench -p
 //! edgertl-sim` (`EDGERTL_BENCH_CYCLES` sets the stimulus length, default 5 000 000).
@@ -55,20 +58,43 @@ fn main() {
     let recorded = recorded_run.pins.cycles();
     let Recorder { inputs, outputs, .. } = recorded_run.pins.dut;
 
-    // Each measurement is the best of three runs (the machine is shared).
-    let (with_model, pe) = best_of(3, || driver_and_model(Model::new(), cycles));
-    assert_eq!(pe.pins.cycles(), recorded, "the timed run drove other cycles than the recorded one");
-    let (batched, out) = best_of(3, || replay(&mut Model::new(), &inputs, n_in, n_out));
-    assert_eq!(out, outputs, "the batched replay through Verilator diverged");
-    let (per_tick, out) = best_of(3, || {
-        let mut v = Model::new();
-        let mut out = vec![0; outputs.len()];
-        for (i, o) in inputs.chunks_exact(n_in).zip(out.chunks_exact_mut(n_out)) {
-            v.tick(i, o);
+    // Each measurement is the best of three, the three kinds taking turns (the machine is
+    // shared: interleaving keeps a burst of load elsewhere from favouring one of them).
+    // `EDGERTL_BENCH_ONLY=model|batched|tick` runs one kind once, `none` only records (for
+    // callgrind: the difference is the kind's cost).
+    let only = std::env::var("EDGERTL_BENCH_ONLY").ok();
+    let rounds = if only.is_some() { 1 } else { 3 };
+    let wants = |k: &str| only.as_deref().is_none_or(|o| o == k);
+    let (mut with_model, mut batched, mut per_tick) = (f64::NAN, f64::NAN, f64::NAN);
+    let min = |a: f64, b: f64| if a.is_nan() { b } else { a.min(b) };
+    for _ in 0..rounds {
+        if wants("model") {
+            let (t, pe) = best_of(1, || driver_and_model(Model::new(), cycles));
+            assert_eq!(pe.pins.cycles(), recorded, "the timed run drove other cycles than the recorded one");
+            with_model = min(with_model, t);
         }
-        out
-    });
-    assert_eq!(out, outputs, "the per-cycle replay through Verilator diverged");
+        if wants("batched") {
+            let (t, out) = best_of(1, || replay(&mut Model::new(), &inputs, n_in, n_out));
+            assert_eq!(out, outputs, "the batched replay through Verilator diverged");
+            batched = min(batched, t);
+        }
+        if wants("tick") {
+            let (t, out) = best_of(1, || {
+                let mut v = Model::new();
+                let mut out = vec![0; outputs.len()];
+                for (i, o) in inputs.chunks_exact(n_in).zip(out.chunks_exact_mut(n_out)) {
+                    v.tick(i, o);
+                }
+                out
+            });
+            assert_eq!(out, outputs, "the per-cycle replay through Verilator diverged");
+            per_tick = min(per_tick, t);
+        }
+    }
+    if only.is_some() {
+        println!("cycles {recorded}");
+        return;
+    }
 
     // rust-hdl's simulator on a prefix (it is hundreds of times slower).
     let prefix = (recorded as usize).min(20_000);
