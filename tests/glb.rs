@@ -84,7 +84,7 @@ fn tiny_preset_rust_hdl_simulator_agrees_with_verilated_tiny_and_model() {
     let hint = stim.replay_hint(test);
     let rtl = Lockstep::new(
         glb::tiny::Model::for_test(test, stim.seed),
-        RustHdl(edgertl_hdl::rust_hdl_sim("glb", Some("tiny")).unwrap()),
+        RustHdl::preset("glb", Some("tiny")).unwrap(),
         glb::tiny::OUTPUTS,
         hint.clone(),
     );

@@ -194,7 +194,12 @@ pub struct RustHdl(pub Box<dyn edgertl_hdl::RtlSim>);
 impl RustHdl {
     /// rust-hdl's simulator for a unit's default preset.
     pub fn new(unit: &str) -> Result<Self, edgertl_hdl::EmitError> {
-        Ok(Self(edgertl_hdl::rust_hdl_sim(unit, None)?))
+        Self::preset(unit, None)
+    }
+
+    /// rust-hdl's simulator for a unit's preset (`None`: the default).
+    pub fn preset(unit: &str, preset: Option<&str>) -> Result<Self, edgertl_hdl::EmitError> {
+        Ok(Self(edgertl_hdl::rust_hdl_sim(unit, preset)?))
     }
 }
 
