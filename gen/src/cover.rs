@@ -9,7 +9,8 @@
 //! this module summarises the data file: line % (Verilator's line and branch points), toggle %
 //! and every emitted Verilog line with a point never hit.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
+use edgertl::output::Output;
 use edgertl_hdl::pe::PeConfig;
 use edgertl_hdl::glb::GlbConfig;
 use edgertl_sim::board::host::{run_check, BoardHost, CheckPlan};
@@ -93,14 +94,17 @@ impl Coverage {
 /// Runs `unit`'s random co-simulation on its coverage model (checked against the golden
 /// model), writes `<dir>/<unit>.dat` and returns the data file's path and the cycles run.
 pub fn simulate(unit: &str, stim: &mut Stimulus, dir: &Path) -> Result<(PathBuf, u64)> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    // An unwritable directory fails here, not after the simulation (Verilator's coverage
+    // writer aborts the process when it cannot open its file).
+    edgertl::output::check_writable_dir(dir)?;
     let dat = dir.join(format!("{unit}.dat"));
-    let _ = std::fs::remove_file(&dat);
+    let out = Output::create(&dat, &[])?;
+    let tmp = out.tmp_path().to_path_buf();
     let cycles = match unit {
         "eyeriss_pe" => {
             let mut pe = PeDriver::new(eyeriss_pe::Model::cover());
             pe_stimulus(&mut pe, stim).map_err(anyhow::Error::msg)?;
-            pe.pins.dut.write_coverage(&dat)?;
+            pe.pins.dut.write_coverage(&tmp)?;
             pe.pins.cycles()
         }
         "rlc_encoder" => {
@@ -113,7 +117,7 @@ pub fn simulate(unit: &str, stim: &mut Stimulus, dir: &Path) -> Result<(PathBuf,
                     bail!("stream {k}: the encoder's words differ from the golden model's");
                 }
             }
-            enc.pins.dut.write_coverage(&dat)?;
+            enc.pins.dut.write_coverage(&tmp)?;
             enc.pins.cycles()
         }
         "rlc_decoder" => {
@@ -138,7 +142,7 @@ pub fn simulate(unit: &str, stim: &mut Stimulus, dir: &Path) -> Result<(PathBuf,
                     dec.pins.reset();
                 }
             }
-            dec.pins.dut.write_coverage(&dat)?;
+            dec.pins.dut.write_coverage(&tmp)?;
             dec.pins.cycles()
         }
         "glb" => {
@@ -150,7 +154,7 @@ pub fn simulate(unit: &str, stim: &mut Stimulus, dir: &Path) -> Result<(PathBuf,
             while d.pins.cycles() < 1_000_000 {
                 d.run_random(20_000, &mut stim.rng).map_err(anyhow::Error::msg)?;
             }
-            d.pins.dut.a.write_coverage(&dat)?;
+            d.pins.dut.a.write_coverage(&tmp)?;
             d.pins.cycles()
         }
         "board_top" => {
@@ -160,11 +164,12 @@ pub fn simulate(unit: &str, stim: &mut Stimulus, dir: &Path) -> Result<(PathBuf,
             let mut host = BoardHost::new(SimUart::new(board_top::Model::cover(), cpb));
             let plan = CheckPlan { passes: 40, streams: 30, decodes: 30, malformed: 21 };
             run_check(&mut host, &mut stim.rng, &[], plan).map_err(anyhow::Error::msg)?;
-            host.link.pins.dut.write_coverage(&dat)?;
+            host.link.pins.dut.write_coverage(&tmp)?;
             host.link.pins.cycles()
         }
         other => bail!("`{other}` has no coverage stimulus yet"),
     };
+    out.commit()?;
     Ok((dat, cycles))
 }
 
