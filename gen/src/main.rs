@@ -505,6 +505,10 @@ fn synth(
     dir: &Path,
 ) -> Result<()> {
     // Usage errors (unknown unit or target) before any tool runs.
+    if dir.to_string_lossy().contains(char::is_whitespace) {
+        // Yosys's `tee -o` takes its file name up to the first space.
+        anyhow::bail!("the synthesis directory {} has a space in its path: pick another (--dir)", dir.display());
+    }
     let targets: Vec<&'static synth::Target> = match target {
         Some(name) => vec![synth::target(name)?],
         None => synth::TARGETS.iter().collect(),

@@ -205,6 +205,10 @@ fn paths_with_spaces_and_non_ascii_work() {
     let r = edgertl(&["build", "--rtl-only", "-o", s(&dir.join("rtl out"))]);
     assert_eq!(code(&r), 0, "{}{}", String::from_utf8_lossy(&r.stdout), stderr(&r));
     assert!(dir.join("rtl out/board_top.v").is_file());
+    // Yosys cannot take one: synth refuses it before any run.
+    let r = edgertl(&["synth", "--all", "--dir", s(&dir)]);
+    assert_eq!(code(&r), 1, "{}", stderr(&r));
+    assert_eq!(stderr(&r).matches("has a space in its path").count(), 1, "{}", stderr(&r));
 }
 
 // "`synth --freq 0`, `NaN` or `-5` are accepted; `board run` without `--port` or `--sim`
