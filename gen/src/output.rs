@@ -318,21 +318,24 @@ fn check_destination(shown: &Path, inputs: &[&Path]) -> Result<(PathBuf, u32)> {
     if shown.to_string_lossy().ends_with('/') {
         bail!("{}: is a directory name, not a file name", shown.display());
     }
+    // What the path leads to, symlinks followed (`/dev/stdout` leads to a pipe or a terminal).
+    let followed = std::fs::metadata(shown);
+    let is_link = std::fs::symlink_metadata(shown).is_ok_and(|m| m.file_type().is_symlink());
     let mut target = shown.to_path_buf();
-    match std::fs::symlink_metadata(shown) {
-        Ok(m) if m.file_type().is_symlink() => {
-            target = std::fs::canonicalize(shown).with_context(|| {
-                format!("{}: a symlink to a missing file or directory: refusing to follow it", what())
-            })?;
+    if is_link {
+        if followed.is_err() {
+            bail!("{}: a symlink to a missing file or directory: refusing to follow it", what());
         }
-        _ => {}
+        if followed.as_ref().is_ok_and(|m| m.is_file()) {
+            target = std::fs::canonicalize(shown).with_context(what)?;
+        }
     }
     let dir = parent_dir(&target);
-    match std::fs::metadata(&target) {
+    match followed {
         Ok(meta) => {
             if !meta.is_file() {
                 bail!(
-                    "{}: it is a {}, not a regular file; refusing to replace it (name a regular file)",
+                    "{}: it is a {}, not a regular file; refusing to replace it (name a regular file, or `-` for standard output where the command takes it)",
                     what(),
                     kind(&meta)
                 );

@@ -61,6 +61,14 @@ fn special_files_are_never_replaced() {
         assert_eq!(code(&r), 1, "{}", stderr(&r));
         assert!(stderr(&r).contains(&format!("it is a {kind}, not a regular file")), "{}", stderr(&r));
     }
+    // `--out /dev/stdout` with stdout a pipe (a link of our own to it, so that a regression
+    // replaces that link, not the machine's /dev/stdout).
+    let stdout_link = d.path().join("stdout");
+    std::os::unix::fs::symlink("/dev/stdout", &stdout_link).unwrap();
+    let r = edgertl(&["rlc", "encode", "--in", s(&input), "--out", s(&stdout_link)]);
+    assert_eq!(code(&r), 1, "{}", stderr(&r));
+    assert!(stderr(&r).contains("it is a FIFO") && stderr(&r).contains("`-` for standard output"), "{}", stderr(&r));
+    assert!(std::fs::symlink_metadata(&stdout_link).unwrap().file_type().is_symlink());
     assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
     assert!(std::fs::symlink_metadata(&dir).unwrap().is_dir());
     assert!(temporaries(d.path()).is_empty());
