@@ -21,7 +21,9 @@
 //! `flock` on the destination directory: concurrent writers of the same set never leave one
 //! writer's `.v` beside another's `.json`. A reader that looks during the renames can see the
 //! new first file beside the old last one; put the file that vouches for the others last (the
-//! manifest, which carries the Verilog's hash) and check it.
+//! manifest, which carries the Verilog's hash) and check it. Should a rename fail (a full
+//! disk cannot make it fail: the data is written and synced before), the members before it
+//! are in place and the rest are not written.
 
 use anyhow::{anyhow, bail, Context, Result};
 use std::collections::HashSet;
