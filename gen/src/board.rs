@@ -16,9 +16,10 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
-use edgertl_sim::board::host::{run_check, BoardHost, CheckPlan, Transport};
+use edgertl_sim::board::host::{run_check_with_progress, BoardHost, CheckPlan, Transport};
 use edgertl_sim::board::uart::SimUart;
 use rand::SeedableRng;
+use edgertl::output;
 use edgertl::synth::find_tool;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -45,6 +46,9 @@ pub enum BoardCommand {
     /// With --port, on a board programmed with `edgertl board build` (115200 baud 8N1; the
     /// iCEBreaker's and the HX8K breakout's UART is the FTDI's second interface,
     /// /dev/ttyUSB1 on Linux). With --sim, on the Verilated board_top (preset sim) instead.
+    /// One of --port and --sim is required. Each count is at most 1000000; the passes and
+    /// streams are made one at a time, so memory does not grow with them.
+    #[command(group(clap::ArgGroup::new("board").required(true).args(["port", "sim"])))]
     Run {
         /// Serial device of the board's UART.
         #[arg(long, value_name = "DEV", conflicts_with = "sim")]
@@ -53,21 +57,28 @@ pub enum BoardCommand {
         #[arg(long)]
         sim: bool,
         /// Random PE passes.
-        #[arg(long, default_value_t = 20)]
+        #[arg(long, default_value_t = 20, value_parser = count_parser())]
         passes: usize,
         /// Random encoder streams.
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = 10, value_parser = count_parser())]
         streams: usize,
         /// Random valid decoder streams (the model's encoding of random streams).
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = 10, value_parser = count_parser())]
         decodes: usize,
         /// Malformed decoder streams (each way of breaking a stream in turn: 7 cover them all).
-        #[arg(long, default_value_t = 7)]
+        #[arg(long, default_value_t = 7, value_parser = count_parser())]
         malformed: usize,
         /// Seed of the random passes and streams (random when left out).
         #[arg(long)]
         seed: Option<u64>,
     },
+}
+
+/// The most passes, streams, decoder streams or malformed streams one `board run` takes.
+pub const MAX_COUNT: usize = 1_000_000;
+
+fn count_parser() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(0..=MAX_COUNT as u64)
 }
 
 pub fn run(command: BoardCommand) -> Result<()> {
@@ -95,7 +106,17 @@ pub fn run(command: BoardCommand) -> Result<()> {
 fn check<T: Transport>(mut host: BoardHost<T>, what: &str, plan: CheckPlan, seed: u64) -> Result<()> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let started = std::time::Instant::now();
-    let sum = run_check(&mut host, &mut rng, &[], plan)
+    let total = plan.passes + plan.streams + plan.decodes + plan.malformed;
+    let mut shown = std::time::Instant::now();
+    // A line every 5 seconds on stderr; Ctrl-C stops the run (exit 130).
+    let mut progress = |s: &edgertl_sim::board::host::CheckSummary| {
+        if shown.elapsed().as_secs() >= 5 {
+            shown = std::time::Instant::now();
+            let done = s.passes + s.streams + s.decodes + s.malformed;
+            eprintln!("  {done} of {total} passes and streams checked ({:.0?})", started.elapsed());
+        }
+    };
+    let sum = run_check_with_progress(&mut host, &mut rng, &[], plan, &mut progress)
         .map_err(|e| anyhow::anyhow!("{what}: {e} (seed {seed}; replay with --seed {seed})"))?;
     println!("{what}: {sum} match the golden models in {:.1?} (seed {seed})", started.elapsed());
     Ok(())
@@ -217,7 +238,7 @@ fn run_logged(program: &Path, args: &[&str], dir: &Path, log: &str) -> Result<St
     let log = dir.join(log);
     let out = Command::new(program).args(args).current_dir(dir).output().with_context(|| format!("cannot start {what}"))?;
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    std::fs::write(&log, &text).with_context(|| format!("cannot write {}", log.display()))?;
+    output::write(&log, &text)?;
     if !out.status.success() {
         let tail: Vec<&str> = text.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect();
         bail!("{what} failed (log: {}):\n{}", log.display(), tail.join("\n"));
@@ -253,9 +274,10 @@ pub fn build(board: &str, out_dir: &Path) -> Result<()> {
     }
     let work = out_dir.join(board);
     std::fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
-    std::fs::copy(&constraints, work.join(b.constraints)).with_context(|| format!("cannot copy {}", constraints.display()))?;
+    let pins = std::fs::read(&constraints).with_context(|| format!("cannot read {}", constraints.display()))?;
+    output::write(work.join(b.constraints), pins)?;
     let emitted = edgertl_hdl::emit("board_top", Some(board))?;
-    std::fs::write(work.join("board_top.v"), &emitted.verilog)?;
+    output::write(work.join("board_top.v"), &emitted.verilog)?;
     let mhz = format!("{}", cfg.clk_hz as f64 / 1e6);
 
     eprintln!("yosys {} ...", b.synth);
@@ -268,7 +290,8 @@ pub fn build(board: &str, out_dir: &Path) -> Result<()> {
     let packed = format!("board_top.{ext}");
     run_logged(&pack, &[output, &packed], &work, &format!("{pack_program}.log"))?;
     let bitstream = out_dir.join(format!("{board}.{ext}"));
-    std::fs::copy(work.join(&packed), &bitstream).with_context(|| format!("cannot write {}", bitstream.display()))?;
+    let bits = std::fs::read(work.join(&packed)).with_context(|| format!("cannot read {}", work.join(&packed).display()))?;
+    output::write(&bitstream, bits)?;
     let second_opinion = match &b.flow {
         Flow::Ice40 { icetime: [device, package] } => {
             // icetime is a second opinion on timing; some packagings of it ship without its
@@ -300,7 +323,7 @@ pub fn build(board: &str, out_dir: &Path) -> Result<()> {
         util.join("\n  "),
         cfg.clocks_per_bit()
     );
-    std::fs::write(out_dir.join(format!("{board}.report.txt")), &report)?;
+    output::write(out_dir.join(format!("{board}.report.txt")), &report)?;
     print!("{report}");
     if fmax.contains("FAIL") || !fmax.contains("PASS") {
         bail!("timing not met at {mhz} MHz: {fmax}");

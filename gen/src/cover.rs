@@ -9,7 +9,8 @@
 //! this module summarises the data file: line % (Verilator's line and branch points), toggle %
 //! and every emitted Verilog line with a point never hit.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
+use edgertl::output::Output;
 use edgertl_sim::harness::{Stimulus, Variant};
 use edgertl_sim::verilated;
 use std::collections::BTreeMap;
@@ -80,16 +81,19 @@ impl Coverage {
 }
 
 /// Runs `unit`'s random test stimulus (from the registry, checked against the golden model)
-/// on the coverage model of `preset`, writes `<dir>/<unit>.dat` and returns the data file's
-/// path and the cycles run.
+/// on the coverage model of `preset`, writes `<dir>/<unit>.dat` (through the output writer)
+/// and returns the data file's path and the cycles run.
 pub fn simulate(unit: &str, preset: Option<&str>, stim: &mut Stimulus, dir: &Path) -> Result<(PathBuf, u64)> {
     let entry = verilated::entry(unit, preset).map_err(anyhow::Error::msg)?;
     let mut model = (entry.model)(Variant::Cover)?;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    // An unwritable directory fails here, not after the simulation (Verilator's coverage
+    // writer aborts the process when it cannot open its file).
+    edgertl::output::check_writable_dir(dir)?;
     let dat = dir.join(format!("{}.dat", entry.unit));
-    let _ = std::fs::remove_file(&dat);
+    let out = Output::create(&dat, &[])?;
     let cycles = (entry.stimulus)(&mut *model, entry.preset, stim).map_err(anyhow::Error::msg)?;
-    model.write_coverage(&dat)?;
+    model.write_coverage(out.tmp_path())?;
+    out.commit()?;
     Ok((dat, cycles))
 }
 

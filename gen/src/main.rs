@@ -12,7 +12,7 @@
 //!   `DIR` (default `build/lint`) and runs three checks on each, reported PASS/FAIL with the
 //!   tool's first offending lines:
 //!   1. `verilator --lint-only -Wall --top-module <unit>`: no `%Warning` / `%Error`;
-//!   2. `iverilog -g2012 -s <unit> -o /dev/null`: compiles;
+//!   2. `iverilog -g2012 -s <unit> -o <scratch file>`: compiles;
 //!   3. `yosys -p "read_verilog; hierarchy -check -top <unit>; proc; check -assert"`:
 //!      succeeds and `proc` infers no latch.
 //! - `edgertl synth <unit> --target <t> [--pnr]`, `edgertl synth --all [--pnr]`: Yosys
@@ -30,10 +30,13 @@
 //!
 //! Exit codes: 0 success; 1 a failed check, a failed emission, a missing tool (`verilator not
 //! found: run scripts/setup.sh`) or an I/O error; 2 bad usage (unknown unit or preset, bad
-//! flags). Every error is printed as `error: <message>` on stderr.
+//! flags, a count or frequency out of its range); 130 interrupted (Ctrl-C or SIGTERM: no
+//! temporary is left). Every error is printed as `error: <message>` on stderr. Every output
+//! file goes through [`edgertl::output`].
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use edgertl::output::OutputSet;
 use edgertl::synth::{self, Budgets};
 use edgertl::tools::{CheckReport, Tools};
 use edgertl_hdl::{EmitError, Emitted};
@@ -59,7 +62,10 @@ mod rlc;
   edgertl rlc report
 
 Exit codes: 0 success, 1 failure (check, emission, missing tool, I/O), 2 bad usage (unknown \
-unit or preset, bad flags).")]
+unit or preset, bad flags, a number out of its range), 130 interrupted (Ctrl-C, SIGTERM).
+
+Output files are written to a temporary file beside them and renamed into place: never over \
+a device, a directory, a read-only file or an input; a symlink's target is replaced.")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -120,7 +126,7 @@ enum Command {
     ///
     /// Checks, each reported PASS/FAIL per unit with the tool's first offending lines:
     ///   1. verilator --lint-only -Wall --top-module <UNIT>: no %Warning or %Error;
-    ///   2. iverilog -g2012 -s <UNIT> -o /dev/null: compiles;
+    ///   2. iverilog -g2012 -s <UNIT> -o <scratch file>: compiles;
     ///   3. yosys "read_verilog; hierarchy -check -top <UNIT>; proc; check -assert": succeeds,
     ///      and `proc` infers no latch.
     ///
@@ -160,9 +166,9 @@ enum Command {
         /// Place and route too (iCE40 and ECP5) for Fmax and the critical path.
         #[arg(long)]
         pnr: bool,
-        /// Frequency nextpnr aims for, MHz (default: 60 on the HX8K, 30 on the UP5K, 120 on
-        /// the ECP5).
-        #[arg(long, value_name = "MHZ", requires = "pnr")]
+        /// Frequency nextpnr aims for, MHz, from 1 to 1000 (default: 60 on the HX8K, 30 on the
+        /// UP5K, 120 on the ECP5).
+        #[arg(long, value_name = "MHZ", requires = "pnr", value_parser = parse_freq)]
         freq: Option<f64>,
         /// Fail when a result is over its budget or has none.
         #[arg(long)]
@@ -216,6 +222,7 @@ enum Command {
 
 fn main() -> ExitCode {
     install_panic_hook();
+    edgertl::output::install_signal_cleanup();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -230,6 +237,16 @@ fn main() -> ExitCode {
             eprintln!("error: {err:#}");
             ExitCode::from(exit_code(&err))
         }
+    }
+}
+
+/// `synth --freq`: a finite number of MHz within what the FPGA flows can aim at.
+fn parse_freq(text: &str) -> std::result::Result<f64, String> {
+    let mhz: f64 = text.trim().parse().map_err(|_| format!("`{text}` is not a number of MHz"))?;
+    if mhz.is_finite() && (1.0..=1000.0).contains(&mhz) {
+        Ok(mhz)
+    } else {
+        Err(format!("{text} MHz is outside 1 to 1000 MHz"))
     }
 }
 
@@ -502,6 +519,10 @@ fn synth(
     dir: &Path,
 ) -> Result<()> {
     // Usage errors (unknown unit or target) before any tool runs.
+    if dir.to_string_lossy().contains(char::is_whitespace) {
+        // Yosys's `tee -o` takes its file name up to the first space.
+        anyhow::bail!("the synthesis directory {} has a space in its path: pick another (--dir)", dir.display());
+    }
     let targets: Vec<&'static synth::Target> = match target {
         Some(name) => vec![synth::target(name)?],
         None => synth::TARGETS.iter().collect(),
@@ -559,10 +580,10 @@ fn synth(
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let json = dir.join("synth.json");
         let md = dir.join("synth.md");
-        std::fs::write(&json, serde_json::to_string_pretty(&reports)? + "\n")
-            .with_context(|| format!("cannot write {}", json.display()))?;
-        std::fs::write(&md, synth::markdown_table(&reports))
-            .with_context(|| format!("cannot write {}", md.display()))?;
+        let mut set = OutputSet::new();
+        set.add(&md, synth::markdown_table(&reports))?;
+        set.add(&json, serde_json::to_string_pretty(&reports)? + "\n")?;
+        set.commit()?;
         println!("wrote {} and {}", json.display(), md.display());
     } else {
         println!("reports: {}/<unit>/<target>/report.json", dir.display());
@@ -631,18 +652,20 @@ fn emit(unit: &str, preset: Option<&str>) -> Result<Emitted> {
     }
 }
 
-/// Writes `<dir>/<unit>.v` and `<dir>/<unit>.json`; returns their paths.
+/// Writes `<dir>/<unit>.v` and `<dir>/<unit>.json` as one [`OutputSet`] (the manifest, which
+/// carries the Verilog's hash, renamed last); returns their paths.
 fn write_unit(emitted: &Emitted, dir: &Path) -> Result<(PathBuf, PathBuf)> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let v = dir.join(format!("{}.v", emitted.unit));
     let json = dir.join(format!("{}.json", emitted.unit));
-    std::fs::write(&v, &emitted.verilog)
-        .with_context(|| format!("cannot write {}", v.display()))?;
     let mut manifest = emitted.manifest();
     if !manifest.ends_with('\n') {
         manifest.push('\n');
     }
-    std::fs::write(&json, manifest).with_context(|| format!("cannot write {}", json.display()))?;
+    let mut set = OutputSet::new();
+    set.add(&v, &emitted.verilog)?;
+    set.add(&json, manifest)?;
+    set.commit()?;
     Ok((v, json))
 }
 

@@ -8,12 +8,13 @@
 //!   random data of sparsity 0% to 90%.
 //!
 //! Encoding and decoding run the golden model (`edgertl_sim::rlc::model`) unless `--rtl` is
-//! given, which runs the Verilated hardware (`edgertl_sim::rlc::rtl`). Outputs are written
-//! atomically: to a temporary file in the output's directory, then renamed over the output,
-//! so that a failure never leaves a partial file.
+//! given, which runs the Verilated hardware (`edgertl_sim::rlc::rtl`). Outputs go through
+//! [`edgertl::output`]: written atomically, never over a device, a directory or the input,
+//! and `--out -` writes to standard output (the summary then goes to stderr).
 
 use anyhow::{anyhow, Context, Result};
 use clap::Subcommand;
+use edgertl::output::Output;
 use edgertl_sim::rlc::{file, model};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -26,7 +27,7 @@ pub enum RlcCommand {
         /// The int16 .npy array to encode.
         #[arg(long = "in", value_name = "X.npy")]
         input: PathBuf,
-        /// The .rlc file to write (replaced atomically).
+        /// The .rlc file to write (replaced atomically; `-` for standard output).
         #[arg(long, value_name = "X.rlc")]
         out: PathBuf,
         /// Encode on the Verilated hardware instead of the golden model.
@@ -41,7 +42,7 @@ pub enum RlcCommand {
         /// The .rlc file to decode.
         #[arg(long = "in", value_name = "X.rlc")]
         input: PathBuf,
-        /// The .npy file to write (replaced atomically).
+        /// The .npy file to write (replaced atomically; `-` for standard output).
         #[arg(long, value_name = "X.npy")]
         out: PathBuf,
         /// Decode on the Verilated hardware instead of the golden model.
@@ -54,15 +55,19 @@ pub enum RlcCommand {
     /// Nonzero values are uniform over int16 except zero; each value is zero with the row's
     /// probability. Sizes: raw = 2 bytes per value, compressed = 8 bytes per word.
     Report {
-        /// Values per row.
+        /// Values per row, at most 10000000 (each row is held in memory).
         #[arg(long, value_name = "N", default_value_t = 100_000,
-              value_parser = clap::value_parser!(u64).range(1..=(u32::MAX as u64)))]
+              value_parser = clap::value_parser!(u64).range(1..=MAX_REPORT_LEN))]
         len: u64,
         /// Seed of the random data.
         #[arg(long, value_name = "S", default_value_t = 1)]
         seed: u64,
     },
 }
+
+/// The most values per row of `rlc report` (a row and its code take about 60 bytes a value
+/// in memory at the most: 600 MB here).
+pub const MAX_REPORT_LEN: u64 = 10_000_000;
 
 pub fn run(command: RlcCommand) -> Result<()> {
     match command {
@@ -82,18 +87,19 @@ fn engine(rtl: bool) -> &'static str {
 
 fn encode(input: &Path, out: &Path, rtl: bool) -> Result<()> {
     let values = file::read_npy_i16(input)?;
+    // Checked before encoding, so that a bad destination costs no simulation.
+    let mut sink = Output::create_or_stdout(out, &[input])?;
     let words = if rtl {
         edgertl_sim::rlc::rtl::encode(&values)
             .map_err(|e| anyhow!("the RTL encoder failed: {e}"))?
     } else {
         model::encode(&values)
     };
-    write_atomically(out, |tmp| {
-        file::write_rlc(tmp, values.len(), &words).map_err(Into::into)
-    })?;
+    file::write_rlc(&mut sink, values.len(), &words).with_context(|| format!("cannot write {}", out.display()))?;
+    let wrote = sink.commit()?;
     let raw = 2 * values.len();
     let compressed = 8 * words.len();
-    println!(
+    let summary = format!(
         "encoded {} value(s) into {} word(s) with the {}: {} bytes, {} raw ({})",
         values.len(),
         words.len(),
@@ -102,12 +108,14 @@ fn encode(input: &Path, out: &Path, rtl: bool) -> Result<()> {
         raw,
         ratio_text(compressed, raw)
     );
-    println!("  wrote {}", out.display());
+    say(out, &summary, &wrote);
     Ok(())
 }
 
 fn decode(input: &Path, out: &Path, rtl: bool) -> Result<()> {
     let (n, words) = file::read_rlc(input)?;
+    // Checked before decoding, so that a bad destination costs no simulation.
+    let mut sink = Output::create_or_stdout(out, &[input])?;
     let decoded = if rtl {
         edgertl_sim::rlc::rtl::decode(&words, n)
             .map_err(|e| anyhow!("the RTL decoder failed: {e}"))?
@@ -132,16 +140,20 @@ fn decode(input: &Path, out: &Path, rtl: bool) -> Result<()> {
             words.len() - decoded.words_used
         );
     }
-    write_atomically(out, |tmp| {
-        file::write_npy_i16(tmp, &decoded.values).map_err(Into::into)
-    })?;
-    println!(
-        "decoded {} word(s) into {n} value(s) with the {}",
-        decoded.words_used,
-        engine(rtl)
-    );
-    println!("  wrote {}", out.display());
+    file::write_npy_i16(&mut sink, &decoded.values).with_context(|| format!("cannot write {}", out.display()))?;
+    let wrote = sink.commit()?;
+    let summary = format!("decoded {} word(s) into {n} value(s) with the {}", decoded.words_used, engine(rtl));
+    say(out, &summary, &wrote);
     Ok(())
+}
+
+/// The summary on stdout, or on stderr when the data went to stdout (`--out -`).
+fn say(out: &Path, summary: &str, wrote: &str) {
+    if out == Path::new("-") {
+        eprintln!("{summary}\n  wrote {wrote}");
+    } else {
+        println!("{summary}\n  wrote {wrote}");
+    }
 }
 
 fn ratio_text(compressed: usize, raw: usize) -> String {
@@ -150,40 +162,6 @@ fn ratio_text(compressed: usize, raw: usize) -> String {
     } else {
         format!("ratio {:.4}", compressed as f64 / raw as f64)
     }
-}
-
-/// Writes `out` through `write`, which is handed a temporary path in the same directory; the
-/// temporary file is renamed over `out` on success and removed on failure.
-fn write_atomically(out: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let name = out
-        .file_name()
-        .ok_or_else(|| anyhow!("{}: not a file name", out.display()))?;
-    if out.is_dir() {
-        anyhow::bail!("{}: is a directory", out.display());
-    }
-    let dir = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        anyhow::bail!(
-            "cannot write {}: no directory {}",
-            out.display(),
-            dir.display()
-        );
-    }
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".{}.tmp", std::process::id()));
-    let tmp = dir.join(tmp_name);
-    let result = write(&tmp).and_then(|()| {
-        std::fs::rename(&tmp, out)
-            .with_context(|| format!("cannot write {}: rename failed", out.display()))
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// `n` int16 values, each zero with probability `sparsity`, otherwise uniform over the

@@ -24,6 +24,7 @@
 //! # }
 //! ```
 
+use crate::output::{self, Output};
 use crate::tools::{command_line, find_on_path};
 use anyhow::{anyhow, bail, Context, Result};
 use edgertl_hdl::{Emitted, PortDir};
@@ -323,7 +324,11 @@ fn render(template: &str, vars: &[(&str, &str)]) -> Result<String> {
 
 /// Runs `cmd` with its output in `log`; a failure carries the log's last lines.
 fn run_logged(program: &str, cmd: &mut Command, log: &Path) -> Result<()> {
-    let file = std::fs::File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
+    let out = Output::create(log, &[])?;
+    let file = std::fs::File::options()
+        .append(true)
+        .open(out.tmp_path())
+        .with_context(|| format!("cannot write {}", log.display()))?;
     let status = cmd
         .stdin(Stdio::null())
         .stdout(file.try_clone()?)
@@ -336,6 +341,8 @@ fn run_logged(program: &str, cmd: &mut Command, log: &Path) -> Result<()> {
                 anyhow::Error::new(e).context(format!("cannot run {}", command_line(cmd)))
             }
         })?;
+    // The log is kept whether the tool failed or not.
+    out.commit()?;
     if !status.success() {
         let text = std::fs::read_to_string(log).unwrap_or_default();
         let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -364,7 +371,7 @@ pub fn run(emitted: &Emitted, target: &Target, opts: &Options) -> Result<SynthRe
         .join(target.name);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let file = dir.join(format!("{}.v", emitted.unit));
-    std::fs::write(&file, &emitted.verilog).with_context(|| format!("cannot write {}", file.display()))?;
+    output::write(&file, &emitted.verilog)?;
 
     let started = Instant::now();
     let stat = run_yosys(&yosys, target, &file, &emitted.unit, &dir, "synth")?;
@@ -405,7 +412,7 @@ pub fn run(emitted: &Emitted, target: &Target, opts: &Options) -> Result<SynthRe
         let mut text = emitted.verilog.clone();
         text.push('\n');
         text.push_str(&pin_wrapper(emitted, &top));
-        std::fs::write(&wrapped, text).with_context(|| format!("cannot write {}", wrapped.display()))?;
+        output::write(&wrapped, text)?;
         run_yosys(&yosys, target, &wrapped, &top, &dir, "pins")?;
         let freq = opts.freq_mhz.unwrap_or(pnr.freq_mhz);
         let json_report = dir.join("pnr.report.json");
@@ -433,7 +440,7 @@ pub fn run(emitted: &Emitted, target: &Target, opts: &Options) -> Result<SynthRe
         parsed.pnr_seconds = started.elapsed().as_secs_f64();
         report.pnr = Some(parsed);
     }
-    std::fs::write(dir.join("report.json"), serde_json::to_string_pretty(&report)? + "\n")?;
+    output::write(dir.join("report.json"), serde_json::to_string_pretty(&report)? + "\n")?;
     Ok(report)
 }
 
@@ -498,7 +505,7 @@ fn run_yosys(yosys: &Path, target: &Target, file: &Path, top: &str, dir: &Path, 
         ],
     )?;
     let script_file = dir.join(format!("{stem}.ys"));
-    std::fs::write(&script_file, script).with_context(|| format!("cannot write {}", script_file.display()))?;
+    output::write(&script_file, script)?;
     let mut cmd = Command::new(yosys);
     cmd.arg("-s").arg(&script_file);
     run_logged("yosys", &mut cmd, &dir.join(format!("{stem}.yosys.log")))?;

@@ -142,10 +142,27 @@ impl Tools {
 
 /// Check 1: `verilator --lint-only -Wall --top-module <top> <file>` prints no `%Warning` or
 /// `%Error` and exits 0.
+///
+/// Verilator's `verilator` wrapper passes its arguments on through a shell command line, so a
+/// path with a space becomes two files: it runs in the file's directory on the bare file name.
 pub fn verilator_lint(verilator: &Path, file: &Path, top: &str) -> Result<CheckReport> {
+    let name = file
+        .file_name()
+        .ok_or_else(|| anyhow::anyhow!("{}: not a file name", file.display()))?;
+    if name.to_string_lossy().contains(|c: char| c.is_whitespace() || "'\"$`\\".contains(c)) {
+        bail!(
+            "{}: Verilator cannot take a file name with a space or a quote; rename it",
+            file.display()
+        );
+    }
+    let dir = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
     let mut cmd = Command::new(verilator);
-    cmd.args(["--lint-only", "-Wall", "--top-module", top])
-        .arg(file);
+    cmd.current_dir(dir)
+        .args(["--lint-only", "-Wall", "--top-module", top])
+        .arg(name);
     let run = run(Tool::Verilator, &mut cmd)?;
     let offending: Vec<&str> = run
         .lines()
@@ -159,13 +176,23 @@ pub fn verilator_lint(verilator: &Path, file: &Path, top: &str) -> Result<CheckR
         detail.push(format!("verilator exited with {}:", run.status));
         detail.extend(run.lines().map(str::to_string));
     }
-    Ok(report(Tool::Verilator, &cmd, detail, None))
+    let mut r = report(Tool::Verilator, &cmd, detail, None);
+    r.command = format!("cd {} && {}", shell_quote(&dir.to_string_lossy()), r.command);
+    Ok(r)
 }
 
-/// Check 2: `iverilog -g2012 -s <top> -o /dev/null <file>` succeeds.
+/// Check 2: `iverilog -g2012 -s <top> -o <scratch> <file>` succeeds. The compiled output goes
+/// to a scratch file in a temporary directory, removed afterwards: never to `/dev/null`, which
+/// Icarus would mark executable.
 pub fn iverilog_check(iverilog: &Path, file: &Path, top: &str) -> Result<CheckReport> {
+    let scratch = tempfile::Builder::new()
+        .prefix("edgertl-iverilog.")
+        .tempdir()
+        .context("cannot create a scratch directory for iverilog")?;
     let mut cmd = Command::new(iverilog);
-    cmd.args(["-g2012", "-s", top, "-o", "/dev/null"]).arg(file);
+    cmd.args(["-g2012", "-s", top, "-o"])
+        .arg(scratch.path().join(format!("{top}.vvp")))
+        .arg(file);
     let run = run(Tool::Iverilog, &mut cmd)?;
     let mut detail = Vec::new();
     if !run.success {
@@ -181,7 +208,11 @@ pub fn yosys_check(yosys: &Path, file: &Path, top: &str, log: &Path) -> Result<C
     if let Some(dir) = log.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    // Yosys's script language splits on spaces and `;`: quote the file name.
+    // Yosys's script language splits on spaces and `;`: quote the file name (which then must
+    // not hold a quote itself).
+    if file.to_string_lossy().contains('"') {
+        bail!("{}: Yosys cannot read a path with a double quote; rename it", file.display());
+    }
     let script = format!(
         "read_verilog \"{}\"; hierarchy -check -top {top}; proc; check -assert",
         file.display()

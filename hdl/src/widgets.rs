@@ -48,7 +48,7 @@ impl<T: Synth> Logic for Reg<T> {
 /// is the shape synthesis maps to block RAM. `D` data, `A` address bits, `DEPTH` words.
 #[derive(Clone, Debug, LogicBlock)]
 pub struct Sram<D: Synth, const A: usize, const DEPTH: usize> {
-    pub clock: Signal<In, Clock>,
+    pub clk: Signal<In, Clock>,
     pub raddr: Signal<In, Bits<A>>,
     pub re: Signal<In, Bit>,
     pub rdata: Signal<Out, D>,
@@ -62,7 +62,7 @@ impl<D: Synth, const A: usize, const DEPTH: usize> Default for Sram<D, A, DEPTH>
     fn default() -> Self {
         assert!(DEPTH <= 1 << A, "Sram depth must fit its address");
         Self {
-            clock: Default::default(),
+            clk: Default::default(),
             raddr: Default::default(),
             re: Default::default(),
             rdata: Default::default(),
@@ -76,7 +76,7 @@ impl<D: Synth, const A: usize, const DEPTH: usize> Default for Sram<D, A, DEPTH>
 
 impl<D: Synth, const A: usize, const DEPTH: usize> Logic for Sram<D, A, DEPTH> {
     fn update(&mut self) {
-        if self.clock.pos_edge() {
+        if self.clk.pos_edge() {
             if self.re.val() {
                 self.rdata.next = self._mem.get(self.raddr.val().index()).copied().unwrap_or_default();
             }
@@ -93,11 +93,7 @@ impl<D: Synth, const A: usize, const DEPTH: usize> Logic for Sram<D, A, DEPTH> {
     fn hdl(&self) -> Verilog {
         Verilog::Custom(format!(
             "reg [{msb}:0] mem [0:{last}];\n\
-             // The reset loop is unrolled by Verilator, which then calls `i` unused (a known quirk).\n\
-             /* verilator lint_off UNUSEDSIGNAL */\n\
-             integer i;\n\
-             /* verilator lint_on UNUSEDSIGNAL */\n\
-             always @(posedge clock) begin\n\
+             always @(posedge clk) begin\n\
              \x20   if (re) rdata <= mem[raddr];\n\
              \x20   if (we) mem[waddr] <= wdata;\n\
              end",
@@ -112,7 +108,7 @@ impl<D: Synth, const A: usize, const DEPTH: usize> Logic for Sram<D, A, DEPTH> {
 /// the Verilog (and its simulation) reads and writes by index instead of through N-way muxes.
 #[derive(Clone, Debug, LogicBlock)]
 pub struct RegFile<D: Synth, const A: usize, const N: usize> {
-    pub clock: Signal<In, Clock>,
+    pub clk: Signal<In, Clock>,
     pub rst: Signal<In, Bit>,
     pub raddr: Signal<In, Bits<A>>,
     pub rdata: Signal<Out, D>,
@@ -126,7 +122,7 @@ impl<D: Synth, const A: usize, const N: usize> Default for RegFile<D, A, N> {
     fn default() -> Self {
         assert!(N <= 1 << A, "RegFile depth must fit its address");
         Self {
-            clock: Default::default(),
+            clk: Default::default(),
             rst: Default::default(),
             raddr: Default::default(),
             rdata: Default::default(),
@@ -140,7 +136,7 @@ impl<D: Synth, const A: usize, const N: usize> Default for RegFile<D, A, N> {
 
 impl<D: Synth, const A: usize, const N: usize> Logic for RegFile<D, A, N> {
     fn update(&mut self) {
-        if self.clock.pos_edge() {
+        if self.clk.pos_edge() {
             if self.rst.val() {
                 self._mem.iter_mut().for_each(|w| *w = D::default());
             } else if self.we.val() {
@@ -159,14 +155,11 @@ impl<D: Synth, const A: usize, const N: usize> Logic for RegFile<D, A, N> {
         let range = if N == 1 << A { String::new() } else { format!("\n    if (raddr > {A}'d{}) rdata = {w}'h0;", N - 1) };
         Verilog::Custom(format!(
             "reg [{msb}:0] mem [0:{last}];\n\
-             // The reset loop is unrolled by Verilator, which then calls `i` unused (a known quirk).\n\
-             /* verilator lint_off UNUSEDSIGNAL */\n\
              integer i;\n\
-             /* verilator lint_on UNUSEDSIGNAL */\n\
              always @(*) begin\n\
              \x20   rdata = mem[raddr];{range}\n\
              end\n\
-             always @(posedge clock) begin\n\
+             always @(posedge clk) begin\n\
              \x20   if (rst) begin\n\
              \x20       for (i = 0; i < {N}; i = i + 1) mem[i] <= {w}'h0;\n\
              \x20   end else if (we) begin\n\
@@ -205,7 +198,7 @@ impl<D: Synth> Logic for Fifo<D> {
         self.wptr.rst.next = self.rst.val();
         self.rptr.rst.next = self.rst.val();
         self.count.rst.next = self.rst.val();
-        self.slot.clock.next = self.clk.val();
+        self.slot.clk.next = self.clk.val();
         self.slot.rst.next = self.rst.val();
         self.in_ready.next = !self.count.q.val().get_bit(2);
         self.out_valid.next = self.count.q.val().any();
@@ -228,5 +221,38 @@ impl<D: Synth> Logic for Fifo<D> {
         if !self.push.val() & self.pop.val() {
             self.count.d.next = self.count.q.val() - 1;
         }
+    }
+}
+
+/// A simulation-only check that two flags are equal on every rising `clk` edge out of reset:
+/// for twin FIFOs (pushed and popped together, same depth) whose second set of flags the
+/// parent drops. rust-hdl's simulator panics on a mismatch; the Verilog reports `$error`
+/// (Verilator stops there) inside `ifndef SYNTHESIS`, so synthesis sees an empty module.
+#[derive(Clone, Debug, LogicBlock, Default)]
+pub struct StepCheck {
+    pub clk: Signal<In, Clock>,
+    pub rst: Signal<In, Bit>,
+    /// The flag the parent uses.
+    pub a: Signal<In, Bit>,
+    /// Its twin, which must equal it.
+    pub b: Signal<In, Bit>,
+}
+
+impl Logic for StepCheck {
+    fn update(&mut self) {
+        if self.clk.pos_edge() && !self.rst.val() {
+            assert_eq!(self.a.val(), self.b.val(), "twin FIFO flags out of step");
+        }
+    }
+    fn connect(&mut self) {}
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(
+            "`ifndef SYNTHESIS\n\
+             always @(posedge clk) begin\n\
+             \x20   if (!rst && a != b) $error(\"%m: twin FIFO flags out of step (%b, %b)\", a, b);\n\
+             end\n\
+             `endif"
+                .into(),
+        )
     }
 }

@@ -247,8 +247,10 @@ pub(crate) fn build(board: &BoardConfig) -> BoardTop {
 impl Logic for BoardTop {
     #[hdl_gen]
     fn update(&mut self) {
-        // Reset: the button (any polarity) through two flops; the power-on counter holds the
-        // design in reset for 8 cycles after configuration or a press.
+        // Reset: the button (any polarity) through two flops, which have no reset of their own
+        // (`no_rst`: the emitter writes them without one); the power-on counter holds the
+        // design in reset for 8 cycles after configuration (it starts at 0: the emitter gives
+        // `por*` registers an `initial` zero, as FPGA flip-flops power up) or a press.
         dff_setup!(
             self, clk, btn_s1, btn_s2, por, soft, state, cmd, need, count, wait, buf, ocnt, rx_err,
             hb, act, led_r

@@ -186,6 +186,10 @@ fn alias_clock_and_reset(m: &mut Module) -> Result<(), String> {
     Ok(())
 }
 
+/// The reset a description ties to 0 for registers that have none (a synchronizer's): the
+/// emitter writes those registers without a reset branch and drops the tie-off.
+pub(crate) const NO_RESET: &str = "no_rst";
+
 /// Inlines every instance of a register module as an `always @(posedge clk)` block.
 fn inline_registers(m: &mut Module, regs: &BTreeMap<String, Module>) -> Result<(), String> {
     // (clock, reset) -> [(q, d, width)]: one always block per clock and reset pair.
@@ -218,17 +222,46 @@ fn inline_registers(m: &mut Module, regs: &BTreeMap<String, Module>) -> Result<(
             }
         }
     }
+    // Power-on registers (`por*`) and registers without reset get an `initial` zero: the value
+    // FPGA flip-flops take at configuration, made explicit so that a 4-state simulator does not
+    // hold them at X until `rst` is pulsed (Yosys turns it into the flip-flops' init value).
+    let power_on = |q: &str| q.split(['$', '_']).next() == Some("por");
+    let mut initial: Vec<String> = Vec::new();
     for ((clk, rst), regs) in groups {
-        let mut b = format!("\n    // Registers (synchronous active-high reset)\n    always @(posedge {clk}) begin\n        if ({rst}) begin\n");
-        for (q, _, w) in &regs {
-            b.push_str(&format!("            {q} <= {w}'h0;\n"));
-        }
-        b.push_str("        end else begin\n");
+        let no_reset = rst == NO_RESET;
+        initial.extend(regs.iter().filter(|(q, _, _)| no_reset || power_on(q)).map(|(q, _, w)| format!("        {q} = {w}'h0;\n")));
+        let mut b = if no_reset {
+            // A synchronizer's flip-flops: no reset at all, said so.
+            format!("\n    // Registers without reset (their power-on value is the initial block's)\n    always @(posedge {clk}) begin\n")
+        } else {
+            let mut b = format!("\n    // Registers (synchronous active-high reset)\n    always @(posedge {clk}) begin\n        if ({rst}) begin\n");
+            for (q, _, w) in &regs {
+                b.push_str(&format!("            {q} <= {w}'h0;\n"));
+            }
+            b.push_str("        end else begin\n");
+            b
+        };
+        let pad = if no_reset { "        " } else { "            " };
         for (q, d, _) in &regs {
-            b.push_str(&format!("            {q} <= {d};\n"));
+            b.push_str(&format!("{pad}{q} <= {d};\n"));
         }
-        b.push_str("        end\n    end");
+        if !no_reset {
+            b.push_str("        end\n");
+        }
+        b.push_str("    end");
         kept.push(Item::Text(b));
+    }
+    if !initial.is_empty() {
+        kept.push(Item::Text(format!("\n    // Power-on values (FPGA flip-flops start at these; see above)\n    initial begin\n{}    end", initial.concat())));
+    }
+    if kept.iter().any(|it| matches!(it, Item::Decl(d) if d.name == NO_RESET)) {
+        // The tie-off that marked those registers is read by nothing now.
+        let tie = format!("{NO_RESET} =");
+        kept.retain(|it| match it {
+            Item::Decl(d) => d.name != NO_RESET,
+            Item::Text(t) => !t.trim_start().starts_with(&tie),
+            _ => true,
+        });
     }
     m.items = kept;
     Ok(())

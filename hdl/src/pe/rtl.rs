@@ -430,13 +430,13 @@ impl Logic for EyerissPe {
             self.ifmap_spad[i].rst.next = self.rst.val();
             self.ifmap_spad[i].d.next = self.ifmap_spad[i].q.val();
         }
-        self.psum_spad.clock.next = self.clk.val();
+        self.psum_spad.clk.next = self.clk.val();
         self.psum_spad.rst.next = self.rst.val();
         self.filt_fifo.clk.next = self.clk.val();
         self.ifmap_fifo.clk.next = self.clk.val();
         self.psum_in_fifo.clk.next = self.clk.val();
         self.psum_out_fifo.clk.next = self.clk.val();
-        self.filt_spad.clock.next = self.clk.val();
+        self.filt_spad.clk.next = self.clk.val();
         self.filt_fifo.rst.next = self.rst.val();
         self.ifmap_fifo.rst.next = self.rst.val();
         self.psum_in_fifo.rst.next = self.rst.val();

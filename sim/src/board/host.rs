@@ -436,17 +436,32 @@ pub fn run_check<T: Transport>(
     passes: &[PassData],
     plan: CheckPlan,
 ) -> Result<CheckSummary, String> {
+    run_check_with_progress(host, rng, passes, plan, &mut |_: &CheckSummary| {})
+}
+
+/// [`run_check`], calling `progress` with the counts so far after every pass and stream
+/// (`edgertl board run` prints a line from it every few seconds).
+pub fn run_check_with_progress<T: Transport>(
+    host: &mut BoardHost<T>,
+    rng: &mut impl Rng,
+    passes: &[PassData],
+    plan: CheckPlan,
+    progress: &mut dyn FnMut(&CheckSummary),
+) -> Result<CheckSummary, String> {
     let hw = PeConfig::eyeriss_v1();
     host.ping()?;
     host.reset()?;
     let mut model = PeModel::new(hw.clone());
     let mut sum = CheckSummary::default();
-    let randoms: Vec<PassData> = (0..plan.passes).map(|_| random_pass(rng, &hw, 3)).collect();
-    for (k, pass) in passes.iter().chain(&randoms).enumerate() {
-        let got = host.run_pass(pass).map_err(|e| format!("pass {k} ({:?}): {e}", pass.cfg))?;
-        check_pass(&mut model, pass, &got).map_err(|e| format!("pass {k}: {e}"))?;
+    // Passes and streams are made one at a time (memory does not grow with the plan); the
+    // board's answers take no randomness, so a seed draws the same ones in the same order.
+    let randoms = (0..plan.passes).map(|_| random_pass(rng, &hw, 3));
+    for (k, pass) in passes.iter().cloned().chain(randoms).enumerate() {
+        let got = host.run_pass(&pass).map_err(|e| format!("pass {k} ({:?}): {e}", pass.cfg))?;
+        check_pass(&mut model, &pass, &got).map_err(|e| format!("pass {k}: {e}"))?;
         sum.passes += 1;
         sum.refused += got.refused as usize;
+        progress(&sum);
     }
     for k in 0..plan.streams {
         let values = random_stream(rng);
@@ -454,19 +469,19 @@ pub fn run_check<T: Transport>(
         check_stream(&values, &words).map_err(|e| format!("stream {k}: {e}"))?;
         sum.streams += 1;
         sum.values += values.len();
+        progress(&sum);
     }
-    let mut streams = Vec::with_capacity(plan.decodes + plan.malformed);
-    for k in 0..plan.decodes {
-        let values = random_stream(rng);
-        streams.push((format!("decoder stream {k}"), rlc::encode(&values), values.len()));
-    }
-    for k in 0..plan.malformed {
-        let (words, n) = malformed_stream(k, rng);
-        streams.push((format!("malformed stream {k} ({})", MALFORMATIONS[k % MALFORMATIONS.len()]), words, n));
-    }
-    for (k, (what, words, n)) in streams.iter().enumerate() {
-        let got = host.decode(words, *n).map_err(|e| format!("{what}: {e}"))?;
-        check_decode(words, *n, &got).map_err(|e| format!("{what}: {e}"))?;
+    for k in 0..plan.decodes + plan.malformed {
+        let (what, words, n) = if k < plan.decodes {
+            let values = random_stream(rng);
+            (format!("decoder stream {k}"), rlc::encode(&values), values.len())
+        } else {
+            let m = k - plan.decodes;
+            let (words, n) = malformed_stream(m, rng);
+            (format!("malformed stream {m} ({})", MALFORMATIONS[m % MALFORMATIONS.len()]), words, n)
+        };
+        let got = host.decode(&words, n).map_err(|e| format!("{what}: {e}"))?;
+        check_decode(&words, n, &got).map_err(|e| format!("{what}: {e}"))?;
         if k < plan.decodes {
             sum.decodes += 1;
             sum.decoded_values += got.values.len();
@@ -474,6 +489,7 @@ pub fn run_check<T: Transport>(
             sum.malformed += 1;
             sum.flagged += (!got.done || got.error_kind != 0) as usize;
         }
+        progress(&sum);
     }
     Ok(sum)
 }

@@ -12,11 +12,13 @@
 //! bytes left over) is refused with a [`FileError`]. The header's Python dict is parsed with
 //! `py_literal` (the parser the `npyz` crate uses) rather than with `npyz` itself, which
 //! refuses `|i2` and trusts the header's sizes (an oversized shape panics in its debug
-//! builds). [`write_npy_i16`] writes a 1-D `<i2` array with `npyz`.
+//! builds). [`write_npy_i16`] writes a 1-D `<i2` array with `npyz`. The writers take any
+//! [`Write`]: files go through `edgertl::output` (atomic, checked), `-` to standard output.
+//! [`parse_rlc`] and [`parse_npy_i16`] are the readers on bytes, which the fuzz targets drive.
 //!
 //! Every error names the file.
 
-use std::fs::File;
+
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -54,8 +56,6 @@ pub enum FileError {
         words: usize,
         capacity: u64,
     },
-    #[error("cannot write {}: {n} values do not fit the 32-bit count of an .rlc file", path.display())]
-    CountOverflow { path: PathBuf, n: usize },
     #[error("{}: not a valid .npy file: {message}", path.display())]
     Npy { path: PathBuf, message: String },
     #[error("{}: dtype {dtype} is not int16 (expected '<i2', '|i2' or '>i2')", path.display())]
@@ -86,29 +86,23 @@ fn read_all(path: &Path) -> Result<Vec<u8>, FileError> {
     })
 }
 
-fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> FileError + '_ {
-    move |cause| FileError::Io {
-        action: "write",
-        path: path.to_path_buf(),
-        cause,
-    }
-}
-
-/// Writes an `.rlc` file: the magic, `n` as a little-endian u32, the words little-endian.
-/// Refuses an `n` that does not fit in 32 bits; the words are written as given.
-pub fn write_rlc(path: impl AsRef<Path>, n: usize, words: &[u64]) -> Result<(), FileError> {
-    let path = path.as_ref();
-    let n32 = u32::try_from(n).map_err(|_| FileError::CountOverflow {
-        path: path.to_path_buf(),
-        n,
+/// Writes an `.rlc` stream to `out`: the magic, `n` as a little-endian u32, the words
+/// little-endian. Refuses an `n` that does not fit in 32 bits (`InvalidInput`, before writing
+/// anything); the words are written as given. Files are written through `edgertl::output`.
+pub fn write_rlc<W: Write>(out: W, n: usize, words: &[u64]) -> std::io::Result<()> {
+    let n32 = u32::try_from(n).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{n} values do not fit the 32-bit count of an .rlc file"),
+        )
     })?;
-    let mut bytes = Vec::with_capacity(RLC_HEADER_BYTES + 8 * words.len());
-    bytes.extend_from_slice(&RLC_MAGIC);
-    bytes.extend_from_slice(&n32.to_le_bytes());
+    let mut out = BufWriter::new(out);
+    out.write_all(&RLC_MAGIC)?;
+    out.write_all(&n32.to_le_bytes())?;
     for w in words {
-        bytes.extend_from_slice(&w.to_le_bytes());
+        out.write_all(&w.to_le_bytes())?;
     }
-    std::fs::write(path, bytes).map_err(write_err(path))
+    out.flush()
 }
 
 /// Reads an `.rlc` file: returns (N, words). See the module doc for what is checked.
@@ -118,7 +112,9 @@ pub fn read_rlc(path: impl AsRef<Path>) -> Result<(usize, Vec<u64>), FileError> 
     parse_rlc(path, &bytes)
 }
 
-fn parse_rlc(path: &Path, bytes: &[u8]) -> Result<(usize, Vec<u64>), FileError> {
+/// [`read_rlc`] on bytes already read (`path` names them in errors): the fuzzed entry point.
+/// Never panics, and allocates no more than the bytes given.
+pub fn parse_rlc(path: &Path, bytes: &[u8]) -> Result<(usize, Vec<u64>), FileError> {
     let p = || path.to_path_buf();
     let magic_len = bytes.len().min(4);
     if bytes[..magic_len] != RLC_MAGIC[..magic_len] {
@@ -169,7 +165,10 @@ pub fn read_npy_i16(path: impl AsRef<Path>) -> Result<Vec<i16>, FileError> {
     parse_npy_i16(path, &bytes)
 }
 
-fn parse_npy_i16(path: &Path, bytes: &[u8]) -> Result<Vec<i16>, FileError> {
+/// [`read_npy_i16`] on bytes already read (`path` names them in errors): the fuzzed entry
+/// point. Never panics, and allocates in proportion to the bytes given, never to the header's
+/// shape.
+pub fn parse_npy_i16(path: &Path, bytes: &[u8]) -> Result<Vec<i16>, FileError> {
     let header = NpyHeader::parse(bytes).map_err(|message| FileError::Npy {
         path: path.to_path_buf(),
         message,
@@ -334,27 +333,31 @@ fn fortran_to_c(stored: &[i16], shape: &[u64]) -> Vec<i16> {
     out
 }
 
-/// Writes a 1-D `<i2` `.npy` array.
-pub fn write_npy_i16(path: impl AsRef<Path>, values: &[i16]) -> Result<(), FileError> {
+/// Writes a 1-D `<i2` `.npy` array to `out`. Files are written through `edgertl::output`.
+pub fn write_npy_i16<W: Write>(out: W, values: &[i16]) -> std::io::Result<()> {
     use npyz::WriterBuilder;
-    let path = path.as_ref();
-    let file = File::create(path).map_err(write_err(path))?;
-    let mut out = BufWriter::new(file);
+    let mut out = BufWriter::new(out);
     let mut writer = npyz::WriteOptions::new()
         .default_dtype()
         .shape(&[values.len() as u64])
         .writer(&mut out)
-        .begin_nd()
-        .map_err(write_err(path))?;
-    writer
-        .extend(values.iter().copied())
-        .map_err(write_err(path))?;
-    writer.finish().map_err(write_err(path))?;
-    out.flush().map_err(write_err(path))?;
-    let file = out
-        .into_inner()
-        .map_err(|e| write_err(path)(e.into_error()))?;
-    file.sync_all().map_err(write_err(path))
+        .begin_nd()?;
+    writer.extend(values.iter().copied())?;
+    writer.finish()?;
+    out.flush()
+}
+
+/// Test helpers: the writers into a file.
+#[cfg(test)]
+fn write_rlc_file(path: &Path, n: usize, words: &[u64]) -> std::io::Result<()> {
+    use std::fs::File;
+    write_rlc(File::create(path)?, n, words)
+}
+
+#[cfg(test)]
+fn write_npy_file(path: &Path, values: &[i16]) -> std::io::Result<()> {
+    use std::fs::File;
+    write_npy_i16(File::create(path)?, values)
 }
 
 #[cfg(test)]
@@ -397,7 +400,7 @@ mod tests {
         ] {
             let words = encode(&values);
             let path = d.path().join("x.rlc");
-            write_rlc(&path, values.len(), &words).unwrap();
+            write_rlc_file(&path, values.len(), &words).unwrap();
             let bytes = std::fs::read(&path).unwrap();
             assert_eq!(&bytes[..4], b"RLC1");
             assert_eq!(bytes[4..8], (values.len() as u32).to_le_bytes());
@@ -412,7 +415,7 @@ mod tests {
     fn rlc_words_are_little_endian() {
         let d = dir();
         let path = d.path().join("w.rlc");
-        write_rlc(&path, 1, &[0x8000_0000_0000_0020]).unwrap();
+        write_rlc_file(&path, 1, &[0x8000_0000_0000_0020]).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(
             bytes,
@@ -460,7 +463,7 @@ mod tests {
     fn rlc_word_bytes_not_a_multiple_of_8() {
         let d = dir();
         let path = d.path().join("odd.rlc");
-        write_rlc(&path, 3, &encode(&[1, 2, 3])).unwrap();
+        write_rlc_file(&path, 3, &encode(&[1, 2, 3])).unwrap();
         let mut bytes = std::fs::read(&path).unwrap();
         bytes.pop();
         std::fs::write(&path, &bytes).unwrap();
@@ -476,13 +479,13 @@ mod tests {
     fn rlc_no_words_and_count_too_large() {
         let d = dir();
         let path = d.path().join("n.rlc");
-        write_rlc(&path, 0, &[]).unwrap();
+        write_rlc_file(&path, 0, &[]).unwrap();
         let err = read_rlc(&path).unwrap_err();
         assert!(matches!(err, FileError::NoWords { .. }), "{err}");
         // One word holds at most 96 values.
-        write_rlc(&path, 96, &[u64::MAX]).unwrap();
+        write_rlc_file(&path, 96, &[u64::MAX]).unwrap();
         assert_eq!(read_rlc(&path).unwrap().0, 96);
-        write_rlc(&path, 97, &[u64::MAX]).unwrap();
+        write_rlc_file(&path, 97, &[u64::MAX]).unwrap();
         let err = read_rlc(&path).unwrap_err();
         assert!(
             matches!(
@@ -497,7 +500,7 @@ mod tests {
             "{err}"
         );
         assert!(err.to_string().contains("97 values"), "{err}");
-        write_rlc(&path, u32::MAX as usize, &[0; 3]).unwrap();
+        write_rlc_file(&path, u32::MAX as usize, &[0; 3]).unwrap();
         assert!(matches!(
             read_rlc(&path).unwrap_err(),
             FileError::CountTooLarge { .. }
@@ -507,11 +510,11 @@ mod tests {
     #[test]
     fn rlc_count_overflow_on_write() {
         if usize::BITS > 32 {
-            let d = dir();
-            let path = d.path().join("big.rlc");
-            let err = write_rlc(&path, u32::MAX as usize + 1, &[0]).unwrap_err();
-            assert!(matches!(err, FileError::CountOverflow { .. }), "{err}");
-            assert!(!path.exists());
+            let mut out = Vec::new();
+            let err = write_rlc(&mut out, u32::MAX as usize + 1, &[0]).unwrap_err();
+            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+            assert!(err.to_string().contains("32-bit count"), "{err}");
+            assert!(out.is_empty());
         }
     }
 
@@ -528,11 +531,6 @@ mod tests {
         );
         let err = read_npy_i16(d.path().join("missing.npy")).unwrap_err();
         assert!(err.to_string().contains("missing.npy"), "{err}");
-        let nowhere = d.path().join("no/such/dir/x.rlc");
-        let err = write_rlc(&nowhere, 0, &[1 << 63]).unwrap_err();
-        assert!(err.to_string().starts_with("cannot write"), "{err}");
-        let err = write_npy_i16(d.path().join("no/such/x.npy"), &[1]).unwrap_err();
-        assert!(err.to_string().starts_with("cannot write"), "{err}");
     }
 
     #[test]
@@ -544,7 +542,7 @@ mod tests {
             vec![i16::MIN, -1, 0, 1, i16::MAX],
             (0..5000).map(|i| (i * 37) as i16).collect(),
         ] {
-            write_npy_i16(&path, &values).unwrap();
+            write_npy_file(&path, &values).unwrap();
             let bytes = std::fs::read(&path).unwrap();
             assert_eq!(&bytes[..6], b"\x93NUMPY");
             let text = String::from_utf8_lossy(&bytes[10..128.min(bytes.len())]).to_string();

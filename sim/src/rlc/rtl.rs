@@ -1,7 +1,7 @@
 //! The compressor run on its Verilated RTL, at full speed: what `edgertl rlc ... --rtl` uses.
 
 use super::driver::{DecoderDriver, EncoderDriver, Traffic};
-use super::model::Decoded;
+use super::model::{unpack, Decoded};
 use crate::verilated::{rlc_decoder, rlc_encoder};
 use rand::SeedableRng;
 
@@ -19,7 +19,19 @@ pub fn decode(words: &[u64], n: usize) -> Result<Decoded, String> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(0);
     let hw = DecoderDriver::new(rlc_decoder::Model::new()).decode(words, n, Traffic::FULL_SPEED, &mut rng)?;
     match (hw.done, hw.error_kind) {
-        (true, 0) => Ok(Decoded { values: hw.values, words_used: hw.words_taken, error: None }),
+        (true, 0) => {
+            // The stream ends at its term word, as the golden model counts it. The decoder's
+            // input is pipelined: it may take up to 3 words after the term word and drop them,
+            // so its own count of words taken is not the stream's length.
+            let words_used = words.iter().position(|&w| unpack(w).1).map_or(words.len(), |k| k + 1);
+            if hw.words_taken < words_used {
+                return Err(format!(
+                    "the decoder finished after {} word(s), before the term word (word {words_used})",
+                    hw.words_taken
+                ));
+            }
+            Ok(Decoded { values: hw.values, words_used, error: None })
+        }
         (true, k) => Err(format!(
             "malformed stream: the decoder flagged {} after {} values",
             match k {
