@@ -85,10 +85,10 @@ impl Coverage {
 /// and returns the data file's path and the cycles run.
 pub fn simulate(unit: &str, preset: Option<&str>, stim: &mut Stimulus, dir: &Path) -> Result<(PathBuf, u64)> {
     let entry = verilated::entry(unit, preset).map_err(anyhow::Error::msg)?;
-    let mut model = (entry.model)(Variant::Cover)?;
     // An unwritable directory fails here, not after the simulation (Verilator's coverage
     // writer aborts the process when it cannot open its file).
     edgertl::output::check_writable_dir(dir)?;
+    let mut model = (entry.model)(Variant::Cover)?;
     let dat = dir.join(format!("{}.dat", entry.unit));
     let out = Output::create(&dat, &[])?;
     let cycles = (entry.stimulus)(&mut *model, entry.preset, stim).map_err(anyhow::Error::msg)?;

@@ -260,3 +260,15 @@ fn rtl_and_golden_decodes_report_the_same_word_count() {
     }
     assert_eq!(outputs[0], outputs[1]);
 }
+
+// A build without the coverage models says how to get them (and does not simulate).
+#[test]
+fn cover_without_coverage_models_says_how_to_build_them() {
+    if cfg!(feature = "cover") {
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let r = edgertl(&["cover", "rlc_encoder", "-d", d.path().to_str().unwrap()]);
+    assert_eq!(code(&r), 1, "{}", stderr(&r));
+    assert!(stderr(&r).contains("--features cover"), "{}", stderr(&r));
+}
