@@ -70,7 +70,7 @@ fn the_pe_shares_one_fifo_module_between_its_four_fifos() {
     let process = e.verilog.split("always @(posedge clk) begin\n").nth(1).expect("a clocked process");
     let process = &process[..process.find("\n    end\n").expect("the process ends")];
     assert!(process.contains("        state_d = state_q;\n"), "the next state is not in the clocked process");
-    assert!(process.contains("\n        if (rst) begin\n            "));
+    assert!(process.contains("\n        state_q <= rst ? 4'h0 : state_d;"), "no synchronous reset");
 }
 
 #[test]
