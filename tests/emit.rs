@@ -66,8 +66,12 @@ fn the_pe_shares_one_fifo_module_between_its_four_fifos() {
     modules.sort();
     assert_eq!(modules, ["eyeriss_pe", "eyeriss_pe_fifo", "eyeriss_pe_filt_spad", "eyeriss_pe_psum_spad", "eyeriss_pe_slot"]);
     assert_eq!(e.verilog.matches("\n    eyeriss_pe_fifo ").count(), 4);
-    // Registers are inlined into their block, with the synchronous reset.
-    assert!(e.verilog.contains("always @(posedge clk) begin\n        if (rst) begin"));
+    // Registers are inlined into their block, with the synchronous reset, and their next state
+    // is computed in the same clocked process (once a clock edge in simulation).
+    let process = e.verilog.split("always @(posedge clk) begin\n").nth(1).expect("a clocked process");
+    let process = &process[..process.find("\n    end\n").expect("the process ends")];
+    assert!(process.contains("        state_d = state_q;\n"), "the next state is not in the clocked process");
+    assert!(process.contains("\n        state_q <= rst ? 4'h0 : state_d;"), "no synchronous reset");
 }
 
 #[test]

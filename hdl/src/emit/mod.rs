@@ -6,6 +6,11 @@
 //!
 //! - registers inlined into their parent as `always @(posedge clk)` blocks with the
 //!   synchronous active-high reset `rst` the [`crate::widgets::Reg`] widget carries;
+//! - rust-hdl's one `always @(*)` block per module split in two: what leaves the module (its
+//!   outputs, its children's inputs) stays combinational; the registers' next state (`_d`)
+//!   moves into the clocked process, so that a simulator computes it once a clock edge
+//!   rather than each time an input or a register changes (Verilator re-evaluated the whole
+//!   input-dependent part on every `eval`);
 //! - one module per *distinct* block: structurally identical modules are merged and named
 //!   `<unit>_<block>` after the common suffix of their instance names;
 //! - the top named after the unit, no `$` anywhere, literals sized to what they meet;

@@ -1,7 +1,8 @@
 //! Text-level rewrite of rust-hdl's Verilog. rust-hdl's output is very regular (one
 //! declaration a line, instances as `TYPE name(` / `.port(sig),` / `);`, one `always @(*)`
 //! per module), and this pass relies on that shape; anything it does not recognise is an
-//! error, never a silent mis-translation.
+//! error, never a silent mis-translation. The one exception is [`split_update`]: a block it
+//! does not fully understand is left as rust-hdl wrote it (correct, only slower to simulate).
 
 use super::{Port, PortDir};
 use regex::Regex;
@@ -227,28 +228,70 @@ fn inline_registers(m: &mut Module, regs: &BTreeMap<String, Module>) -> Result<(
     // hold them at X until `rst` is pulsed (Yosys turns it into the flip-flops' init value).
     let power_on = |q: &str| q.split(['$', '_']).next() == Some("por");
     let mut initial: Vec<String> = Vec::new();
+    // With one clock and reset, the next-state logic moves into the clocked process.
+    let split = match groups.iter().next() {
+        Some((_, regs)) if groups.len() == 1 => split_update(&kept, regs),
+        _ => None,
+    };
+    let mut next_state = Vec::new();
+    if let Some(s) = &split {
+        let comb: Vec<Item> = s.comb.iter().map(|l| Item::Text(l.clone())).collect();
+        kept.splice(s.range.clone(), comb);
+        next_state = s.next_state.clone();
+    }
     for ((clk, rst), regs) in groups {
         let no_reset = rst == NO_RESET;
         initial.extend(regs.iter().filter(|(q, _, _)| no_reset || power_on(q)).map(|(q, _, w)| format!("        {q} = {w}'h0;\n")));
-        let mut b = if no_reset {
+        let what = if no_reset {
             // A synchronizer's flip-flops: no reset at all, said so.
-            format!("\n    // Registers without reset (their power-on value is the initial block's)\n    always @(posedge {clk}) begin\n")
+            "Registers without reset (their power-on value is the initial block's)"
         } else {
-            let mut b = format!("\n    // Registers (synchronous active-high reset)\n    always @(posedge {clk}) begin\n        if ({rst}) begin\n");
+            "Registers (synchronous active-high reset)"
+        };
+        let mut b = if split.is_some() {
+            let mut b = format!(
+                "\n    // {what} and their next state, computed once a\n    \
+                 // clock edge: the `_d` values and the helpers only they need are this process's\n    \
+                 // variables, assigned with `=` (so BLKSEQ is waived here); each register then\n    \
+                 // takes its `_d`{}.\n",
+                if no_reset { "" } else { ", or zero while `rst` is high" }
+            );
+            b.push_str(&format!("    /* verilator lint_off BLKSEQ */\n    always @(posedge {clk}) begin\n"));
+            for l in &next_state {
+                b.push_str(l);
+                b.push('\n');
+            }
+            b
+        } else {
+            format!("\n    // {what}\n    always @(posedge {clk}) begin\n")
+        };
+        if split.is_some() {
+            // One line a register (the same logic as an `if (rst)` block; on the ECP5, Yosys and
+            // nextpnr placed it at 131 MHz where the `if` form of this process gave 118).
+            for (q, d, w) in &regs {
+                if no_reset {
+                    b.push_str(&format!("        {q} <= {d};\n"));
+                } else {
+                    b.push_str(&format!("        {q} <= {rst} ? {w}'h0 : {d};\n"));
+                }
+            }
+            b.push_str("    end\n    /* verilator lint_on BLKSEQ */");
+        } else if no_reset {
+            for (q, d, _) in &regs {
+                b.push_str(&format!("        {q} <= {d};\n"));
+            }
+            b.push_str("    end");
+        } else {
+            b.push_str(&format!("        if ({rst}) begin\n"));
             for (q, _, w) in &regs {
                 b.push_str(&format!("            {q} <= {w}'h0;\n"));
             }
             b.push_str("        end else begin\n");
-            b
-        };
-        let pad = if no_reset { "        " } else { "            " };
-        for (q, d, _) in &regs {
-            b.push_str(&format!("{pad}{q} <= {d};\n"));
+            for (q, d, _) in &regs {
+                b.push_str(&format!("            {q} <= {d};\n"));
+            }
+            b.push_str("        end\n    end");
         }
-        if !no_reset {
-            b.push_str("        end\n");
-        }
-        b.push_str("    end");
         kept.push(Item::Text(b));
     }
     if !initial.is_empty() {
@@ -265,6 +308,196 @@ fn inline_registers(m: &mut Module, regs: &BTreeMap<String, Module>) -> Result<(
     }
     m.items = kept;
     Ok(())
+}
+
+/// rust-hdl's `always @(*)` block split in two: what leaves it (outputs, submodule inputs)
+/// stays combinational; the registers' next state goes into the clocked process.
+struct SplitUpdate {
+    /// The items of the `always @(*)` block, its first and last line included.
+    range: std::ops::Range<usize>,
+    /// The combinational block's new lines (none when nothing leaves the block).
+    comb: Vec<String>,
+    /// The next-state statements, for the top of the clocked process.
+    next_state: Vec<String>,
+}
+
+/// One line of an `always @(*)` body: an assignment, or structure (`if`, `else`, `end`).
+enum Line {
+    Assign { lhs: String, reads: BTreeSet<String> },
+    Structure { reads: BTreeSet<String> },
+}
+
+fn idents(text: &str) -> BTreeSet<String> {
+    ident_re().find_iter(text).map(|m| m.as_str().to_string()).collect()
+}
+
+fn classify(line: &str) -> Option<Line> {
+    static ASSIGN: OnceLock<Regex> = OnceLock::new();
+    static STRUCTURE: OnceLock<Regex> = OnceLock::new();
+    let assign = ASSIGN.get_or_init(|| Regex::new(r"^\s*([A-Za-z_][A-Za-z0-9_$]*)(\[[^\]=]*\])?\s*=\s*([^=].*);\s*$").unwrap());
+    let structure = STRUCTURE
+        .get_or_init(|| Regex::new(r"^(if \(.*\) begin|end else if \(.*\) begin|end else begin|else begin|end|)$").unwrap());
+    if let Some(c) = assign.captures(line) {
+        let mut reads = idents(&c[3]);
+        reads.extend(c.get(2).map(|i| idents(i.as_str())).unwrap_or_default());
+        return Some(Line::Assign { lhs: c[1].to_string(), reads });
+    }
+    let t = line.trim();
+    if structure.is_match(t) || t.starts_with("//") {
+        return Some(Line::Structure { reads: idents(t) });
+    }
+    None
+}
+
+/// Drops `if` blocks and `else` branches left empty, so that a sliced block reads well.
+fn prune_empty(lines: &[&str], kept: &mut Vec<usize>) {
+    loop {
+        let t = |k: usize| kept.get(k).map(|&i| lines[i].trim());
+        let mut drop = None;
+        for k in 0..kept.len() {
+            let (a, b, c) = (t(k).unwrap_or(""), t(k + 1), t(k + 2));
+            let opens = a.starts_with("if (") || a.starts_with("end else if (");
+            if opens && b == Some("end") && !matches!(c, Some(x) if x.starts_with("else") || x.starts_with("end else")) {
+                // `end else if (c) begin` + `end`: the empty branch goes, its `end` closes the one before.
+                drop = Some(if a.starts_with("if (") { vec![k, k + 1] } else { vec![k] });
+                break;
+            }
+            if a == "end else begin" && b == Some("end") {
+                drop = Some(vec![k]);
+                break;
+            }
+            if a == "else begin" && b == Some("end") {
+                drop = Some(vec![k, k + 1]);
+                break;
+            }
+        }
+        match drop {
+            Some(ks) => {
+                for k in ks.into_iter().rev() {
+                    kept.remove(k);
+                }
+            }
+            None => return,
+        }
+    }
+}
+
+/// `if (c) begin` with an empty then-branch and an else-branch becomes `if (!(c)) begin`.
+fn negate_empty_thens(mut lines: Vec<String>) -> Vec<String> {
+    static IF: OnceLock<Regex> = OnceLock::new();
+    let if_re = IF.get_or_init(|| Regex::new(r"^(\s*)if \((.*)\) begin$").unwrap());
+    let mut k = 0;
+    while k + 1 < lines.len() {
+        let t = |i: usize| lines.get(i).map(|l| l.trim()).unwrap_or("");
+        let drop = match (t(k + 1), t(k + 2)) {
+            ("end else begin", _) => 1,
+            ("end", "else begin") => 2,
+            _ => 0,
+        };
+        if let (Some(c), true) = (if_re.captures(&lines[k]), drop > 0) {
+            lines[k] = format!("{}if (!({})) begin", &c[1], &c[2]);
+            lines.drain(k + 1..k + 1 + drop);
+        }
+        k += 1;
+    }
+    lines
+}
+
+/// The lines of `body` that compute `roots`: every assignment to a variable needed (roots, and
+/// what kept lines read), none to a variable in `given` (provided by the caller), and the
+/// `if`s around them.
+fn slice(lines: &[&str], body: &[Line], roots: &BTreeSet<String>, given: &BTreeSet<String>) -> Vec<usize> {
+    let mut needed = roots.clone();
+    loop {
+        let mut kept: Vec<usize> = (0..body.len())
+            .filter(|&i| match &body[i] {
+                Line::Assign { lhs, .. } => needed.contains(lhs) && !given.contains(lhs),
+                Line::Structure { .. } => true,
+            })
+            .collect();
+        prune_empty(lines, &mut kept);
+        let before = needed.len();
+        for &i in &kept {
+            match &body[i] {
+                Line::Assign { reads, .. } | Line::Structure { reads } => needed.extend(reads.iter().cloned()),
+            }
+        }
+        if needed.len() == before {
+            return kept;
+        }
+    }
+}
+
+/// Splits the module's `always @(*)` block (in `items`) for registers `regs` (q, d, width).
+/// `None` leaves the module as it is: no such block, a line this pass does not know, a `_d`
+/// read outside the block, or a combinational value the next state would read before its last
+/// assignment.
+fn split_update(items: &[Item], regs: &[(String, String, u32)]) -> Option<SplitUpdate> {
+    let text = |i: usize| match &items[i] {
+        Item::Text(t) => Some(t.as_str()),
+        _ => None,
+    };
+    let starts: Vec<usize> = (0..items.len()).filter(|&i| text(i).is_some_and(|t| t.trim() == "always @(*) begin")).collect();
+    let [start] = starts[..] else { return None };
+    let head = text(start)?;
+    let indent = &head[..head.len() - head.trim_start().len()];
+    let end = (start + 1..items.len()).find(|&i| text(i).is_some_and(|t| t.trim() == "end" && t.starts_with(indent) && t[indent.len()..].trim() == "end" && t.len() - t.trim_start().len() == indent.len()))?;
+    let lines: Vec<&str> = (start + 1..end).map(text).collect::<Option<_>>()?;
+    let body: Vec<Line> = lines.iter().map(|l| classify(l)).collect::<Option<_>>()?;
+    let ds: BTreeSet<String> = regs.iter().map(|(_, d, _)| d.clone()).collect();
+    let assigned: BTreeSet<String> =
+        body.iter().filter_map(|l| if let Line::Assign { lhs, .. } = l { Some(lhs.clone()) } else { None }).collect();
+    // What the rest of the module reads (instances, outputs, other blocks): the registers'
+    // own block is not written yet, so their d's are not in it.
+    let mut outside = BTreeSet::new();
+    for (i, it) in items.iter().enumerate() {
+        if (start..=end).contains(&i) {
+            continue;
+        }
+        match it {
+            Item::Inst(inst) => inst.conns.iter().for_each(|(_, s)| outside.extend(idents(s))),
+            Item::Text(t) => outside.extend(idents(t)),
+            Item::Decl(d) if d.kind.starts_with("output") => {
+                outside.insert(d.name.clone());
+            }
+            Item::Decl(_) => {}
+        }
+    }
+    if ds.iter().any(|d| outside.contains(d)) {
+        return None;
+    }
+    let comb_roots: BTreeSet<String> = assigned.iter().filter(|n| outside.contains(*n)).cloned().collect();
+    let comb = slice(&lines, &body, &comb_roots, &ds);
+    let in_comb: BTreeSet<String> =
+        comb.iter().filter_map(|&i| if let Line::Assign { lhs, .. } = &body[i] { Some(lhs.clone()) } else { None }).collect();
+    // `unused_*` (the lint convention for the bits a cut drops) stay beside the cut.
+    let roots: BTreeSet<String> =
+        assigned.iter().filter(|n| ds.contains(*n) || (n.starts_with("unused") && !in_comb.contains(*n))).cloned().collect();
+    let next = slice(&lines, &body, &roots, &in_comb);
+    // The next state reads a combinational value as it is after the block: only right if the
+    // original block read it after its last assignment too.
+    for v in &in_comb {
+        let last_write = (0..body.len()).filter(|&i| matches!(&body[i], Line::Assign { lhs, .. } if lhs == v)).max();
+        let first_read = next.iter().copied().find(|&i| match &body[i] {
+            Line::Assign { reads, .. } | Line::Structure { reads } => reads.contains(v),
+        });
+        if let (Some(w), Some(r)) = (last_write, first_read) {
+            if r <= w {
+                return None;
+            }
+        }
+    }
+    let mut comb_lines = Vec::new();
+    if comb.iter().any(|&i| matches!(body[i], Line::Assign { .. })) {
+        comb_lines.push(head.to_string());
+        comb_lines.extend(negate_empty_thens(comb.iter().map(|&i| lines[i].to_string()).collect()));
+        comb_lines.push(text(end)?.to_string());
+    }
+    Some(SplitUpdate {
+        range: start..end + 1,
+        comb: comb_lines,
+        next_state: negate_empty_thens(next.iter().map(|&i| lines[i].to_string()).collect()),
+    })
 }
 
 /// rust-hdl writes every integer literal as 32 bits. Resize a literal to the signal it meets
@@ -395,7 +628,7 @@ fn render(m: &Module, name: &str, kinds: &HashMap<String, String>) -> Result<Str
                     }
                     continue;
                 }
-                let sized = size_literals(m, t);
+                let sized = t.lines().map(|l| size_literals(m, l)).collect::<Vec<_>>().join("\n");
                 let line = replace_ident(&sized, &ids);
                 // rust-hdl indents its code by four; re-indent relative to the first line.
                 let lead = line.len() - line.trim_start().len();
@@ -534,6 +767,56 @@ mod tests {
         assert_eq!(n(&["filt_fifo", "ifmap_fifo", "psum_in_fifo"]), "fifo");
         assert_eq!(n(&["spad"]), "spad");
         assert_eq!(n(&["a", "b"]), "a");
+    }
+
+    fn texts(lines: &[&str]) -> Vec<Item> {
+        lines.iter().map(|l| Item::Text(l.to_string())).collect()
+    }
+
+    #[test]
+    fn next_state_moves_into_the_clocked_process_and_outputs_stay_combinational() {
+        let mut items = vec![Item::Decl(Decl { kind: "output reg".into(), width: 1, name: "busy".into(), rest: String::new() })];
+        let block = [
+            "    always @(*) begin",
+            "        n_d = n_q;",
+            "        t = a & b;",
+            "        busy = n_q != 0;",
+            "        if (t) begin",
+            "            n_d = n_q + 1;",
+            "        end",
+            "        if (busy) begin",
+            "            unused_x = t;",
+            "        end",
+            "    end",
+        ];
+        items.extend(texts(&block));
+        let s = split_update(&items, &[("n_q".into(), "n_d".into(), 4)]).expect("splits");
+        assert_eq!(s.range, 1..12);
+        // The output stays combinational; everything else is next state.
+        assert_eq!(s.comb, [block[0], block[3], block[10]]);
+        assert_eq!(s.next_state, [&block[1..3], &block[4..10]].concat());
+    }
+
+    #[test]
+    fn next_state_stays_put_when_it_would_read_a_value_before_its_last_assignment() {
+        let mut items = vec![Item::Decl(Decl { kind: "output reg".into(), width: 1, name: "y".into(), rest: String::new() })];
+        items.extend(texts(&["    always @(*) begin", "        y = a;", "        n_d = y;", "        y = b;", "    end"]));
+        assert!(split_update(&items, &[("n_q".into(), "n_d".into(), 1)]).is_none());
+        // A line the pass does not know (a case statement) also leaves the block alone.
+        let items = texts(&["    always @(*) begin", "        case (s)", "        endcase", "    end"]);
+        assert!(split_update(&items, &[("n_q".into(), "n_d".into(), 1)]).is_none());
+    }
+
+    #[test]
+    fn empty_ifs_left_by_the_split_are_dropped() {
+        let lines = ["if (a) begin", "end", "if (b) begin", "x = 1;", "end else begin", "end", "if (c) begin", "end else if (d) begin", "y = 2;", "end"];
+        let mut kept: Vec<usize> = (0..lines.len()).collect();
+        prune_empty(&lines, &mut kept);
+        let left: Vec<&str> = kept.iter().map(|&i| lines[i]).collect();
+        // An empty then-branch before an else-if is kept: dropping it would change the logic.
+        assert_eq!(left, ["if (b) begin", "x = 1;", "end", "if (c) begin", "end else if (d) begin", "y = 2;", "end"]);
+        let lines = ["    if (|n) begin", "    end", "    else begin", "        x = 1;", "    end"].map(String::from).to_vec();
+        assert_eq!(negate_empty_thens(lines), ["    if (!(|n)) begin", "        x = 1;", "    end"]);
     }
 
     #[test]
