@@ -348,14 +348,25 @@ impl<D: Dut> Dut for Recorder<D> {
     }
 }
 
-/// Replays recorded inputs (`n_in` per cycle) through `dut` in batches of 4096 cycles;
-/// returns the outputs.
-pub fn replay(dut: &mut dyn Dut, inputs: &[u64], n_in: usize, n_out: usize) -> Vec<u64> {
-    const BATCH: usize = 4096;
-    let cycles = inputs.len() / n_in;
-    let mut outputs = vec![0; cycles * n_out];
-    for (i, o) in inputs.chunks(BATCH * n_in).zip(outputs.chunks_mut(BATCH * n_out)) {
-        dut.run(i, o, i.len() / n_in);
+/// Replays recorded inputs (`n_in` per cycle) through `dut` in batches of `batch` cycles (one
+/// [`Dut::run`] call each; 1: one [`Dut::tick`] a cycle), checking every cycle's outputs
+/// against the recorded ones (`n_out` per cycle). The outputs go to one reused batch buffer, so
+/// a long replay costs no memory of its own. Returns the first cycle that differs.
+pub fn replay_check(dut: &mut dyn Dut, inputs: &[u64], outputs: &[u64], n_in: usize, n_out: usize, batch: usize) -> Result<(), u64> {
+    let batch = batch.max(1);
+    let mut buf = vec![0; batch * n_out];
+    for (k, (i, want)) in inputs.chunks(batch * n_in).zip(outputs.chunks(batch * n_out)).enumerate() {
+        let cycles = i.len() / n_in;
+        let got = &mut buf[..cycles * n_out];
+        if batch == 1 {
+            dut.tick(i, got);
+        } else {
+            dut.run(i, got, cycles);
+        }
+        if got != want {
+            let first = got.chunks(n_out.max(1)).zip(want.chunks(n_out.max(1))).position(|(g, w)| g != w).unwrap_or(0);
+            return Err((k * batch + first) as u64);
+        }
     }
-    outputs
+    Ok(())
 }
