@@ -173,6 +173,12 @@ impl<D: Synth, const A: usize, const N: usize> Logic for RegFile<D, A, N> {
 }
 
 /// A 4-word valid/ready FIFO of `D`. `in_ready` and `out_valid` depend on state only.
+///
+/// The pointers carry one bit more than the address: equal, the FIFO is empty; equal but for
+/// that bit, it is full. Two registers a cycle and no separate count (less logic to simulate).
+/// The flags are computed straight from the pointers, with no intermediate variable, so that
+/// Verilator can split them from the `push` that reads `in_valid` (a parent whose `in_valid`
+/// depends on `in_ready` is not a combinational loop).
 #[derive(LogicBlock, Default)]
 pub struct Fifo<D: Synth> {
     pub clk: Signal<In, Clock>,
@@ -184,9 +190,8 @@ pub struct Fifo<D: Synth> {
     pub out_ready: Signal<In, Bit>,
     pub out_data: Signal<Out, D>,
     slot: RegFile<D, 2, 4>,
-    wptr: Reg<Bits<2>>,
-    rptr: Reg<Bits<2>>,
-    count: Reg<Bits<3>>,
+    wptr: Reg<Bits<3>>,
+    rptr: Reg<Bits<3>>,
     push: Signal<Local, Bit>,
     pop: Signal<Local, Bit>,
 }
@@ -194,19 +199,21 @@ pub struct Fifo<D: Synth> {
 impl<D: Synth> Logic for Fifo<D> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clk, wptr, rptr, count);
+        dff_setup!(self, clk, wptr, rptr);
         self.wptr.rst.next = self.rst.val();
         self.rptr.rst.next = self.rst.val();
-        self.count.rst.next = self.rst.val();
         self.slot.clk.next = self.clk.val();
         self.slot.rst.next = self.rst.val();
-        self.in_ready.next = !self.count.q.val().get_bit(2);
-        self.out_valid.next = self.count.q.val().any();
-        self.push.next = self.in_valid.val() & !self.count.q.val().get_bit(2);
-        self.pop.next = self.out_ready.val() & self.count.q.val().any();
-        self.slot.raddr.next = self.rptr.q.val();
+        self.in_ready.next = !((self.wptr.q.val().get_bit(2) ^ self.rptr.q.val().get_bit(2))
+            & (self.wptr.q.val().get_bits::<2>(0) == self.rptr.q.val().get_bits::<2>(0)));
+        self.out_valid.next = self.wptr.q.val() != self.rptr.q.val();
+        self.push.next = self.in_valid.val()
+            & !((self.wptr.q.val().get_bit(2) ^ self.rptr.q.val().get_bit(2))
+                & (self.wptr.q.val().get_bits::<2>(0) == self.rptr.q.val().get_bits::<2>(0)));
+        self.pop.next = self.out_ready.val() & (self.wptr.q.val() != self.rptr.q.val());
+        self.slot.raddr.next = self.rptr.q.val().get_bits::<2>(0);
         self.out_data.next = self.slot.rdata.val();
-        self.slot.waddr.next = self.wptr.q.val();
+        self.slot.waddr.next = self.wptr.q.val().get_bits::<2>(0);
         self.slot.wdata.next = self.in_data.val();
         self.slot.we.next = self.push.val();
         if self.push.val() {
@@ -214,12 +221,6 @@ impl<D: Synth> Logic for Fifo<D> {
         }
         if self.pop.val() {
             self.rptr.d.next = self.rptr.q.val() + 1;
-        }
-        if self.push.val() & !self.pop.val() {
-            self.count.d.next = self.count.q.val() + 1;
-        }
-        if !self.push.val() & self.pop.val() {
-            self.count.d.next = self.count.q.val() - 1;
         }
     }
 }
