@@ -129,11 +129,9 @@ const NETLIST_WAIVERS: &[&str] = &["-Wno-UNOPTFLAT"];
 /// Verilator's line and toggle coverage, for `edgertl cover`.
 const COVER_ARGS: &[&str] = &["--coverage-line", "--coverage-toggle"];
 
-/// What this build makes, from the registry, the environment and the features.
-struct Plan {
-    /// (unit, preset) -> variants.
-    models: BTreeMap<(&'static str, &'static str), Vec<Variant>>,
-}
+/// What this build makes, from the registry, the environment and the features: the variants of
+/// each (unit, preset).
+type Plan = BTreeMap<(&'static str, &'static str), Vec<Variant>>;
 
 fn plan() -> Result<Plan, String> {
     let trace = std::env::var(TRACE_ENV).is_ok_and(|v| !v.is_empty() && v != "0");
@@ -158,7 +156,7 @@ fn plan() -> Result<Plan, String> {
         }
         models.insert((u.name, preset), v);
     }
-    Ok(Plan { models })
+    Ok(models)
 }
 
 fn is_ident(s: &str) -> bool {
@@ -175,7 +173,7 @@ fn run() -> Result<(), String> {
     let mut runtime_from: Option<PathBuf> = None;
     let mut table = String::new();
     let mut by_unit: BTreeMap<&str, Vec<(Emitted, Vec<Variant>)>> = BTreeMap::new();
-    for ((unit, preset), variants) in &plan.models {
+    for ((unit, preset), variants) in &plan {
         let emitted = edgertl_hdl::emit(unit, Some(preset)).map_err(|e| e.to_string())?;
         let mut objs = Vec::new();
         for &variant in variants {
@@ -195,11 +193,10 @@ fn run() -> Result<(), String> {
             rust.push_str(&wrapper(e, variants));
             writeln!(
                 table,
-                "    Entry {{ unit: \"{u}\", preset: \"{p}\", hash: \"{h}\", inputs: {u}::{p}::INPUTS, outputs: {u}::{p}::OUTPUTS, variants: &[{vs}], model: |v| Ok(Box::new({u}::{p}::Model::of(v)?)), stimulus: crate::{stim} }},",
+                "    Entry {{ unit: \"{u}\", preset: \"{p}\", hash: \"{h}\", inputs: {u}::{p}::INPUTS, outputs: {u}::{p}::OUTPUTS, variants: {u}::{p}::VARIANTS, model: |v| Ok(Box::new({u}::{p}::Model::of(v)?)), stimulus: crate::{stim} }},",
                 u = e.unit,
                 p = e.preset,
                 h = e.hash,
-                vs = variants.iter().map(|v| format!("Variant::{v:?}")).collect::<Vec<_>>().join(", "),
                 stim = u.stimulus,
             )
             .unwrap();
@@ -299,18 +296,9 @@ fn verilator_config(e: &Emitted) -> String {
     vlt
 }
 
-fn sha256_hex(s: &str) -> String {
-    use std::hash::Hasher;
-    // The build script has no sha2; two independent 64-bit FNV-style hashes of the key are
-    // plenty to tell cache entries apart (a collision only costs a wrong cache hit between two
-    // keys of the same unit, preset and variant).
-    let mut a = std::collections::hash_map::DefaultHasher::new();
-    a.write(s.as_bytes());
-    let mut b: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in s.bytes() {
-        b = (b ^ byte as u64).wrapping_mul(0x100_0000_01b3);
-    }
-    format!("{:016x}{:016x}", a.finish(), b)
+/// The cache key's name: SHA-256 (the emitter's, the same that stamps the Verilog) in hex.
+fn key_hash(s: &str) -> String {
+    edgertl_hdl::emit::sha256(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Verilates one (unit, preset, variant) into the cache unless an entry with the same key is
@@ -325,7 +313,7 @@ fn verilate(e: &Emitted, cache: &Path, variant: Variant, version: &str) -> Resul
     };
     let key = format!("{}\n{}\n{class}\n{vlt}\n{version}\n{script_template}", e.hash, args.join(" "));
     let parent = cache.join(&e.unit).join(&e.preset);
-    let dir = parent.join(format!("{}-{}", variant.tag(), &sha256_hex(&key)[..16]));
+    let dir = parent.join(format!("{}-{}", variant.tag(), &key_hash(&key)[..16]));
     let obj = dir.join("obj");
     if obj.join(format!("{class}__ALL.a")).exists() {
         return Ok(obj);
@@ -397,11 +385,14 @@ fn verilate(e: &Emitted, cache: &Path, variant: Variant, version: &str) -> Resul
 const KEEP_ENTRIES: usize = 4;
 
 /// Removes a variant's oldest cache entries beyond [`KEEP_ENTRIES`] (to make room for a new
-/// one), and private build folders left by builds that were killed over a day ago.
+/// one; with the fast variant, which every build makes first, the oldest Verilog sources too),
+/// and private build folders left by builds that were killed over a day ago.
 fn prune(parent: &Path, variant: Variant) {
     let Ok(read) = std::fs::read_dir(parent) else { return };
     let now = std::time::SystemTime::now();
-    let mut entries: Vec<(std::time::SystemTime, PathBuf)> = Vec::new();
+    let own = format!("{}-", variant.tag());
+    // (entries of this variant, Verilog sources): each list keeps its newest few.
+    let mut lists: [Vec<(std::time::SystemTime, PathBuf)>; 2] = [Vec::new(), Vec::new()];
     for d in read.filter_map(|d| d.ok()) {
         let name = d.file_name().to_string_lossy().into_owned();
         let modified = d.metadata().and_then(|m| m.modified()).unwrap_or(now);
@@ -409,14 +400,18 @@ fn prune(parent: &Path, variant: Variant) {
             if now.duration_since(modified).is_ok_and(|age| age.as_secs() > 86_400) {
                 let _ = std::fs::remove_dir_all(d.path());
             }
-        } else if name.starts_with(&format!("{}-", variant.tag())) {
-            entries.push((modified, d.path()));
+        } else if name.starts_with(&own) {
+            lists[0].push((modified, d.path()));
+        } else if variant == Variant::Fast && name.starts_with("src-") {
+            lists[1].push((modified, d.path()));
         }
     }
-    entries.sort();
-    let excess = (entries.len() + 1).saturating_sub(KEEP_ENTRIES);
-    for (_, path) in entries.into_iter().take(excess) {
-        let _ = std::fs::remove_dir_all(path);
+    for mut list in lists {
+        list.sort();
+        let excess = (list.len() + 1).saturating_sub(KEEP_ENTRIES);
+        for (_, path) in list.into_iter().take(excess) {
+            let _ = std::fs::remove_dir_all(path);
+        }
     }
 }
 
@@ -424,7 +419,7 @@ fn prune(parent: &Path, variant: Variant) {
 /// unit's generated makefile, into the cache.
 fn runtime(obj: &Path, cache: &Path, out: &Path, version: &str) -> Result<(), String> {
     let objs = ["verilated.o", "verilated_vcd_c.o", "verilated_threads.o", "verilated_cov.o"];
-    let dir = cache.join(format!("runtime-{}", &sha256_hex(&format!("{version}\n{}\nOPT_GLOBAL=-O2 -fno-semantic-interposition", objs.join(" ")))[..16]));
+    let dir = cache.join(format!("runtime-{}", &key_hash(&format!("{version}\n{}\nOPT_GLOBAL=-O2 -fno-semantic-interposition", objs.join(" ")))[..16]));
     let lib = dir.join("libedgertl_verilated.a");
     if !lib.exists() {
         let unit_mk = std::fs::read_dir(obj)

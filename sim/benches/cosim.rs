@@ -39,16 +39,11 @@ fn driver_and_model<D: Dut>(dut: D, cycles: u64) -> PeDriver<D> {
     pe
 }
 
-fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
-    let mut best = f64::MAX;
-    let mut last = None;
-    for _ in 0..runs {
-        let t = Instant::now();
-        let v = f();
-        best = best.min(t.elapsed().as_secs_f64());
-        last = Some(v);
-    }
-    (best, last.expect("at least one run"))
+/// How long `f` takes, in seconds, and what it returns.
+fn timed<T>(f: impl FnOnce() -> T) -> (f64, T) {
+    let t = Instant::now();
+    let v = f();
+    (t.elapsed().as_secs_f64(), v)
 }
 
 fn main() {
@@ -71,17 +66,17 @@ fn main() {
     let min = |a: f64, b: f64| if a.is_nan() { b } else { a.min(b) };
     for _ in 0..rounds {
         if wants("model") {
-            let (t, pe) = best_of(1, || driver_and_model(Model::new(), cycles));
+            let (t, pe) = timed(|| driver_and_model(Model::new(), cycles));
             assert_eq!(pe.pins.cycles(), recorded, "the timed run drove other cycles than the recorded one");
             with_model = min(with_model, t);
         }
         if wants("batched") {
-            let (t, r) = best_of(1, || replay_check(&mut Model::new(), &inputs, &outputs, n_in, n_out, 4096));
+            let (t, r) = timed(|| replay_check(&mut Model::new(), &inputs, &outputs, n_in, n_out, 4096));
             assert_eq!(r, Ok(()), "the batched replay through Verilator diverged");
             batched = min(batched, t);
         }
         if wants("tick") {
-            let (t, r) = best_of(1, || replay_check(&mut Model::new(), &inputs, &outputs, n_in, n_out, 1));
+            let (t, r) = timed(|| replay_check(&mut Model::new(), &inputs, &outputs, n_in, n_out, 1));
             assert_eq!(r, Ok(()), "the per-cycle replay through Verilator diverged");
             per_tick = min(per_tick, t);
         }
