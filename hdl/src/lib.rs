@@ -16,6 +16,7 @@
 //!   configuration.
 //! - [`glb::GlbConfig`]: the global buffer's hardware configuration.
 
+pub mod array;
 pub mod board;
 pub mod emit;
 pub mod glb;
@@ -104,7 +105,7 @@ pub(crate) fn config_json<C: serde::Serialize>(config: Result<C, EmitError>) -> 
 
 /// Every unit edgertl has: the one registry. Adding a unit is its folders (`hdl/src/<unit>/`,
 /// `sim/src/<unit>/`, `tests/<unit>.rs`), its `UNIT` entry here and its budgets.
-pub static UNITS: &[Unit] = &[pe::UNIT, rlc::ENCODER, rlc::DECODER, glb::UNIT, board::UNIT];
+pub static UNITS: &[Unit] = &[pe::UNIT, rlc::ENCODER, rlc::DECODER, glb::UNIT, array::UNIT, board::UNIT];
 
 /// Every unit edgertl can emit ([`UNITS`]).
 pub fn units() -> &'static [Unit] {

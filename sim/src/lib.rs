@@ -9,11 +9,14 @@
 //! - [`glb`]: the global buffer's cycle-accurate golden model ([`glb::model::GlbModel`]) and
 //!   its random-traffic driver ([`glb::driver`]).
 //!
+//! - [`array`]: the PE array's transaction-level golden model ([`array::model::ArrayModel`]),
+//!   its cycle driver and row-stationary passes ([`array::rs`]).
 //! - [`board`]: the board top's UART protocol from the host side, over a simulated UART or
 //!   any byte transport.
 //!
 //! Golden models use no rust-hdl type: they are the independent reference.
 pub mod glb;
+pub mod array;
 pub mod board;
 pub mod harness;
 pub mod pe;
