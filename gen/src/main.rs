@@ -541,7 +541,7 @@ fn synth(
     let opts = synth::Options { pnr, freq_mhz: freq, dir: Some(dir.to_path_buf()) };
     let mut jobs = Vec::new();
     for name in &units {
-        let emitted = emit(name, None)?;
+        let emitted = emit(name, Some(edgertl_hdl::unit(name)?.synth_preset))?;
         jobs.extend(targets.iter().map(|t| (emitted.clone(), *t, opts.clone())));
     }
     let mut reports = Vec::new();

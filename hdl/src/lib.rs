@@ -44,6 +44,9 @@ pub struct Unit {
     /// Presets the harness Verilates for co-simulation (the default first; `edgertl-sim`'s
     /// build script adds any that `EDGERTL_SIM_PRESETS` asks for).
     pub simulated: &'static [&'static str],
+    /// The preset `budgets.toml` holds and `edgertl synth` synthesises: the default preset,
+    /// unless that is too big for every listed FPGA and for a test's time (the 12 x 14 array).
+    pub synth_preset: &'static str,
     /// Whether the harness also Verilates Yosys' gate-level netlist of the default preset (when
     /// `edgertl-sim`'s feature `netlist` is on: the tests turn it on).
     pub netlist: bool,

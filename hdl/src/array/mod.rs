@@ -91,6 +91,7 @@ pub const UNIT: Unit = Unit {
     summary: "Eyeriss PE array: R x C PEs, tagged multicast input networks, output network, psum links",
     presets: &["eyeriss_v1", "small", "tiny"],
     simulated: &["eyeriss_v1", "small", "tiny"],
+    synth_preset: "tiny",
     netlist: false,
     config_type: "ArrayConfig",
     stimulus: "array::driver::stimulus",

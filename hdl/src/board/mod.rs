@@ -108,6 +108,7 @@ pub const UNIT: Unit = Unit {
     summary: "UART bridge (115200 8N1) in front of the PE and the RLC encoder and decoder, for the iCEBreaker, HX8K, ULX3S and Arty boards",
     presets: &["sim", "icebreaker", "hx8k", "ulx3s", "arty_a7_35"],
     simulated: &["sim"],
+    synth_preset: "sim",
     netlist: false,
     config_type: "BoardConfig",
     stimulus: "board::host::stimulus",

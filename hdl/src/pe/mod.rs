@@ -95,6 +95,7 @@ pub const UNIT: Unit = Unit {
         "Eyeriss v1 processing element: row-stationary 1-D conv, 224/12/24-word spads, zero gating",
     presets: &["eyeriss_v1"],
     simulated: &["eyeriss_v1"],
+    synth_preset: "eyeriss_v1",
     netlist: true,
     config_type: "PeConfig",
     stimulus: "pe::driver::stimulus",
