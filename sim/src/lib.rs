@@ -9,10 +9,13 @@
 //! - [`glb`]: the global buffer's cycle-accurate golden model ([`glb::model::GlbModel`]) and
 //!   its random-traffic driver ([`glb::driver`]).
 //!
+//! - [`eyeriss`]: whole conv layers: shapes, the golden layer, the row-stationary mapper,
+//!   analytical counts and the energy model.
 //! - [`board`]: the board top's UART protocol from the host side, over a simulated UART or
 //!   any byte transport.
 //!
 //! Golden models use no rust-hdl type: they are the independent reference.
+pub mod eyeriss;
 pub mod glb;
 pub mod board;
 pub mod harness;
