@@ -3,5 +3,10 @@
 //! - [`layer`]: [`layer::LayerShape`], a conv layer's shape, its presets (AlexNet CONV1-5,
 //!   MobileNet layers) and the chip's shape limits.
 //! - [`golden`]: the golden conv layer with the PE's arithmetic ([`golden::conv`]).
+//! - [`mapper`]: the row-stationary mapper ([`mapper::search`]) on a [`mapper::Hardware`].
+//! - [`counts`]: the analytical counts of a mapped layer; [`energy`]: the ISCA 2016 model.
+pub mod counts;
+pub mod energy;
 pub mod golden;
 pub mod layer;
+pub mod mapper;
