@@ -181,6 +181,14 @@ pub fn alexnet(n: usize, shift: u32) -> Vec<LayerShape> {
     ])
 }
 
+/// Which AlexNet layer (0 for CONV1 ..) `layer` is, by name and shape (batch, ReLU and
+/// shift aside).
+pub fn alexnet_index(layer: &LayerShape) -> Option<usize> {
+    alexnet(layer.n, layer.shift)
+        .iter()
+        .position(|a| LayerShape { relu: layer.relu, ..a.clone() } == *layer)
+}
+
 /// One row of a network table: name, C, M, groups, H (= W), R (= S), U, pad.
 type Row = (&'static str, usize, usize, usize, usize, usize, usize, usize);
 

@@ -5,8 +5,13 @@
 //! - [`golden`]: the golden conv layer with the PE's arithmetic ([`golden::conv`]).
 //! - [`mapper`]: the row-stationary mapper ([`mapper::search`]) on a [`mapper::Hardware`].
 //! - [`counts`]: the analytical counts of a mapped layer; [`energy`]: the ISCA 2016 model.
+//! - [`report`]: one layer run end to end ([`report::run_layer`]) and its report, beside
+//!   the chip's figures.
+//! - [`tensor`]: n-dimensional int16 `.npy` files.
 pub mod counts;
 pub mod energy;
 pub mod golden;
 pub mod layer;
 pub mod mapper;
+pub mod report;
+pub mod tensor;
