@@ -18,6 +18,7 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use edgertl::output::{Output, OutputSet};
+use edgertl_sim::eyeriss::dataflow::{self, Comparison};
 use edgertl_sim::eyeriss::layer::{self, LayerShape};
 use edgertl_sim::eyeriss::mapper::Hardware;
 use edgertl_sim::eyeriss::report::{run_layer, LayerReport};
@@ -87,6 +88,9 @@ struct Report<'a> {
     /// How the data were made (`run alexnet`) or where they came from (`run conv`).
     data: String,
     layers: &'a [LayerReport],
+    /// `run alexnet`: RS against WS, OS and NLR on the ISCA 2016 budget (batch 16).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dataflows: Option<Comparison>,
 }
 
 /// Checks that each output can be written (and is none of the inputs, and no two are the
@@ -190,7 +194,7 @@ pub fn conv(a: ConvArgs) -> Result<()> {
     let rep = &run.report;
     if let Some(path) = &a.report {
         let data = format!("ifmap {}, weights {}", a.ifmap.display(), a.weights.display());
-        let report = Report { hardware: &hw, data, layers: std::slice::from_ref(rep) };
+        let report = Report { hardware: &hw, data, layers: std::slice::from_ref(rep), dataflows: None };
         set.add(path, serde_json::to_string_pretty(&report)? + "\n")?;
     }
     let written = set.commit()?;
@@ -274,15 +278,18 @@ pub fn alexnet(a: AlexnetArgs) -> Result<()> {
         reports.push(run.report);
         bar.inc(1);
     }
+    bar.set_message("dataflow comparison (batch 16)");
+    let dataflows = dataflow::compare(&layer::alexnet(16, ALEXNET_SHIFT))?;
     bar.finish_and_clear();
     print_table(&reports);
+    print_dataflows(&dataflows);
     let svg = energy_chart(&reports)?;
     let data = format!(
         "seed {}: CONV1's ifmap uniform 0..=255 (8-bit pixels), weights uniform -127..=127, shift {ALEXNET_SHIFT}, no bias; \
          CONV2-5 take the previous ofmap after ReLU (and 3x3/2 max pooling after CONV1 and CONV2), so their zeros are ReLU's",
         a.seed
     );
-    let report = Report { hardware: &hw, data, layers: &reports };
+    let report = Report { hardware: &hw, data, layers: &reports, dataflows: Some(dataflows) };
     let mut set = OutputSet::new();
     set.add(&chart, svg)?;
     set.add(&a.report, serde_json::to_string_pretty(&report)? + "\n")?;
@@ -339,6 +346,37 @@ fn print_table(reports: &[LayerReport]) {
         println!("[chip]: Eyeriss at batch 4 (JSSC 2017; processing latency at 200 MHz; DRAM before coding read from the ISSCC 2016 chart).");
     }
     println!("zero %: MACs whose ifmap is zero (gated); energy/MAC: ISCA 2016 model (DRAM 200, GLB 6, NoC 2, spad 1, MAC 1).");
+}
+
+fn print_dataflows(c: &Comparison) {
+    println!();
+    println!(
+        "Dataflows on one budget (256 PEs, 512 B register file each, 128 kB buffer, batch {}, dense data): energy per MAC",
+        c.batch
+    );
+    let mut header = format!("{:<8}", "layer");
+    for d in &c.dataflows {
+        header.push_str(&format!("{d:>8}"));
+    }
+    println!("{header}");
+    for l in &c.layers {
+        let mut row = format!("{:<8}", l.name);
+        for v in &l.per_mac {
+            row.push_str(&format!("{v:>8.2}"));
+        }
+        println!("{row}");
+    }
+    let mut row = format!("{:<8}", "all");
+    for v in &c.per_mac {
+        row.push_str(&format!("{v:>8.2}"));
+    }
+    println!("{row}");
+    let mut row = format!("{:<8}", "vs RS");
+    for v in &c.vs_rs {
+        row.push_str(&format!("{:>7.2}x", v));
+    }
+    println!("{row}");
+    println!("(ISCA 2016 reports RS 1.4-2.5x ahead; the baselines here get RS's DRAM traffic, see edgertl_sim::eyeriss::dataflow.)");
 }
 
 /// An SVG bar chart: each layer's energy stacked by level.

@@ -217,6 +217,11 @@ fn run_alexnet_writes_the_report_and_the_chart() {
         let zeros = l["zero_macs"].as_u64().unwrap() as f64 / l["macs"].as_u64().unwrap() as f64;
         assert!(zeros > 0.2, "{}: {zeros}", l["name"]);
     }
+    // The dataflow comparison: RS ahead of the three others overall.
+    let vs: Vec<f64> = report["dataflows"]["vs_rs"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    assert_eq!(vs.len(), 4);
+    assert!(vs[0] == 1.0 && vs[1..].iter().all(|&v| v > 1.0), "{vs:?}");
+    assert!(stdout.contains("vs RS"), "{stdout}");
     let svg = std::fs::read_to_string(d.path().join("a.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("CONV3") && svg.contains("DRAM"), "{svg}");
 }

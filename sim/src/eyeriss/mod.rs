@@ -7,8 +7,11 @@
 //! - [`counts`]: the analytical counts of a mapped layer; [`energy`]: the ISCA 2016 model.
 //! - [`report`]: one layer run end to end ([`report::run_layer`]) and its report, beside
 //!   the chip's figures.
+//! - [`dataflow`]: RS against weight stationary, output stationary and no local reuse
+//!   (ISCA 2016) under the same energy model.
 //! - [`tensor`]: n-dimensional int16 `.npy` files.
 pub mod counts;
+pub mod dataflow;
 pub mod energy;
 pub mod golden;
 pub mod layer;
