@@ -400,7 +400,8 @@ fn energy_chart(reports: &[LayerReport]) -> Result<String> {
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(64)
-            .build_cartesian_2d((0..reports.len()).into_segmented(), 0.0..top.max(1e-9))
+            // A segmented range includes its end: segments 0..=last, one per layer.
+            .build_cartesian_2d((0..reports.len().saturating_sub(1)).into_segmented(), 0.0..top.max(1e-9))
             .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
         let names: Vec<String> = reports.iter().map(|r| r.name.clone()).collect();
         chart
