@@ -28,6 +28,9 @@
 //! - `edgertl board build <board>`, `edgertl board run (--port DEV | --sim)`: the board top
 //!   on the iCEBreaker, the HX8K breakout or the ULX3S (see [`board`]).
 //!
+//! - `edgertl run conv --ifmap X.npy --weights W.npy --out Y.npy [...]`, `edgertl run alexnet`:
+//!   whole conv layers on the golden model, mapped and costed (see [`run_conv`]).
+//!
 //! Exit codes: 0 success; 1 a failed check, a failed emission, a missing tool (`verilator not
 //! found: run scripts/setup.sh`) or an I/O error; 2 bad usage (unknown unit or preset, bad
 //! flags, a count or frequency out of its range); 130 interrupted (Ctrl-C or SIGTERM: no
@@ -46,6 +49,7 @@ use std::process::ExitCode;
 mod board;
 mod cover;
 mod rlc;
+mod run_conv;
 
 /// Emit edgertl's Eyeriss-style hardware units as Verilog, and lint them with Verilator,
 /// Icarus Verilog and Yosys.
@@ -218,6 +222,23 @@ enum Command {
         #[command(subcommand)]
         command: board::BoardCommand,
     },
+
+    /// Whole workloads on the golden models: conv layers on files, AlexNet CONV1-5 with the
+    /// row-stationary mapper and the energy model.
+    Run {
+        #[command(subcommand)]
+        command: RunCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum RunCommand {
+    /// One conv layer on int16 .npy files: the golden layer's ofmap, and a report of the
+    /// row-stationary mapping and its analytical counts (see run_conv.rs).
+    Conv(run_conv::ConvArgs),
+    /// AlexNet CONV1-5 on random data: a table per layer beside the chip's figures, a JSON
+    /// report and an SVG chart of energy per layer and level.
+    Alexnet(run_conv::AlexnetArgs),
 }
 
 fn main() -> ExitCode {
@@ -309,6 +330,10 @@ fn run(cli: Cli) -> Result<()> {
             synth(unit.as_deref(), target.as_deref(), pnr, freq, check, budgets, &dir)
         }
         Command::Board { command } => board::run(command),
+        Command::Run { command } => match command {
+            RunCommand::Conv(args) => run_conv::conv(args),
+            RunCommand::Alexnet(args) => run_conv::alexnet(args),
+        },
     }
 }
 

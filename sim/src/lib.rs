@@ -11,10 +11,13 @@
 //!
 //! - [`array`]: the PE array's transaction-level golden model ([`array::model::ArrayModel`]),
 //!   its cycle driver and row-stationary passes ([`array::rs`]).
+//! - [`eyeriss`]: whole conv layers: shapes, the golden layer, the row-stationary mapper,
+//!   analytical counts and the energy model.
 //! - [`board`]: the board top's UART protocol from the host side, over a simulated UART or
 //!   any byte transport.
 //!
 //! Golden models use no rust-hdl type: they are the independent reference.
+pub mod eyeriss;
 pub mod glb;
 pub mod array;
 pub mod board;
