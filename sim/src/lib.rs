@@ -9,6 +9,8 @@
 //! - [`glb`]: the global buffer's cycle-accurate golden model ([`glb::model::GlbModel`]) and
 //!   its random-traffic driver ([`glb::driver`]).
 //!
+//! - [`navion`]: Navion's vision front-end: the corner detector's and the frame codec's golden
+//!   models, the `.nfc` file and PNG frames.
 //! - [`board`]: the board top's UART protocol from the host side, over a simulated UART or
 //!   any byte transport.
 //!
@@ -16,6 +18,7 @@
 pub mod glb;
 pub mod board;
 pub mod harness;
+pub mod navion;
 pub mod pe;
 pub mod rlc;
 pub mod verilated;
