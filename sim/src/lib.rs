@@ -13,6 +13,8 @@
 //!   its cycle driver and row-stationary passes ([`array::rs`]).
 //! - [`eyeriss`]: whole conv layers: shapes, the golden layer, the row-stationary mapper,
 //!   analytical counts and the energy model.
+//! - [`navion`]: Navion's vision front-end: the corner detector's and the frame codec's golden
+//!   models, the `.nfc` file and PNG frames.
 //! - [`board`]: the board top's UART protocol from the host side, over a simulated UART or
 //!   any byte transport.
 //!
@@ -22,6 +24,7 @@ pub mod glb;
 pub mod array;
 pub mod board;
 pub mod harness;
+pub mod navion;
 pub mod pe;
 pub mod rlc;
 pub mod verilated;

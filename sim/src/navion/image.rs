@@ -1,0 +1,1 @@
+//! PNG frames (to come).
