@@ -7,8 +7,8 @@
 //!   all of a unit's presets);
 //! - `traced`: the same presets with `--trace` (VCD), only when `EDGERTL_TRACE` is set at
 //!   build time (the replay command a failing test prints sets it, so it rebuilds with traces);
-//! - `netlist`: Yosys' generic `synth -top <unit>` netlist of the default preset
-//!   (`scripts/yosys/netlist.ys`), for units that ask for it, when the feature `netlist` is
+//! - `netlist`: Yosys' generic `synth -top <unit>` netlist of the synthesis preset
+//!   (`Unit::synth_preset`: the default, but the array's `tiny`; `scripts/yosys/netlist.ys`), for units that ask for it, when the feature `netlist` is
 //!   on (the tests turn it on);
 //! - `cover`: the RTL with line and toggle coverage, for every simulated preset, when the
 //!   feature `cover` is on (`edgertl`'s feature `cover`, for `edgertl cover`).
@@ -88,7 +88,7 @@ impl Variant {
         match self {
             Variant::Fast => "every simulated preset has it",
             Variant::Traced => "rebuild with EDGERTL_TRACE=1 in the environment (cargo test reruns the build script)",
-            Variant::Netlist => "build with the feature `netlist` of edgertl-sim (the tests turn it on); only units marked `netlist: true` have one, for their default preset",
+            Variant::Netlist => "build with the feature `netlist` of edgertl-sim (the tests turn it on); only units marked `netlist: true` have one, for their synthesis preset",
             Variant::Cover => "build with the feature `cover`: cargo run --release -p edgertl --features cover -- cover <unit>",
         }
     }
@@ -148,7 +148,7 @@ fn plan() -> Result<Plan, String> {
         if trace {
             v.push(Variant::Traced);
         }
-        if netlist && u.netlist && preset == u.default_preset() {
+        if netlist && u.netlist && preset == u.synth_preset {
             v.push(Variant::Netlist);
         }
         if cover {

@@ -117,3 +117,18 @@ fn eyeriss_v1_runs_a_3_by_13_set_replicated_4_times() {
     let cycles = rs_pass(&mut dut, "eyeriss_v1", &layer, &mut stim, test);
     eprintln!("eyeriss_v1: 156 PEs, {} MACs in {cycles} cycles", layer.t * layer.p * layer.c * 9 * 13 * 13);
 }
+
+#[test]
+fn synthesized_netlist_of_tiny_agrees_with_rtl_and_model() {
+    // Yosys' generic `synth` netlist of `tiny` in lockstep with its RTL, every output every
+    // cycle, while random scenarios are checked against the golden model.
+    let test = "synthesized_netlist_of_tiny_agrees_with_rtl_and_model";
+    let stim = Stimulus::from_env();
+    let mut both = Lockstep::new(
+        eyeriss_array::tiny::Model::for_test(test, stim.seed),
+        eyeriss_array::tiny::Model::netlist().expect("the tests build the netlist"),
+        eyeriss_array::OUTPUTS,
+        stim.replay_hint(test),
+    );
+    random(&mut both, "tiny", 20, test);
+}

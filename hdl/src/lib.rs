@@ -47,7 +47,7 @@ pub struct Unit {
     /// The preset `budgets.toml` holds and `edgertl synth` synthesises: the default preset,
     /// unless that is too big for every listed FPGA and for a test's time (the 12 x 14 array).
     pub synth_preset: &'static str,
-    /// Whether the harness also Verilates Yosys' gate-level netlist of the default preset (when
+    /// Whether the harness also Verilates Yosys' gate-level netlist of `synth_preset` (when
     /// `edgertl-sim`'s feature `netlist` is on: the tests turn it on).
     pub netlist: bool,
     /// The Rust type of the unit's hardware configuration (serialised as JSON in the
@@ -192,6 +192,8 @@ mod tests {
                 assert!(u.presets.contains(p), "{}: simulated preset {p} is not a preset", u.name);
             }
             assert_eq!(UNITS.iter().filter(|v| v.name == u.name).count(), 1, "{} is registered once", u.name);
+            // The netlist is of the synthesis preset, which must be Verilated.
+            assert!(u.simulated.contains(&u.synth_preset), "{}: the synthesis preset {} is not simulated", u.name, u.synth_preset);
         }
     }
 

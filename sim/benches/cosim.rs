@@ -8,6 +8,11 @@
 //! 3. Verilator alone, replaying them one FFI call a cycle (`Dut::tick`);
 //! 4. rust-hdl's simulator alone, replaying a prefix of the same inputs.
 //!
+//! Then the 12 x 14 array (`eyeriss_array` `eyeriss_v1`), replaying in batches a recorded
+//! row-stationary pass (CONV3-5's 3 x 13 set replicated 4 times, 156 PEs active, buses at
+//! full speed), in array cycles/s and PE cycles/s (x 168) beside 168 x the PE's batched speed
+//! from the same run.
+//!
 //! `EDGERTL_BENCH_ONLY=model|batched|tick` runs one of the three Verilator measurements once,
 //! for `valgrind --tool=callgrind` (`scripts/bench/callgrind.sh`).
 //!
@@ -15,7 +20,10 @@
 //! same cycles); replays are checked to give the recorded outputs. Run: `cargo bench -p
 //! edgertl-sim` (`EDGERTL_BENCH_CYCLES` sets the stimulus length, default 5 000 000).
 
+use edgertl_hdl::array::ArrayConfig;
 use edgertl_hdl::pe::PeConfig;
+use edgertl_sim::array::driver::{ArrayDriver, BusTraffic};
+use edgertl_sim::array::rs::RsLayer;
 use edgertl_sim::harness::{replay_check, Dut, Recorder, RustHdl, Stimulus};
 use edgertl_sim::pe::driver::{random_pass, PeDriver, Traffic};
 use edgertl_sim::pe::model::PeModel;
@@ -106,10 +114,47 @@ fn main() {
     ] {
         println!("{:<44} {:>12} {:>16.0} {:>13.4}x", name, c, rate(c, s), rate(c, s) / v_rate);
     }
+    array(v_rate);
     let loop_ratio = rate(recorded, with_model) / v_rate;
     println!(
         "target: >= 15 000 000 cycles/s through Verilator: {}; driver + model >= 0.5x of it: {}",
         if v_rate >= 15e6 { "met" } else { "NOT met" },
         if loop_ratio >= 0.5 { "met" } else { "NOT met" }
     );
+}
+
+/// The 12 x 14 array on a recorded row-stationary pass, beside 168 PEs at `pe_rate` each.
+fn array(pe_rate: f64) {
+    use edgertl_sim::verilated::eyeriss_array as arr;
+    let hw = ArrayConfig::eyeriss_v1();
+    let mut stim = Stimulus::with_seed(2016);
+    let layer = RsLayer::random(&mut stim.rng, 2, 4, 4, 3, 3, 1, 13, 13);
+    let mut d = ArrayDriver::new(Recorder::new(arr::Model::new()), &hw);
+    d.write_ids(&layer.ids(&hw));
+    let (mut passes, mut macs) = (0, 0u64);
+    while d.pins.cycles() < 100_000 {
+        let got = d.run_pass(&layer.pass(), &layer.traffic(), BusTraffic::FULL_SPEED, &mut stim.rng).expect("the pass runs");
+        assert_eq!(layer.gather(&got.out).expect("every output"), layer.reference(), "the array disagrees with the reference");
+        passes += 1;
+        macs = got.pe_counters.iter().flatten().map(|c| c.macs as u64).sum();
+    }
+    let cycles = d.pins.cycles();
+    let Recorder { inputs, outputs, .. } = d.pins.dut;
+    let (n_in, n_out) = (arr::INPUTS.len(), arr::OUTPUTS.len());
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let (t, r) = timed(|| replay_check(&mut arr::Model::new(), &inputs, &outputs, n_in, n_out, 4096));
+        assert_eq!(r, Ok(()), "the batched replay of the array diverged");
+        best = best.min(t);
+    }
+    let rate = cycles as f64 / best;
+    println!();
+    println!(
+        "12 x 14 array (eyeriss_v1), {passes} row-stationary passes (3 x 13 x 4 replicas, 156 PEs active), {cycles} cycles, {macs} MACs ({:.1}% of 156 PEs' slots)",
+        100.0 * macs as f64 / (156.0 * cycles as f64)
+    );
+    println!("{:<44} {:>16} {:>16}", "", "array cycles/s", "PE cycles/s");
+    println!("{:<44} {:>16.0} {:>16.0}", "Verilated array (batched)", rate, rate * 168.0);
+    println!("{:<44} {:>16.0} {:>16.0}", "168 x the PE alone (batched, above)", pe_rate / 168.0, pe_rate);
+    println!("array / (168 x PE): {:.2}x", rate * 168.0 / pe_rate);
 }

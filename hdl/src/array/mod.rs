@@ -92,7 +92,7 @@ pub const UNIT: Unit = Unit {
     presets: &["eyeriss_v1", "small", "tiny"],
     simulated: &["eyeriss_v1", "small", "tiny"],
     synth_preset: "tiny",
-    netlist: false,
+    netlist: true,
     config_type: "ArrayConfig",
     stimulus: "array::driver::stimulus",
     config: |p| crate::config_json(ArrayConfig::preset(p)),

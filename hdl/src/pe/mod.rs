@@ -39,8 +39,9 @@
 //!    - **MAC**: p*q*S cycles, one MAC slot a cycle, in the order f, c, s (s fastest), into
 //!      psum spad entries that start the output at zero;
 //!    - **psum_in / psum_out**: for f = 0..p-1, one psum_in word is taken and the PE's own
-//!      sum plus that word goes out on psum_out (one word a cycle while both streams flow);
-//!      the spad entry is cleared as it leaves.
+//!      sum plus that word goes out on psum_out (one word a cycle while both streams flow;
+//!      the sum is registered before it enters the output FIFO, so the PE can show idle one
+//!      cycle before its last psum is in the FIFO); the spad entry is cleared as it leaves.
 //!
 //!    The psum_in word is added on the way out, not loaded first, as the chip's PE adds the
 //!    psum from the PE below to its own: in an array, the PEs of a column all compute their

@@ -154,8 +154,9 @@ impl<D: Dut> ArrayDriver<D> {
                 && self.pins.get(out::BUSY) == 0
                 && self.pins.get(out::OUT_VALID) == 0;
             quiet = if settled { quiet + 1 } else { 0 };
-            // A few quiet cycles: the last words in the bus registers have moved.
-            if quiet >= 4 {
+            // A few quiet cycles: the last words in the bus registers, the PEs' output registers
+            // and the output network have moved.
+            if quiet >= 8 {
                 break;
             }
             if self.pins.cycles() - start > budget {
