@@ -25,6 +25,9 @@
 //!   Verilated hardware with `--rtl`); `edgertl rlc report [--len N] [--seed S]`: compressed
 //!   size against the entropy bound for sparsity 0% to 90% (see [`rlc`]).
 //!
+//! - `edgertl run corners --in F.png [...]`, `edgertl run codec encode|decode`: Navion's corner
+//!   detector and frame codec on files (see [`run_navion`]).
+//!
 //! - `edgertl board build <board>`, `edgertl board run (--port DEV | --sim)`: the board top
 //!   on the iCEBreaker, the HX8K breakout or the ULX3S (see [`board`]).
 //!
@@ -46,6 +49,7 @@ use std::process::ExitCode;
 mod board;
 mod cover;
 mod rlc;
+mod run_navion;
 
 /// Emit edgertl's Eyeriss-style hardware units as Verilog, and lint them with Verilator,
 /// Icarus Verilog and Yosys.
@@ -60,6 +64,8 @@ mod rlc;
   edgertl synth --all --pnr
   edgertl rlc encode --in x.npy --out x.rlc
   edgertl rlc report
+  edgertl run corners --in frame.png --out corners.json --overlay overlay.png
+  edgertl run codec encode --in frame.png --out frame.nfc
 
 Exit codes: 0 success, 1 failure (check, emission, missing tool, I/O), 2 bad usage (unknown \
 unit or preset, bad flags, a number out of its range), 130 interrupted (Ctrl-C, SIGTERM).
@@ -212,11 +218,29 @@ enum Command {
         command: rlc::RlcCommand,
     },
 
+    /// Run a unit's model on files: Navion's corner detector and frame codec.
+    Run {
+        #[command(subcommand)]
+        command: RunCommand,
+    },
+
     /// The board top (board_top: UART bridge, PE, RLC encoder and decoder) on a real board: build the
     /// bitstream, run the check against the golden models on hardware or in co-simulation.
     Board {
         #[command(subcommand)]
         command: board::BoardCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum RunCommand {
+    /// Navion's corner detector on a PNG frame: the corners (JSON), the score of every pixel
+    /// (.npy) and an overlay picture.
+    Corners(run_navion::CornersArgs),
+    /// Navion's frame codec (26 bits a 4 x 4 block): PNG to .nfc and back.
+    Codec {
+        #[command(subcommand)]
+        command: run_navion::CodecCommand,
     },
 }
 
@@ -309,6 +333,10 @@ fn run(cli: Cli) -> Result<()> {
             synth(unit.as_deref(), target.as_deref(), pnr, freq, check, budgets, &dir)
         }
         Command::Board { command } => board::run(command),
+        Command::Run { command } => match command {
+            RunCommand::Corners(args) => run_navion::corners(args),
+            RunCommand::Codec { command } => run_navion::codec(command),
+        },
     }
 }
 

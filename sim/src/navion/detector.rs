@@ -321,6 +321,21 @@ pub fn detect(frame: &Frame, cfg: &DetectorConfig) -> Result<Detection, Detector
     Ok(Detection { width: w, height: h, scores, candidates: cands.len(), corners })
 }
 
+/// Writes the scores of a detection as a `.npy` array of int32, shape (H, W), C order (any
+/// [`std::io::Write`]: files go through `edgertl::output`). Every score fits (< 2^25).
+pub fn write_scores_npy<W: std::io::Write>(out: W, d: &Detection) -> std::io::Result<()> {
+    use npyz::WriterBuilder;
+    let mut out = std::io::BufWriter::new(out);
+    let mut writer = npyz::WriteOptions::new()
+        .default_dtype()
+        .shape(&[d.height as u64, d.width as u64])
+        .writer(&mut out)
+        .begin_nd()?;
+    writer.extend(d.scores.iter().map(|&s| s as i32))?;
+    writer.finish()?;
+    std::io::Write::flush(&mut out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -631,6 +646,19 @@ mod tests {
         // Any height is taken.
         let tall = Frame::from_fn(8, 2000, |x, y| ((x * 37 + y * 11) % 256) as u8);
         assert!(detect(&tall, &small).is_ok());
+    }
+
+    #[test]
+    fn scores_npy_is_int32_h_by_w() {
+        let f = Frame::from_fn(7, 5, |x, y| (x * 40 + y * 7) as u8);
+        let d = detect(&f, &DetectorConfig { grid_x: 1, grid_y: 1, ..DetectorConfig::small() }).unwrap();
+        let mut bytes = Vec::new();
+        write_scores_npy(&mut bytes, &d).unwrap();
+        let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
+        assert_eq!(npy.shape(), [5, 7]);
+        assert_eq!(npy.dtype(), npyz::DType::Plain("<i4".parse().unwrap()));
+        let back: Vec<i32> = npy.into_vec().unwrap();
+        assert_eq!(back, d.scores.iter().map(|&s| s as i32).collect::<Vec<_>>());
     }
 
     #[test]
