@@ -30,8 +30,8 @@ pub struct CornersArgs {
     /// The frame, a PNG (8-bit; colour is turned to gray with BT.601's weights).
     #[arg(long = "in", value_name = "F.png")]
     input: PathBuf,
-    /// The detector preset: navion (752 x 480 at most, 8x6 cells, K 38, T 4096) or small
-    /// (160 x 120 at most, 4x3 cells, K 8, T 4096).
+    /// The detector preset: navion (frames up to 752 pixels wide, 8x6 cells, K 38, T 4096)
+    /// or small (up to 160 wide, 4x3 cells, K 8, T 4096); any height.
     #[arg(long, value_name = "NAME", default_value = "navion",
           value_parser = clap::builder::PossibleValuesParser::new(DetectorConfig::PRESETS))]
     preset: String,
@@ -205,13 +205,17 @@ fn ratio_text(c: &Compressed) -> String {
 }
 
 fn psnr_text(reference: &Frame, decoded: &Frame) -> String {
-    let p = codec::psnr(reference, decoded);
+    let db = |p: f64| if p.is_finite() { format!("{p:.2} dB") } else { "infinite (no error)".to_string() };
     // The 5-bit cut alone, for scale: what no 5-bit format can beat.
     let cut = Frame::from_fn(reference.width(), reference.height(), |x, y| {
         let q5 = reference.at(x, y) >> 3;
         (q5 << 3) | (q5 >> 2)
     });
-    format!("PSNR {p:.2} dB against the 8-bit input (the 5-bit cut alone: {:.2} dB)", codec::psnr(reference, &cut))
+    format!(
+        "PSNR {} against the 8-bit input (the 5-bit cut alone: {})",
+        db(codec::psnr(reference, decoded)),
+        db(codec::psnr(reference, &cut))
+    )
 }
 
 fn encode(input: &Path, out: &Path, rtl: bool) -> Result<()> {

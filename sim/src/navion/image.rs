@@ -263,6 +263,27 @@ mod tests {
     }
 
     #[test]
+    fn mutated_pngs_never_panic() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+        let pixels: Vec<u8> = (0..16 * 12 * 3).map(|_| rng.gen()).collect();
+        let good = png_of(16, 12, ExtendedColorType::Rgb8, &pixels);
+        for _ in 0..1000 {
+            let mut bytes = good.clone();
+            if rng.gen_bool(0.3) {
+                bytes.truncate(rng.gen_range(0..good.len()));
+            } else {
+                let i = rng.gen_range(0..bytes.len());
+                bytes[i] = rng.gen();
+            }
+            // Ok (a flip the CRC-free parts allow) or a clear error; never a panic.
+            if let Ok(f) = parse(&bytes) {
+                assert!(f.width() > 0 && f.height() > 0);
+            }
+        }
+    }
+
+    #[test]
     fn the_overlay_marks_every_corner() {
         let f = Frame::from_fn(64, 48, |_, _| 128);
         let corners = [Corner { x: 10, y: 10, score: 1 }, Corner { x: 50, y: 30, score: 2 }];
