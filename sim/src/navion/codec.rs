@@ -174,6 +174,15 @@ impl Compressed {
         Ok(decode_block(self.word(by * blocks_x + bx)))
     }
 
+    /// Block k (raster order of blocks, the frame memory's address) decoded.
+    pub fn block_at(&self, k: usize) -> Result<[u8; 16], CodecError> {
+        let (blocks_x, blocks_y) = self.blocks();
+        if k >= blocks_x * blocks_y {
+            return Err(CodecError::NoSuchBlock { bx: k % blocks_x, by: k / blocks_x, blocks_x, blocks_y });
+        }
+        Ok(decode_block(self.word(k)))
+    }
+
     /// The whole frame decoded.
     pub fn decode(&self) -> Frame {
         let (bw, bh) = self.blocks();
@@ -381,6 +390,7 @@ mod tests {
         for by in 0..6 {
             for bx in 0..10 {
                 let block = c.block(bx, by).unwrap();
+                assert_eq!(c.block_at(by * 10 + bx).unwrap(), block);
                 for (i, &p) in block.iter().enumerate() {
                     assert_eq!(p, d.at(4 * bx + i % 4, 4 * by + i / 4));
                 }
@@ -388,6 +398,7 @@ mod tests {
         }
         assert_eq!(c.block(10, 0), Err(CodecError::NoSuchBlock { bx: 10, by: 0, blocks_x: 10, blocks_y: 6 }));
         assert!(c.block(0, 6).is_err());
+        assert_eq!(c.block_at(60), Err(CodecError::NoSuchBlock { bx: 0, by: 6, blocks_x: 10, blocks_y: 6 }));
     }
 
     #[test]

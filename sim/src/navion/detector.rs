@@ -217,7 +217,8 @@ fn neighbours<T: Copy>(v: &[T], width: usize, height: usize, x: usize, y: usize)
     })
 }
 
-/// The gradients and box sums of a frame at least 2 x 2 (see the module doc for the widths).
+/// The gradients and box sums of a frame (see the module doc for the widths). Panics on a
+/// frame smaller than 2 x 2, which has no reflection; [`detect`] refuses those with an error.
 pub fn structure(frame: &Frame) -> Structure {
     let (w, h) = (frame.width(), frame.height());
     assert!(w >= 2 && h >= 2, "the structure tensor needs a frame of at least 2 x 2");
@@ -255,7 +256,8 @@ pub fn score_of(a: u32, b: i32, c: u32) -> u32 {
     (a + c) - d.isqrt() as u32
 }
 
-/// The score S of every pixel, raster order, of a frame at least 2 x 2.
+/// The score S of every pixel, raster order. Panics on a frame smaller than 2 x 2 (see
+/// [`structure`]).
 pub fn scores(frame: &Frame) -> Vec<u32> {
     let s = structure(frame);
     (0..s.a.len()).map(|i| score_of(s.a[i], s.b[i], s.c[i])).collect()
