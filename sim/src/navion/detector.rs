@@ -43,7 +43,8 @@
 //!
 //! # The corners (issue 13, §2)
 //!
-//! A **candidate** is a pixel at least 2 pixels from every border whose score is strictly
+//! A **candidate** is a pixel at least 2 pixels from every border (2 <= x <= W - 3 and
+//! 2 <= y <= H - 3: its 5 x 5 neighbourhood lies in the frame) whose score is strictly
 //! greater than its 4 neighbours before it in raster order (up-left, up, up-right, left),
 //! greater than or equal to the 4 after it (right, down-left, down, down-right), and at least
 //! the threshold T. The frame is split into GX x GY **cells**: pixel (x, y) is in cell
