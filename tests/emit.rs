@@ -136,10 +136,11 @@ fn bad_names_are_errors_that_list_what_exists() {
 
 #[test]
 fn verilog_snapshots() {
-    // Every unit's default preset: the generator's output may only change on purpose
-    // (`cargo insta review`, or INSTA_UPDATE=always, then look at the diff).
+    // Every unit's synthesis preset (its default, but the array's `tiny`): the generator's
+    // output may only change on purpose (`cargo insta review`, or INSTA_UPDATE=always, then
+    // look at the diff).
     for u in units() {
-        insta::assert_snapshot!(format!("{}.v", u.name), emit(u.name, None).unwrap().verilog);
+        insta::assert_snapshot!(format!("{}.v", u.name), emit(u.name, Some(u.synth_preset)).unwrap().verilog);
     }
 }
 

@@ -18,7 +18,7 @@ fn every_unit_meets_its_budgets_on_every_target() {
     let mut problems = Vec::new();
     let mut jobs = Vec::new();
     for u in units() {
-        let emitted = emit(u.name, None).unwrap();
+        let emitted = emit(u.name, Some(u.synth_preset)).unwrap();
         for target in &synth::TARGETS {
             match budgets.get(u.name, target.name) {
                 Err(err) => problems.push(format!("{err:#}")),

@@ -25,11 +25,13 @@
 //!   Verilated hardware with `--rtl`); `edgertl rlc report [--len N] [--seed S]`: compressed
 //!   size against the entropy bound for sparsity 0% to 90% (see [`rlc`]).
 //!
-//! - `edgertl run corners --in F.png [...]`, `edgertl run codec encode|decode`: Navion's corner
-//!   detector and frame codec on files (see [`run_navion`]).
-//!
 //! - `edgertl board build <board>`, `edgertl board run (--port DEV | --sim)`: the board top
 //!   on the iCEBreaker, the HX8K breakout or the ULX3S (see [`board`]).
+//!
+//! - `edgertl run conv --ifmap X.npy --weights W.npy --out Y.npy [...]`, `edgertl run alexnet`:
+//!   whole conv layers on the golden model, mapped and costed (see [`run_conv`]).
+//! - `edgertl run corners --in F.png [...]`, `edgertl run codec encode|decode`: Navion's corner
+//!   detector and frame codec on PNG frames (see [`run_navion`]).
 //!
 //! Exit codes: 0 success; 1 a failed check, a failed emission, a missing tool (`verilator not
 //! found: run scripts/setup.sh`) or an I/O error; 2 bad usage (unknown unit or preset, bad
@@ -49,6 +51,7 @@ use std::process::ExitCode;
 mod board;
 mod cover;
 mod rlc;
+mod run_conv;
 mod run_navion;
 
 /// Emit edgertl's Eyeriss-style hardware units as Verilog, and lint them with Verilator,
@@ -218,22 +221,30 @@ enum Command {
         command: rlc::RlcCommand,
     },
 
-    /// Run a unit's model on files: Navion's corner detector and frame codec.
-    Run {
-        #[command(subcommand)]
-        command: RunCommand,
-    },
-
     /// The board top (board_top: UART bridge, PE, RLC encoder and decoder) on a real board: build the
     /// bitstream, run the check against the golden models on hardware or in co-simulation.
     Board {
         #[command(subcommand)]
         command: board::BoardCommand,
     },
+
+    /// Whole workloads on the golden models: conv layers on files, AlexNet CONV1-5 with the
+    /// row-stationary mapper and the energy model; Navion's corner detector and frame codec
+    /// on PNG frames.
+    Run {
+        #[command(subcommand)]
+        command: RunCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 enum RunCommand {
+    /// One conv layer on int16 .npy files: the golden layer's ofmap, and a report of the
+    /// row-stationary mapping and its analytical counts (see run_conv.rs).
+    Conv(run_conv::ConvArgs),
+    /// AlexNet CONV1-5 on random data: a table per layer beside the chip's figures, a JSON
+    /// report and an SVG chart of energy per layer and level.
+    Alexnet(run_conv::AlexnetArgs),
     /// Navion's corner detector on a PNG frame: the corners (JSON), the score of every pixel
     /// (.npy) and an overlay picture.
     Corners(run_navion::CornersArgs),
@@ -334,6 +345,8 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Board { command } => board::run(command),
         Command::Run { command } => match command {
+            RunCommand::Conv(args) => run_conv::conv(args),
+            RunCommand::Alexnet(args) => run_conv::alexnet(args),
             RunCommand::Corners(args) => run_navion::corners(args),
             RunCommand::Codec { command } => run_navion::codec(command),
         },
@@ -569,7 +582,7 @@ fn synth(
     let opts = synth::Options { pnr, freq_mhz: freq, dir: Some(dir.to_path_buf()) };
     let mut jobs = Vec::new();
     for name in &units {
-        let emitted = emit(name, None)?;
+        let emitted = emit(name, Some(edgertl_hdl::unit(name)?.synth_preset))?;
         jobs.extend(targets.iter().map(|t| (emitted.clone(), *t, opts.clone())));
     }
     let mut reports = Vec::new();

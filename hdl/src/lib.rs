@@ -16,6 +16,7 @@
 //!   configuration.
 //! - [`glb::GlbConfig`]: the global buffer's hardware configuration.
 
+pub mod array;
 pub mod board;
 pub mod emit;
 pub mod glb;
@@ -43,6 +44,9 @@ pub struct Unit {
     /// Presets the harness Verilates for co-simulation (the default first; `edgertl-sim`'s
     /// build script adds any that `EDGERTL_SIM_PRESETS` asks for).
     pub simulated: &'static [&'static str],
+    /// The preset `budgets.toml` holds and `edgertl synth` synthesises: the default preset,
+    /// unless that is too big for every listed FPGA and for a test's time (the 12 x 14 array).
+    pub synth_preset: &'static str,
     /// Whether the harness also Verilates Yosys' gate-level netlist of the default preset (when
     /// `edgertl-sim`'s feature `netlist` is on: the tests turn it on).
     pub netlist: bool,
@@ -104,7 +108,7 @@ pub(crate) fn config_json<C: serde::Serialize>(config: Result<C, EmitError>) -> 
 
 /// Every unit edgertl has: the one registry. Adding a unit is its folders (`hdl/src/<unit>/`,
 /// `sim/src/<unit>/`, `tests/<unit>.rs`), its `UNIT` entry here and its budgets.
-pub static UNITS: &[Unit] = &[pe::UNIT, rlc::ENCODER, rlc::DECODER, glb::UNIT, board::UNIT];
+pub static UNITS: &[Unit] = &[pe::UNIT, rlc::ENCODER, rlc::DECODER, glb::UNIT, array::UNIT, board::UNIT];
 
 /// Every unit edgertl can emit ([`UNITS`]).
 pub fn units() -> &'static [Unit] {

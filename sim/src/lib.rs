@@ -9,13 +9,19 @@
 //! - [`glb`]: the global buffer's cycle-accurate golden model ([`glb::model::GlbModel`]) and
 //!   its random-traffic driver ([`glb::driver`]).
 //!
+//! - [`array`]: the PE array's transaction-level golden model ([`array::model::ArrayModel`]),
+//!   its cycle driver and row-stationary passes ([`array::rs`]).
+//! - [`eyeriss`]: whole conv layers: shapes, the golden layer, the row-stationary mapper,
+//!   analytical counts and the energy model.
 //! - [`navion`]: Navion's vision front-end: the corner detector's and the frame codec's golden
 //!   models, the `.nfc` file and PNG frames.
 //! - [`board`]: the board top's UART protocol from the host side, over a simulated UART or
 //!   any byte transport.
 //!
 //! Golden models use no rust-hdl type: they are the independent reference.
+pub mod eyeriss;
 pub mod glb;
+pub mod array;
 pub mod board;
 pub mod harness;
 pub mod navion;

@@ -71,8 +71,10 @@
 //! well `0xD4`, a malformed one `0xD5`-`0xD7`.
 //!
 //! **A PE pass** (layouts as in `eyeriss_pe`): `C`; `F` with the p*q*S filter words (at most
-//! 224, one command); then for each output e: `S` with its p psum_in words, `I` with its
-//! ifmap words (q*S for e = 0, q*U after), `O` p. Words a pass does not ask for stall the
+//! 224, one command); then for each output e: `I` with its ifmap words (q*S for e = 0, q*U
+//! after), then its p psum_in words in groups of at most 4, each `S` followed by `O` with the
+//! group's size (the PE adds each psum_in word to its sum as the psum leaves, into a 4-word
+//! output FIFO). Words a pass does not ask for stall the
 //! bridge (the PE does not take them): the host keeps to the pass's layout.
 //!
 //! **An encoder stream**: `N` with N, then the values in `V` commands of at most 6 values,
@@ -106,6 +108,7 @@ pub const UNIT: Unit = Unit {
     summary: "UART bridge (115200 8N1) in front of the PE and the RLC encoder and decoder, for the iCEBreaker, HX8K, ULX3S and Arty boards",
     presets: &["sim", "icebreaker", "hx8k", "ulx3s", "arty_a7_35"],
     simulated: &["sim"],
+    synth_preset: "sim",
     netlist: false,
     config_type: "BoardConfig",
     stimulus: "board::host::stimulus",

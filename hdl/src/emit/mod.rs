@@ -101,11 +101,24 @@ pub(crate) fn emit_block<B: Block>(
     preset: &str,
     config: serde_json::Value,
 ) -> Result<Emitted, EmitError> {
+    emit_block_split(uut, unit, preset, config, &[])
+}
+
+/// [`emit_block`], with the combinational logic of the blocks named in `split_comb` (field
+/// names; `top` for the unit) split into one `always @(*)` per variable (see
+/// `netlist::split_comb_by_variable`).
+pub(crate) fn emit_block_split<B: Block>(
+    uut: &B,
+    unit: &str,
+    preset: &str,
+    config: serde_json::Value,
+    split_comb: &[&str],
+) -> Result<Emitted, EmitError> {
     let rust_hdl_err = |reason: String| EmitError::RustHdl { unit: unit.to_string(), reason };
     check_all(uut).map_err(|e| rust_hdl_err(format!("{e:?}")))?;
     let raw = quiet_catch_unwind(|| rust_hdl::core::prelude::generate_verilog_unchecked(uut))
         .map_err(rust_hdl_err)?;
-    let clean = netlist::clean(&raw, unit).map_err(|reason| EmitError::Netlist {
+    let clean = netlist::clean(&raw, unit, split_comb).map_err(|reason| EmitError::Netlist {
         unit: unit.to_string(),
         reason,
     })?;

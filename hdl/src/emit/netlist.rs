@@ -660,13 +660,78 @@ fn common_suffix(names: &[String]) -> String {
     if suffix.is_empty() { names[0].clone() } else { suffix.join("_") }
 }
 
-pub(crate) fn clean(raw: &str, unit: &str) -> Result<Clean, String> {
+/// The block a rust-hdl module describes, by the name of its field in the parent (`top` for
+/// the unit itself; an array element `parent$column$3` is `column`).
+fn block_name(raw: &str) -> &str {
+    raw.rsplit('$').find(|p| !p.is_empty() && !p.bytes().all(|b| b.is_ascii_digit())).unwrap_or(raw)
+}
+
+/// Splits a module's combinational `always @(*)` block into one block per variable it assigns
+/// (each variable's assignments, in order, with the `if`s around them). rust-hdl writes one
+/// combinational block per module, and Verilator orders whole blocks: a block that reads an
+/// input (a bus's `go`) and writes an output (the `ready` the parent computes that `go` from)
+/// is a false combinational loop to it (UNOPTFLAT), though no signal depends on itself. Each
+/// variable's block reads the others' final values, which is what the one block did as long as
+/// it read every variable after its last assignment: checked, or the module is left as it is.
+fn split_comb_by_variable(m: &mut Module) {
+    let text = |i: usize| match &m.items[i] {
+        Item::Text(t) => Some(t.as_str()),
+        _ => None,
+    };
+    let starts: Vec<usize> = (0..m.items.len()).filter(|&i| text(i).is_some_and(|t| t.trim() == "always @(*) begin")).collect();
+    let [start] = starts[..] else { return };
+    let Some(head) = text(start) else { return };
+    let indent = head[..head.len() - head.trim_start().len()].to_string();
+    let Some(end) = (start + 1..m.items.len()).find(|&i| text(i).is_some_and(|t| t.trim() == "end" && t.len() - t.trim_start().len() == indent.len())) else {
+        return;
+    };
+    let Some(lines) = (start + 1..end).map(text).collect::<Option<Vec<&str>>>() else { return };
+    let Some(body) = lines.iter().map(|l| classify(l)).collect::<Option<Vec<Line>>>() else { return };
+    let mut order: Vec<String> = Vec::new();
+    for l in &body {
+        if let Line::Assign { lhs, .. } = l {
+            if !order.contains(lhs) {
+                order.push(lhs.clone());
+            }
+        }
+    }
+    // Every read of a variable assigned here must come after its last assignment.
+    for v in &order {
+        let last_write = (0..body.len()).filter(|&i| matches!(&body[i], Line::Assign { lhs, .. } if lhs == v)).max();
+        let first_read = (0..body.len()).find(|&i| match &body[i] {
+            Line::Assign { reads, .. } | Line::Structure { reads } => reads.contains(v),
+        });
+        if let (Some(w), Some(r)) = (last_write, first_read) {
+            if r <= w {
+                return;
+            }
+        }
+    }
+    let all: BTreeSet<String> = order.iter().cloned().collect();
+    let mut blocks = Vec::new();
+    for v in &order {
+        let root: BTreeSet<String> = [v.clone()].into();
+        let given: BTreeSet<String> = all.iter().filter(|n| *n != v).cloned().collect();
+        let kept = slice(&lines, &body, &root, &given);
+        blocks.push(Item::Text(head.to_string()));
+        blocks.extend(negate_empty_thens(kept.iter().map(|&i| lines[i].to_string()).collect()).into_iter().map(Item::Text));
+        blocks.push(Item::Text(format!("{indent}end")));
+    }
+    m.items.splice(start..end + 1, blocks);
+}
+
+/// Cleans rust-hdl's Verilog of a unit; the combinational logic of the blocks named in
+/// `split_comb` (see [`block_name`]) is split a variable a block.
+pub(crate) fn clean(raw: &str, unit: &str, split_comb: &[&str]) -> Result<Clean, String> {
     let parsed = parse(raw)?;
     let (regs, mut logic): (Vec<Module>, Vec<Module>) = parsed.into_iter().partition(Module::is_reg);
     let regs: BTreeMap<String, Module> = regs.into_iter().map(|m| (m.name.clone(), m)).collect();
     for m in &mut logic {
         alias_clock_and_reset(m)?;
         inline_registers(m, &regs)?;
+        if split_comb.contains(&block_name(&m.name)) {
+            split_comb_by_variable(m);
+        }
     }
     if logic.iter().any(|m| m.decls().any(|d| d.kind == "reg" && d.name.ends_with("$clock"))) {
         return Err("a clock stub survived inlining".into());

@@ -87,6 +87,7 @@ pub const UNIT: Unit = Unit {
     summary: "Eyeriss global buffer: banked ifmap/psum SRAM with per-bank assignment, double-buffered filter banks",
     presets: &["eyeriss_v1", "tiny", "synth4"],
     simulated: &["eyeriss_v1", "tiny"],
+    synth_preset: "eyeriss_v1",
     netlist: false,
     config_type: "GlbConfig",
     stimulus: "glb::driver::stimulus",

@@ -32,13 +32,22 @@
 //! 2. **Filters**: p*q*S words on `filt`, in the order `w[f][c][s]` with s fastest:
 //!    word `(f*q + c)*S + s`. They stay in the filter spad for the whole pass.
 //! 3. For each output e in 0..E:
-//!    - **psum_in**: p words, f = 0..p-1;
 //!    - **ifmap**: column-major, channel fastest: word `w*q + c` is `x[c][w]`. Output 0 takes
 //!      columns 0..S (q*S words); every later output takes the next U columns (q*U words).
 //!      The ifmap spad is a sliding window: columns enter at the top and shift down, so a
 //!      stride U > S simply shifts the unused columns through;
-//!    - **MAC**: p*q*S cycles, one MAC slot a cycle, in the order f, c, s (s fastest);
-//!    - **psum_out**: p words, f = 0..p-1.
+//!    - **MAC**: p*q*S cycles, one MAC slot a cycle, in the order f, c, s (s fastest), into
+//!      psum spad entries that start the output at zero;
+//!    - **psum_in / psum_out**: for f = 0..p-1, one psum_in word is taken and the PE's own
+//!      sum plus that word goes out on psum_out (one word a cycle while both streams flow);
+//!      the spad entry is cleared as it leaves.
+//!
+//!    The psum_in word is added on the way out, not loaded first, as the chip's PE adds the
+//!    psum from the PE below to its own: in an array, the PEs of a column all compute their
+//!    rows at once and only the additions ripple up the column, so a multicast ifmap word is
+//!    taken by every PE it reaches at about the same time (a PE that waited for the psum from
+//!    below before taking its ifmaps would hold up the bus and, with a 4-word FIFO, could
+//!    deadlock it).
 //!
 //! # Pipeline and zero gating
 //! Eyeriss v1 describes three stages (spad access, multiply, accumulate). Here the multiply
@@ -62,7 +71,7 @@
 //! `macs` (MACs done), `macs_gated` (slots gated by a zero), `filt_spad_reads` (one per MAC
 //! done), `filt_spad_writes` (one per filter word), `ifmap_spad_reads` (one per slot, gated or
 //! not), `ifmap_spad_writes` (one per ifmap word), `psum_spad_reads` (one per MAC done, one per
-//! psum_out word), `psum_spad_writes` (one per psum_in word, one per MAC done).
+//! psum_out word), `psum_spad_writes` (one per MAC done, one per psum_out word: the clear).
 //!
 //! # Ports and timing
 //! Streams are `<name>_valid` / `<name>_ready` / `<name>_data`; a word moves on a rising
@@ -86,6 +95,7 @@ pub const UNIT: Unit = Unit {
         "Eyeriss v1 processing element: row-stationary 1-D conv, 224/12/24-word spads, zero gating",
     presets: &["eyeriss_v1"],
     simulated: &["eyeriss_v1"],
+    synth_preset: "eyeriss_v1",
     netlist: true,
     config_type: "PeConfig",
     stimulus: "pe::driver::stimulus",

@@ -131,10 +131,10 @@ pub struct EyerissPe {
     // forwarded from the accumulate stage instead (the slot ahead writes the same psum).
     s5_psum: Reg<Bits<16>>,
     fwd: Reg<Bit>,
-    // A psum_in word taken from its FIFO, written into the psum spad the next cycle.
+    // A psum that went out: its spad entry is cleared the next cycle, so that every output
+    // starts from zero.
     ld_valid: Reg<Bit>,
     ld_f: Reg<Bits<5>>,
-    ld_data: Reg<Bits<16>>,
     // The psum spad's read address, registered a cycle ahead.
     psum_raddr: Reg<Bits<5>>,
     // Counters.
@@ -179,7 +179,6 @@ pub struct EyerissPe {
     st_check_qs: Constant<Bits<4>>,
     st_check_pqs: Constant<Bits<4>>,
     st_load_filt: Constant<Bits<4>>,
-    st_load_psum: Constant<Bits<4>>,
     st_load_ifmap: Constant<Bits<4>>,
     st_mac: Constant<Bits<4>>,
     st_drain: Constant<Bits<4>>,
@@ -293,7 +292,6 @@ impl EyerissPe {
             fwd: Default::default(),
             ld_valid: Default::default(),
             ld_f: Default::default(),
-            ld_data: Default::default(),
             psum_raddr: Default::default(),
             n_macs: Default::default(),
             n_gated: Default::default(),
@@ -334,7 +332,6 @@ impl EyerissPe {
             st_check_qs: Constant::new(bits(1)),
             st_check_pqs: Constant::new(bits(2)),
             st_load_filt: Constant::new(bits(3)),
-            st_load_psum: Constant::new(bits(4)),
             st_load_ifmap: Constant::new(bits(5)),
             st_mac: Constant::new(bits(6)),
             st_drain: Constant::new(bits(7)),
@@ -363,7 +360,7 @@ impl Logic for EyerissPe {
             pqs, qs_m1, nfilt_m1, fits, ifmap_nz, f_idx, c_idx, col, ifidx, faddr, e_idx, s1_valid,
             s1_gated, s1_f, s1_x, s2_valid, s2_gated, s2_f, s2_x, s2_w, s3_valid, s3_gated, s3_f,
             s3_mul, s3_corr, s4_valid, s4_gated, s4_f, s4_prod, s5_valid, s5_gated, s5_f, s5_val,
-            s5_psum, fwd, ld_valid, ld_f, ld_data, psum_raddr, n_macs, n_gated, n_fr, n_fw, n_ir,
+            s5_psum, fwd, ld_valid, ld_f, psum_raddr, n_macs, n_gated, n_fr, n_fw, n_ir,
             n_iw, n_pr, n_pw
         );
         self.state.rst.next = self.rst.val();
@@ -415,7 +412,6 @@ impl Logic for EyerissPe {
         self.fwd.rst.next = self.rst.val();
         self.ld_valid.rst.next = self.rst.val();
         self.ld_f.rst.next = self.rst.val();
-        self.ld_data.rst.next = self.rst.val();
         self.psum_raddr.rst.next = self.rst.val();
         self.n_macs.rst.next = self.rst.val();
         self.n_gated.rst.next = self.rst.val();
@@ -491,8 +487,8 @@ impl Logic for EyerissPe {
         self.x_zero.next = !self.ifmap_nz.q.val().get_bit(self.ifidx.q.val().index());
         // The psum spad's read port serves stage 5 while it holds a MAC, its write port the
         // accumulate stage; when the pipeline is empty they serve the psum going out and the
-        // psum_in load (a cycle after the word leaves its FIFO). Registers pick the user and
-        // drive the write port, so no state decoding sits on these paths.
+        // clearing of its entry (a cycle after it left). Registers pick the user and drive the
+        // write port, so no state decoding sits on these paths.
         self.psum_spad.raddr.next = self.psum_raddr.q.val();
         self.psum_spad.waddr.next = self.s5_f.q.val();
         if !self.s5_valid.q.val() {
@@ -500,12 +496,13 @@ impl Logic for EyerissPe {
         }
         self.ld_valid.d.next = false;
         self.ld_f.d.next = self.f_idx.q.val();
-        self.ld_data.d.next = self.psum_in_fifo.out_data.val();
         if self.ld_valid.q.val() {
             self.psum_spad.we.next = true;
         }
+        // A psum goes out as the PE's own sum plus the psum_in word (from the PE below or the
+        // buffer), added on the way out.
         self.out_sel.next = self.psum_spad.rdata.val();
-        self.psum_out_fifo.in_data.next = self.out_sel.val();
+        self.psum_out_fifo.in_data.next = self.out_sel.val() + self.psum_in_fifo.out_data.val();
 
         // A slot's valid, gate and psum index move down the pipeline with it; a gated slot's
         // data registers hold still (zero gating).
@@ -583,7 +580,7 @@ impl Logic for EyerissPe {
         // Stage 6: accumulate into the psum spad (wrapping); the sum is written below.
         self.psum_spad.wdata.next = self.psum_sum.val();
         if !self.s5_valid.q.val() {
-            self.psum_spad.wdata.next = self.ld_data.q.val();
+            self.psum_spad.wdata.next = 0.into();
         }
         if self.s5_valid.q.val() & !self.s5_gated.q.val() {
             self.psum_spad.we.next = true;
@@ -676,18 +673,6 @@ impl Logic for EyerissPe {
                 if self.faddr.q.val() == self.nfilt_m1.q.val() {
                     self.f_idx.d.next = 0.into();
                     self.e_idx.d.next = 0.into();
-                    self.state.d.next = self.st_load_psum.val();
-                }
-            }
-        }
-        if self.state.q.val() == self.st_load_psum.val() {
-            self.psum_in_fifo.out_ready.next = true;
-            if self.psum_in_fifo.out_valid.val() {
-                self.ld_valid.d.next = true;
-                self.n_pw.d.next = self.n_pw.q.val() + 1;
-                self.f_idx.d.next = self.f_idx.q.val() + 1;
-                if self.f_idx.q.val() == self.p_m1.q.val() {
-                    self.f_idx.d.next = 0.into();
                     self.c_idx.d.next = 0.into();
                     self.col.d.next = 0.into();
                     self.state.d.next = self.st_load_ifmap.val();
@@ -776,14 +761,18 @@ impl Logic for EyerissPe {
             }
         }
         if self.state.q.val() == self.st_out.val() {
-            self.psum_out_fifo.in_valid.next = true;
-            if self.psum_out_fifo.in_ready.val() {
+            // Each psum leaves with its psum_in word added; its spad entry is then cleared.
+            self.psum_in_fifo.out_ready.next = self.psum_out_fifo.in_ready.val();
+            self.psum_out_fifo.in_valid.next = self.psum_in_fifo.out_valid.val();
+            if self.psum_in_fifo.out_valid.val() & self.psum_out_fifo.in_ready.val() {
+                self.ld_valid.d.next = true;
                 self.n_pr.d.next = self.n_pr.q.val() + 1;
+                self.n_pw.d.next = self.n_pw.q.val() + 1;
                 self.f_idx.d.next = self.f_idx.q.val() + 1;
                 if self.f_idx.q.val() == self.p_m1.q.val() {
                     self.f_idx.d.next = 0.into();
                     self.e_idx.d.next = self.e_idx.q.val() + 1;
-                    self.state.d.next = self.st_load_psum.val();
+                    self.state.d.next = self.st_load_ifmap.val();
                     if self.e_idx.q.val() == self.e_m1.q.val() {
                         self.state.d.next = self.st_idle.val();
                     }

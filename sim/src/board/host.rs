@@ -148,6 +148,8 @@ impl<T: Transport> BoardHost<T> {
 
     /// One PE pass, in the layouts of `edgertl_hdl::pe`; a refused configuration gets no data.
     pub fn run_pass(&mut self, pass: &PassData) -> Result<BoardPass, String> {
+        /// psum_in words per `S` command: what the PE's output FIFO holds.
+        const PSUM_GROUP: usize = 4;
         let c = pass.cfg;
         let field = |v: u32| u8::try_from(v).map_err(|_| format!("{c:?}: a field does not fit the protocol's byte"));
         let bytes = [cmd::PE_CONFIG, field(c.s)?, field(c.u)?, field(c.p)?, field(c.q)?, field(c.e)?, field(c.shift)?];
@@ -165,15 +167,19 @@ impl<T: Transport> BoardHost<T> {
         let mut at = 0;
         let mut psum_out = Vec::with_capacity(p * c.e as usize);
         for e in 0..c.e as usize {
-            let psum_in = pass.psum_in.get(e * p..(e + 1) * p).ok_or("too few psum_in words for the pass")?;
-            self.write_words(cmd::PE_PSUM_IN, psum_in, "psum_in")?;
             let n = q * if e == 0 { s_w } else { u };
             let ifmap = pass.ifmap.get(at..at + n).ok_or("too few ifmap words for the pass")?;
             at += n;
             self.write_words(cmd::PE_IFMAP, ifmap, "ifmap")?;
-            self.link.send(&[cmd::PE_PSUM_OUT, p as u8])?;
-            let b = self.link.recv(2 * p).map_err(|err| format!("psum_out of output {e}: {err}"))?;
-            psum_out.extend(b.chunks(2).map(|w| i16::from_le_bytes([w[0], w[1]])));
+            // The PE adds each psum_in word to its sum on the way out: psum_in in groups that
+            // the 4-word output FIFO holds, each group's psums read before the next.
+            let psum_in = pass.psum_in.get(e * p..(e + 1) * p).ok_or("too few psum_in words for the pass")?;
+            for group in psum_in.chunks(PSUM_GROUP) {
+                self.write_words(cmd::PE_PSUM_IN, group, "psum_in")?;
+                self.link.send(&[cmd::PE_PSUM_OUT, group.len() as u8])?;
+                let b = self.link.recv(2 * group.len()).map_err(|err| format!("psum_out of output {e}: {err}"))?;
+                psum_out.extend(b.chunks(2).map(|w| i16::from_le_bytes([w[0], w[1]])));
+            }
         }
         let (macs, macs_gated) = self.counters()?;
         let s = self.status()?;

@@ -30,7 +30,7 @@ pub struct Counters {
     pub ifmap_spad_writes: u32,
     /// One per MAC done and one per psum_out word.
     pub psum_spad_reads: u32,
-    /// One per psum_in word and one per MAC done.
+    /// One per MAC done and one per psum_out word (its entry cleared as it leaves).
     pub psum_spad_writes: u32,
 }
 
@@ -122,11 +122,7 @@ impl PeModel {
         let mut psum_out = Vec::with_capacity(e * p);
 
         for out in 0..e {
-            // psum_in: p words, f = 0..p-1.
-            for f in 0..p {
-                self.psum_spad[f] = psum_in_words.next().expect("length checked");
-                bump(&mut self.counters.psum_spad_writes);
-            }
+            // The psum spad starts every output at zero (reset, then cleared as psums leave).
             // ifmap: q*S words for output 0, q*U for each later one, shifted through the window.
             let load = if out == 0 { window } else { q * u };
             for _ in 0..load {
@@ -141,10 +137,14 @@ impl PeModel {
                     }
                 }
             }
-            // psum_out: p words, f = 0..p-1.
+            // psum_out: p words, f = 0..p-1, each the PE's sum plus its psum_in word (added on
+            // the way out); the entry is cleared as it leaves (a write).
             for f in 0..p {
-                psum_out.push(self.psum_spad[f]);
+                let psum_in = psum_in_words.next().expect("length checked");
+                psum_out.push(self.psum_spad[f].wrapping_add(psum_in));
                 bump(&mut self.counters.psum_spad_reads);
+                self.psum_spad[f] = 0;
+                bump(&mut self.counters.psum_spad_writes);
             }
         }
         debug_assert!(ifmap_words.next().is_none() && psum_in_words.next().is_none());

@@ -1,0 +1,444 @@
+//! `edgertl run conv` and `edgertl run alexnet`: whole conv layers on the golden model,
+//! mapped by the row-stationary mapper and costed by the ISCA 2016 energy model (see
+//! [`edgertl_sim::eyeriss`]).
+//!
+//! - `run conv --ifmap X.npy --weights W.npy [--bias B.npy] [--stride U] [--pad P]
+//!   [--groups G] [--shift SH] [--relu] --out Y.npy [--report R.json]`: X int16 (N, C, H, W)
+//!   or (C, H, W), W int16 (M, C/G, R, S), B int16 (M,); Y int16 (N, M, E, F), 3-D when X
+//!   was. The report holds the mapping and the analytical counts.
+//! - `run alexnet [--batch N] [--seed S] [--report R.json] [--chart C.svg]`: random data
+//!   through AlexNet CONV1-5 (the golden layer chained through ReLU and max pooling, so the
+//!   ifmaps of CONV2-5 carry the zeros ReLU makes); a table per layer beside the chip's
+//!   figures, the report and an SVG chart of energy per layer and level.
+//!
+//! Bad input (a wrong dtype or rank, channels that do not match, a file that is not .npy) is
+//! an error naming the file; outputs are checked before any work and written together
+//! through [`edgertl::output`], so a failed run leaves no output.
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use edgertl::output::{Output, OutputSet};
+use edgertl_sim::eyeriss::dataflow::{self, Comparison};
+use edgertl_sim::eyeriss::layer::{self, LayerShape};
+use edgertl_sim::eyeriss::mapper::Hardware;
+use edgertl_sim::eyeriss::report::{run_layer, LayerReport};
+use edgertl_sim::eyeriss::tensor::{read_npy_i16_nd, write_npy_i16_nd, Tensor};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// `edgertl run conv`.
+#[derive(Args, Debug)]
+pub struct ConvArgs {
+    /// The ifmap: int16 .npy of shape (N, C, H, W) or (C, H, W).
+    #[arg(long, value_name = "X.npy")]
+    ifmap: PathBuf,
+    /// The filters: int16 .npy of shape (M, C/G, R, S).
+    #[arg(long, value_name = "W.npy")]
+    weights: PathBuf,
+    /// The bias, the psums' initial values: int16 .npy of shape (M,).
+    #[arg(long, value_name = "B.npy")]
+    bias: Option<PathBuf>,
+    /// Stride U (vertical and horizontal; the chip takes 1, 2 or 4).
+    #[arg(long, value_name = "U", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=12))]
+    stride: u64,
+    /// Zero padding on each side.
+    #[arg(long, value_name = "P", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=64))]
+    pad: u64,
+    /// Groups G (the filters of group g see channels g*C/G..(g+1)*C/G).
+    #[arg(long, value_name = "G", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    groups: u64,
+    /// Arithmetic right shift of each 32-bit product before it is cut to 16 bits.
+    #[arg(long, value_name = "SH", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=31))]
+    shift: u32,
+    /// ReLU after the whole sum.
+    #[arg(long)]
+    relu: bool,
+    /// The ofmap to write: int16 .npy (N, M, E, F), or (M, E, F) when the ifmap was 3-D.
+    #[arg(long, value_name = "Y.npy")]
+    out: PathBuf,
+    /// A JSON report: the mapping and the analytical counts.
+    #[arg(long, value_name = "R.json")]
+    report: Option<PathBuf>,
+}
+
+/// `edgertl run alexnet`.
+#[derive(Args, Debug)]
+pub struct AlexnetArgs {
+    /// Images (the chip's figures are at batch 4).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=16))]
+    batch: u64,
+    /// Seed of the random data and weights.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    seed: u64,
+    /// The JSON report.
+    #[arg(long, value_name = "R.json", default_value = "build/run/alexnet.json")]
+    report: PathBuf,
+    /// The SVG chart of energy per layer and level (default: beside the report, .svg).
+    #[arg(long, value_name = "C.svg")]
+    chart: Option<PathBuf>,
+}
+
+/// The report file: the hardware and one entry per layer.
+#[derive(Serialize)]
+struct Report<'a> {
+    hardware: &'a Hardware,
+    /// How the data were made (`run alexnet`) or where they came from (`run conv`).
+    data: String,
+    layers: &'a [LayerReport],
+    /// `run alexnet`: RS against WS, OS and NLR on the ISCA 2016 budget (batch 16).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dataflows: Option<Comparison>,
+}
+
+/// Checks that each output can be written (and is none of the inputs, and no two are the
+/// same) before any work; the probes leave nothing behind.
+fn check_outputs(outputs: &[&Path], inputs: &[&Path]) -> Result<()> {
+    for (i, out) in outputs.iter().enumerate() {
+        if outputs[..i].contains(out) {
+            bail!("{} is named for two outputs", out.display());
+        }
+        if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        drop(Output::create(out, inputs)?);
+    }
+    Ok(())
+}
+
+/// A tensor's dimensions as a shape, each at least 1, or an error naming the file.
+fn dims(path: &Path, t: &Tensor, what: &str, ranks: &[usize]) -> Result<Vec<usize>> {
+    if !ranks.contains(&t.shape.len()) {
+        bail!(
+            "{}: the {what} must be {}-D; this array is {}-D (shape {:?})",
+            path.display(),
+            ranks.iter().map(ToString::to_string).collect::<Vec<_>>().join("-D or "),
+            t.shape.len(),
+            t.shape
+        );
+    }
+    if t.shape.contains(&0) {
+        bail!("{}: the {what} has an empty dimension (shape {:?})", path.display(), t.shape);
+    }
+    Ok(t.shape.clone())
+}
+
+pub fn conv(a: ConvArgs) -> Result<()> {
+    let mut inputs: Vec<&Path> = vec![&a.ifmap, &a.weights];
+    inputs.extend(a.bias.as_deref());
+    let mut outputs: Vec<&Path> = vec![&a.out];
+    outputs.extend(a.report.as_deref());
+    check_outputs(&outputs, &inputs)?;
+
+    let x = read_npy_i16_nd(&a.ifmap)?;
+    let w = read_npy_i16_nd(&a.weights)?;
+    let xd = dims(&a.ifmap, &x, "ifmap (N, C, H, W) or (C, H, W)", &[4, 3])?;
+    let wd = dims(&a.weights, &w, "weights (M, C/G, R, S)", &[4])?;
+    let (n, c, h, wi) = match xd[..] {
+        [n, c, h, w] => (n, c, h, w),
+        [c, h, w] => (1, c, h, w),
+        _ => unreachable!("ranks checked"),
+    };
+    let (m, cg, r, s) = (wd[0], wd[1], wd[2], wd[3]);
+    let groups = a.groups as usize;
+    if cg * groups != c {
+        bail!(
+            "{}: the weights take {cg} channel(s) per group x {groups} group(s) = {}, but the ifmap {} has {c}",
+            a.weights.display(),
+            cg * groups,
+            a.ifmap.display()
+        );
+    }
+    if m % groups != 0 {
+        bail!("{}: {m} filters do not split into {groups} groups", a.weights.display());
+    }
+    let bias = match &a.bias {
+        Some(path) => {
+            let b = read_npy_i16_nd(path)?;
+            let bd = dims(path, &b, "bias (M,)", &[1])?;
+            if bd[0] != m {
+                bail!("{}: the bias has {} values, the weights {} have {m} filters", path.display(), bd[0], a.weights.display());
+            }
+            Some(b.values)
+        }
+        None => None,
+    };
+    let layer = LayerShape {
+        name: "conv".into(),
+        n,
+        c,
+        m,
+        groups,
+        h,
+        w: wi,
+        r,
+        s,
+        u: a.stride as usize,
+        pad: a.pad as usize,
+        relu: a.relu,
+        shift: a.shift,
+    };
+    let hw = Hardware::eyeriss_v1();
+    let run = run_layer(&layer, &hw, &x.values, &w.values, bias.as_deref(), false)?;
+    let out_shape: Vec<usize> = if xd.len() == 3 {
+        vec![m, layer.e(), layer.f()]
+    } else {
+        vec![n, m, layer.e(), layer.f()]
+    };
+    let mut npy = Vec::new();
+    write_npy_i16_nd(&mut npy, &out_shape, &run.ofmap)?;
+    let mut set = OutputSet::new();
+    set.add(&a.out, npy)?;
+    let rep = &run.report;
+    if let Some(path) = &a.report {
+        let data = format!("ifmap {}, weights {}", a.ifmap.display(), a.weights.display());
+        let report = Report { hardware: &hw, data, layers: std::slice::from_ref(rep), dataflows: None };
+        set.add(path, serde_json::to_string_pretty(&report)? + "\n")?;
+    }
+    let written = set.commit()?;
+    let mp = &rep.mapping;
+    println!(
+        "conv: ({n}, {c}, {h}, {wi}) * ({m}, {cg}, {r}, {s}), stride {}, pad {}, groups {groups}, shift {}{} -> {:?}",
+        a.stride,
+        a.pad,
+        a.shift,
+        if a.relu { ", ReLU" } else { "" },
+        out_shape
+    );
+    println!(
+        "  {} MACs ({:.1}% gated by zero ifmaps); mapping: PE set {} x {}, strip {} x{} fold, r = {}, t = {}, p = {}, q = {}, n = {}; {} active PEs, {} passes",
+        rep.macs,
+        100.0 * rep.zero_macs as f64 / rep.macs as f64,
+        mp.pe_set.0,
+        mp.pe_set.1,
+        mp.array.strip,
+        mp.array.fold,
+        mp.array.r,
+        mp.array.t,
+        mp.array.p,
+        mp.array.q,
+        mp.array.n,
+        rep.active_pes,
+        rep.passes
+    );
+    println!(
+        "  {} cycles ({:.3} ms at {} MHz); GLB {} reads, {} writes; DRAM {} reads, {} writes (words); energy {:.4e} MAC units ({:.2} per MAC)",
+        rep.cycles, rep.latency_ms, hw.core_mhz, rep.glb_reads, rep.glb_writes, rep.dram_reads, rep.dram_writes, rep.energy.total, rep.energy_per_mac
+    );
+    for path in written {
+        println!("  wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// The product shift of the random AlexNet run: 8-bit-range data and weights, so that the
+/// products of CONV1 keep their top bits.
+const ALEXNET_SHIFT: u32 = 8;
+
+/// 3 x 3 max pooling, stride 2, of an (N, C, H, W) fmap (AlexNet after CONV1 and CONV2).
+fn max_pool(x: &[i16], n: usize, c: usize, h: usize, w: usize) -> (Vec<i16>, usize, usize) {
+    let (ho, wo) = ((h - 3) / 2 + 1, (w - 3) / 2 + 1);
+    let mut out = Vec::with_capacity(n * c * ho * wo);
+    for plane in x.chunks_exact(h * w).take(n * c) {
+        for i in 0..ho {
+            for j in 0..wo {
+                let v = (0..3).flat_map(|di| (0..3).map(move |dj| (di, dj)));
+                out.push(v.map(|(di, dj)| plane[(2 * i + di) * w + 2 * j + dj]).max().unwrap_or(0));
+            }
+        }
+    }
+    (out, ho, wo)
+}
+
+pub fn alexnet(a: AlexnetArgs) -> Result<()> {
+    let chart = a.chart.clone().unwrap_or_else(|| a.report.with_extension("svg"));
+    check_outputs(&[&chart, &a.report], &[])?;
+    let n = a.batch as usize;
+    let layers = layer::alexnet(n, ALEXNET_SHIFT);
+    let hw = Hardware::eyeriss_v1();
+    let mut rng = StdRng::seed_from_u64(a.seed);
+    let first = &layers[0];
+    // An image: 8-bit pixels, hardly a zero.
+    let mut x: Vec<i16> = (0..first.ifmap_words()).map(|_| rng.gen_range(0..=255)).collect();
+    let (mut h, mut w) = (first.h, first.w);
+    let bar = ProgressBar::new(layers.len() as u64)
+        .with_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ({elapsed})").expect("a valid template"));
+    let mut reports = Vec::new();
+    for (i, l) in layers.iter().enumerate() {
+        bar.set_message(format!("{}: golden layer and mapping", l.name));
+        if (h, w) != (l.h, l.w) {
+            bail!("internal error: {} expects {}x{}, the previous layer gives {h}x{w}", l.name, l.h, l.w);
+        }
+        let weights: Vec<i16> = (0..l.filter_words()).map(|_| rng.gen_range(-127..=127)).collect();
+        let run = run_layer(l, &hw, &x, &weights, None, i == 0)?;
+        // AlexNet pools after CONV1, CONV2 (and CONV5); the next ifmap is this ofmap.
+        (x, h, w) = if i < 2 { max_pool(&run.ofmap, n, l.m, l.e(), l.f()) } else { (run.ofmap, l.e(), l.f()) };
+        reports.push(run.report);
+        bar.inc(1);
+    }
+    bar.set_message("dataflow comparison (batch 16)");
+    let dataflows = dataflow::compare(&layer::alexnet(16, ALEXNET_SHIFT))?;
+    bar.finish_and_clear();
+    print_table(&reports);
+    print_dataflows(&dataflows);
+    let svg = energy_chart(&reports)?;
+    let data = format!(
+        "seed {}: CONV1's ifmap uniform 0..=255 (8-bit pixels), weights uniform -127..=127, shift {ALEXNET_SHIFT}, no bias; \
+         CONV2-5 take the previous ofmap after ReLU (and 3x3/2 max pooling after CONV1 and CONV2), so their zeros are ReLU's",
+        a.seed
+    );
+    let report = Report { hardware: &hw, data, layers: &reports, dataflows: Some(dataflows) };
+    let mut set = OutputSet::new();
+    set.add(&chart, svg)?;
+    set.add(&a.report, serde_json::to_string_pretty(&report)? + "\n")?;
+    for path in set.commit()? {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// Model figure with the chip's beside it in brackets, where the chip has one.
+fn beside(model: String, chip: Option<String>) -> String {
+    match chip {
+        Some(c) => format!("{model} [{c}]"),
+        None => model,
+    }
+}
+
+fn print_table(reports: &[LayerReport]) {
+    let headers = [
+        "layer", "MACs M", "zero %", "active PEs", "mapping", "latency ms", "GLB MB", "DRAM MB", "DRAM RLC MB", "energy/MAC",
+    ];
+    let mb = |words: f64| format!("{:.2}", words * 2e-6);
+    let rows: Vec<Vec<String>> = reports
+        .iter()
+        .map(|r| {
+            let chip = r.chip;
+            let m = &r.mapping.array;
+            vec![
+                r.name.clone(),
+                beside(format!("{:.1}", r.macs as f64 / 1e6), chip.map(|c| format!("{:.1}", c.macs_m))),
+                format!("{:.0}", 100.0 * r.zero_macs as f64 / r.macs as f64),
+                beside(r.active_pes.to_string(), chip.map(|c| c.active_pes.to_string())),
+                format!("r{} t{} p{} q{} n{}", m.r, m.t, m.p, m.q, m.n),
+                beside(format!("{:.1}", r.latency_ms), chip.map(|c| format!("{:.1}", c.latency_ms))),
+                beside(mb((r.glb_reads + r.glb_writes) as f64), chip.map(|c| format!("{:.1}", c.glb_mb))),
+                beside(mb((r.dram_reads + r.dram_writes) as f64), chip.map(|c| format!("{:.1}", c.dram_mb))),
+                beside(mb(r.dram_reads_rlc + r.dram_writes_rlc), chip.map(|c| format!("{:.1}", c.dram_rlc_mb))),
+                format!("{:.2}", r.energy_per_mac),
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> =
+        (0..headers.len()).map(|i| rows.iter().map(|r| r[i].len()).chain([headers[i].len()]).max().unwrap_or(0)).collect();
+    let line = |cells: Vec<&str>| {
+        let cells: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        println!("{}", cells.join("  ").trim_end());
+    };
+    line(headers.to_vec());
+    line(widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().iter().map(String::as_str).collect());
+    for r in &rows {
+        line(r.iter().map(String::as_str).collect());
+    }
+    if reports.iter().any(|r| r.chip.is_some()) {
+        println!("[chip]: Eyeriss at batch 4 (JSSC 2017; processing latency at 200 MHz; DRAM before coding read from the ISSCC 2016 chart).");
+    }
+    println!("zero %: MACs whose ifmap is zero (gated); energy/MAC: ISCA 2016 model (DRAM 200, GLB 6, NoC 2, spad 1, MAC 1).");
+}
+
+fn print_dataflows(c: &Comparison) {
+    println!();
+    println!(
+        "Dataflows on one budget (256 PEs, 512 B register file each, 128 kB buffer, batch {}, dense data): energy per MAC",
+        c.batch
+    );
+    let mut header = format!("{:<8}", "layer");
+    for d in &c.dataflows {
+        header.push_str(&format!("{d:>8}"));
+    }
+    println!("{header}");
+    for l in &c.layers {
+        let mut row = format!("{:<8}", l.name);
+        for v in &l.per_mac {
+            row.push_str(&format!("{v:>8.2}"));
+        }
+        println!("{row}");
+    }
+    let mut row = format!("{:<8}", "all");
+    for v in &c.per_mac {
+        row.push_str(&format!("{v:>8.2}"));
+    }
+    println!("{row}");
+    let mut row = format!("{:<8}", "vs RS");
+    for v in &c.vs_rs {
+        row.push_str(&format!("{:>7.2}x", v));
+    }
+    println!("{row}");
+    println!("(ISCA 2016 reports RS 1.4-2.5x ahead; the baselines here get RS's DRAM traffic, see edgertl_sim::eyeriss::dataflow.)");
+}
+
+/// An SVG bar chart: each layer's energy stacked by level.
+fn energy_chart(reports: &[LayerReport]) -> Result<String> {
+    use plotters::prelude::*;
+    type Level = (&'static str, fn(&LayerReport) -> f64, RGBColor);
+    let levels: [Level; 5] = [
+        ("MAC", |r| r.energy.mac, RGBColor(120, 120, 120)),
+        ("spad", |r| r.energy.spad, RGBColor(76, 114, 176)),
+        ("NoC", |r| r.energy.noc, RGBColor(85, 168, 104)),
+        ("GLB", |r| r.energy.glb, RGBColor(221, 132, 82)),
+        ("DRAM", |r| r.energy.dram, RGBColor(196, 78, 82)),
+    ];
+    let top = reports.iter().map(|r| r.energy.total).fold(0.0, f64::max) / 1e9 * 1.1;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 440)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("Energy per layer and level (ISCA 2016 model)", ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(64)
+            // A segmented range includes its end: segments 0..=last, one per layer.
+            .build_cartesian_2d((0..reports.len().saturating_sub(1)).into_segmented(), 0.0..top.max(1e-9))
+            .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+        let names: Vec<String> = reports.iter().map(|r| r.name.clone()).collect();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .y_desc("energy (10^9 MAC units)")
+            .x_label_formatter(&|x| match x {
+                SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
+                _ => String::new(),
+            })
+            .draw()
+            .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+        for (li, (label, value, color)) in levels.iter().enumerate() {
+            let bars = reports.iter().enumerate().map(|(i, r)| {
+                let below: f64 = levels[..li].iter().map(|(_, v, _)| v(r)).sum::<f64>() / 1e9;
+                let mut bar = Rectangle::new(
+                    [(SegmentValue::Exact(i), below), (SegmentValue::Exact(i + 1), below + value(r) / 1e9)],
+                    color.filled(),
+                );
+                bar.set_margin(0, 0, 12, 12);
+                bar
+            });
+            let color = *color;
+            chart
+                .draw_series(bars)
+                .map_err(|e| anyhow::anyhow!("chart: {e}"))?
+                .label(*label)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+        root.present().map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+    }
+    Ok(svg)
+}

@@ -1,0 +1,20 @@
+//! Eyeriss v1 at the level of whole layers, in plain Rust (no RTL):
+//!
+//! - [`layer`]: [`layer::LayerShape`], a conv layer's shape, its presets (AlexNet CONV1-5,
+//!   MobileNet layers) and the chip's shape limits.
+//! - [`golden`]: the golden conv layer with the PE's arithmetic ([`golden::conv`]).
+//! - [`mapper`]: the row-stationary mapper ([`mapper::search`]) on a [`mapper::Hardware`].
+//! - [`counts`]: the analytical counts of a mapped layer; [`energy`]: the ISCA 2016 model.
+//! - [`report`]: one layer run end to end ([`report::run_layer`]) and its report, beside
+//!   the chip's figures.
+//! - [`dataflow`]: RS against weight stationary, output stationary and no local reuse
+//!   (ISCA 2016) under the same energy model.
+//! - [`tensor`]: n-dimensional int16 `.npy` files.
+pub mod counts;
+pub mod dataflow;
+pub mod energy;
+pub mod golden;
+pub mod layer;
+pub mod mapper;
+pub mod report;
+pub mod tensor;
