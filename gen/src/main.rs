@@ -30,6 +30,8 @@
 //!
 //! - `edgertl run conv --ifmap X.npy --weights W.npy --out Y.npy [...]`, `edgertl run alexnet`:
 //!   whole conv layers on the golden model, mapped and costed (see [`run_conv`]).
+//! - `edgertl run corners --in F.png [...]`, `edgertl run codec encode|decode`: Navion's corner
+//!   detector and frame codec on PNG frames (see [`run_navion`]).
 //!
 //! Exit codes: 0 success; 1 a failed check, a failed emission, a missing tool (`verilator not
 //! found: run scripts/setup.sh`) or an I/O error; 2 bad usage (unknown unit or preset, bad
@@ -50,6 +52,7 @@ mod board;
 mod cover;
 mod rlc;
 mod run_conv;
+mod run_navion;
 
 /// Emit edgertl's Eyeriss-style hardware units as Verilog, and lint them with Verilator,
 /// Icarus Verilog and Yosys.
@@ -64,6 +67,8 @@ mod run_conv;
   edgertl synth --all --pnr
   edgertl rlc encode --in x.npy --out x.rlc
   edgertl rlc report
+  edgertl run corners --in frame.png --out corners.json --overlay overlay.png
+  edgertl run codec encode --in frame.png --out frame.nfc
 
 Exit codes: 0 success, 1 failure (check, emission, missing tool, I/O), 2 bad usage (unknown \
 unit or preset, bad flags, a number out of its range), 130 interrupted (Ctrl-C, SIGTERM).
@@ -225,7 +230,8 @@ enum Command {
     },
 
     /// Whole workloads on the golden models: conv layers on files, AlexNet CONV1-5 with the
-    /// row-stationary mapper and the energy model.
+    /// row-stationary mapper and the energy model; Navion's corner detector and frame codec
+    /// on PNG frames.
     Run {
         #[command(subcommand)]
         command: RunCommand,
@@ -240,6 +246,14 @@ enum RunCommand {
     /// AlexNet CONV1-5 on random data: a table per layer beside the chip's figures, a JSON
     /// report and an SVG chart of energy per layer and level.
     Alexnet(run_conv::AlexnetArgs),
+    /// Navion's corner detector on a PNG frame: the corners (JSON), the score of every pixel
+    /// (.npy) and an overlay picture.
+    Corners(run_navion::CornersArgs),
+    /// Navion's frame codec (26 bits a 4 x 4 block): PNG to .nfc and back.
+    Codec {
+        #[command(subcommand)]
+        command: run_navion::CodecCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -334,6 +348,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Run { command } => match command {
             RunCommand::Conv(args) => run_conv::conv(args),
             RunCommand::Alexnet(args) => run_conv::alexnet(args),
+            RunCommand::Corners(args) => run_navion::corners(args),
+            RunCommand::Codec { command } => run_navion::codec(command),
         },
     }
 }

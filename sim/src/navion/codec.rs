@@ -174,13 +174,22 @@ impl Compressed {
         Ok(decode_block(self.word(by * blocks_x + bx)))
     }
 
+    /// Block k (raster order of blocks, the frame memory's address) decoded.
+    pub fn block_at(&self, k: usize) -> Result<[u8; 16], CodecError> {
+        let (blocks_x, blocks_y) = self.blocks();
+        if k >= blocks_x * blocks_y {
+            return Err(CodecError::NoSuchBlock { bx: k % blocks_x, by: k / blocks_x, blocks_x, blocks_y });
+        }
+        Ok(decode_block(self.word(k)))
+    }
+
     /// The whole frame decoded.
     pub fn decode(&self) -> Frame {
-        let (bw, _) = self.blocks();
+        let (bw, bh) = self.blocks();
         let mut pixels = vec![0u8; self.width * self.height];
-        for (k, chunk) in (0..self.blocks().0 * self.blocks().1).map(|k| (k, decode_block(self.word(k)))) {
+        for k in 0..bw * bh {
             let (bx, by) = (k % bw, k / bw);
-            for (i, p) in chunk.into_iter().enumerate() {
+            for (i, p) in decode_block(self.word(k)).into_iter().enumerate() {
                 pixels[(4 * by + i / 4) * self.width + 4 * bx + i % 4] = p;
             }
         }
@@ -381,6 +390,7 @@ mod tests {
         for by in 0..6 {
             for bx in 0..10 {
                 let block = c.block(bx, by).unwrap();
+                assert_eq!(c.block_at(by * 10 + bx).unwrap(), block);
                 for (i, &p) in block.iter().enumerate() {
                     assert_eq!(p, d.at(4 * bx + i % 4, 4 * by + i / 4));
                 }
@@ -388,6 +398,7 @@ mod tests {
         }
         assert_eq!(c.block(10, 0), Err(CodecError::NoSuchBlock { bx: 10, by: 0, blocks_x: 10, blocks_y: 6 }));
         assert!(c.block(0, 6).is_err());
+        assert_eq!(c.block_at(60), Err(CodecError::NoSuchBlock { bx: 0, by: 6, blocks_x: 10, blocks_y: 6 }));
     }
 
     #[test]
@@ -453,6 +464,38 @@ mod tests {
         noncanonical[10] = 0;
         noncanonical[11] &= !0x03;
         assert!(message(&noncanonical).contains("block 0 (bx 0, by 0) is not one the encoder makes"), "{}", message(&noncanonical));
+    }
+
+    #[test]
+    fn mutated_files_never_panic_and_what_parses_round_trips() {
+        let mut rng = StdRng::seed_from_u64(8);
+        let good = Compressed::encode(&Frame::from_fn(12, 8, |_, _| rng.gen())).unwrap().to_nfc();
+        let (mut ok, mut refused) = (0, 0);
+        for _ in 0..5000 {
+            let mut bytes = good.clone();
+            match rng.gen_range(0..4) {
+                0 => bytes.truncate(rng.gen_range(0..good.len())),
+                1 => bytes.extend((0..rng.gen_range(1..4)).map(|_| rng.gen::<u8>())),
+                _ => {
+                    for _ in 0..rng.gen_range(1..3) {
+                        let i = rng.gen_range(0..bytes.len());
+                        bytes[i] ^= 1 << rng.gen_range(0..8);
+                    }
+                }
+            }
+            match parse_nfc(&bytes) {
+                Ok(c) => {
+                    ok += 1;
+                    assert_eq!(c.to_nfc(), bytes);
+                }
+                Err(e) => {
+                    refused += 1;
+                    assert!(!e.to_string().is_empty());
+                }
+            }
+        }
+        // Both outcomes happen: some flips make another canonical block.
+        assert!(ok > 0 && refused > 0, "{ok} parsed, {refused} refused");
     }
 
     #[test]
