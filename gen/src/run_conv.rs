@@ -29,6 +29,56 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
+/// The array and its buffers (the chip's by default).
+#[derive(Args, Debug)]
+pub struct HwArgs {
+    /// PE array as ROWSxCOLS (the chip: 12x14).
+    #[arg(long, value_name = "ROWSxCOLS", default_value = "12x14", value_parser = parse_array)]
+    array: (usize, usize),
+    /// Ifmap and psum buffer, kB in 4 kB banks (the chip: 100; its 8 kB filter buffer is apart).
+    #[arg(long, value_name = "KB", default_value_t = 100, value_parser = parse_buffer)]
+    buffer_kb: u64,
+    /// DRAM link clock, MHz (the chip: 60, against its 200 MHz core).
+    #[arg(long, value_name = "MHZ", default_value_t = 60.0, value_parser = parse_link)]
+    link_mhz: f64,
+}
+
+impl HwArgs {
+    fn hardware(&self) -> Result<Hardware> {
+        let (rows, cols) = self.array;
+        let hw = Hardware::with_array(rows, cols, self.buffer_kb as usize).map_err(anyhow::Error::msg)?;
+        Ok(Hardware { link_mhz: self.link_mhz, ..hw })
+    }
+}
+
+/// `--array 12x14`: rows and columns, each 1 to 64.
+fn parse_array(text: &str) -> std::result::Result<(usize, usize), String> {
+    let bad = || format!("`{text}` is not ROWSxCOLS with each from 1 to 64 (the chip: 12x14)");
+    let (r, c) = text.split_once(['x', 'X']).ok_or_else(bad)?;
+    let (r, c): (usize, usize) = (r.trim().parse().map_err(|_| bad())?, c.trim().parse().map_err(|_| bad())?);
+    if (1..=64).contains(&r) && (1..=64).contains(&c) {
+        Ok((r, c))
+    } else {
+        Err(bad())
+    }
+}
+
+/// `--buffer-kb`: whole 4 kB banks, 4 to 65536 kB.
+fn parse_buffer(text: &str) -> std::result::Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(kb) if (4..=65536).contains(&kb) && kb % 4 == 0 => Ok(kb),
+        _ => Err(format!("`{text}` is not a buffer of whole 4 kB banks from 4 to 65536 kB")),
+    }
+}
+
+/// `--link-mhz`: a finite clock from 1 to 1000 MHz.
+fn parse_link(text: &str) -> std::result::Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (1.0..=1000.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{text}` is not a clock from 1 to 1000 MHz")),
+    }
+}
+
 /// `edgertl run conv`.
 #[derive(Args, Debug)]
 pub struct ConvArgs {
@@ -62,6 +112,8 @@ pub struct ConvArgs {
     /// A JSON report: the mapping and the analytical counts.
     #[arg(long, value_name = "R.json")]
     report: Option<PathBuf>,
+    #[command(flatten)]
+    hw: HwArgs,
 }
 
 /// `edgertl run alexnet`.
@@ -79,6 +131,8 @@ pub struct AlexnetArgs {
     /// The SVG chart of energy per layer and level (default: beside the report, .svg).
     #[arg(long, value_name = "C.svg")]
     chart: Option<PathBuf>,
+    #[command(flatten)]
+    hw: HwArgs,
 }
 
 /// The report file: the hardware and one entry per layer.
@@ -126,6 +180,7 @@ fn dims(path: &Path, t: &Tensor, what: &str, ranks: &[usize]) -> Result<Vec<usiz
 }
 
 pub fn conv(a: ConvArgs) -> Result<()> {
+    let hw = a.hw.hardware()?;
     let mut inputs: Vec<&Path> = vec![&a.ifmap, &a.weights];
     inputs.extend(a.bias.as_deref());
     let mut outputs: Vec<&Path> = vec![&a.out];
@@ -180,7 +235,13 @@ pub fn conv(a: ConvArgs) -> Result<()> {
         relu: a.relu,
         shift: a.shift,
     };
-    let hw = Hardware::eyeriss_v1();
+    layer.check_chip()?;
+    if layer.macs() > MAX_MACS {
+        bail!(
+            "the layer takes {} MACs, over the limit of {MAX_MACS} (about a minute of the golden layer): split the batch",
+            layer.macs()
+        );
+    }
     let run = run_layer(&layer, &hw, &x.values, &w.values, bias.as_deref(), false)?;
     let out_shape: Vec<usize> = if xd.len() == 3 {
         vec![m, layer.e(), layer.f()]
@@ -233,6 +294,9 @@ pub fn conv(a: ConvArgs) -> Result<()> {
     Ok(())
 }
 
+/// The most MACs `run conv` takes on (about a minute of the golden layer on two cores).
+pub const MAX_MACS: u64 = 1 << 36;
+
 /// The product shift of the random AlexNet run: 8-bit-range data and weights, so that the
 /// products of CONV1 keep their top bits.
 const ALEXNET_SHIFT: u32 = 8;
@@ -253,11 +317,11 @@ fn max_pool(x: &[i16], n: usize, c: usize, h: usize, w: usize) -> (Vec<i16>, usi
 }
 
 pub fn alexnet(a: AlexnetArgs) -> Result<()> {
+    let hw = a.hw.hardware()?;
     let chart = a.chart.clone().unwrap_or_else(|| a.report.with_extension("svg"));
     check_outputs(&[&chart, &a.report], &[])?;
     let n = a.batch as usize;
     let layers = layer::alexnet(n, ALEXNET_SHIFT);
-    let hw = Hardware::eyeriss_v1();
     let mut rng = StdRng::seed_from_u64(a.seed);
     let first = &layers[0];
     // An image: 8-bit pixels, hardly a zero.

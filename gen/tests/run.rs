@@ -160,6 +160,8 @@ fn run_conv_refuses_bad_input_naming_the_file() {
     npy(&flat, &[256], &[1; 256]);
     let w3 = d.path().join("w3.npy");
     npy(&w3, &[6, 3, 3, 3], &[1; 162]);
+    let big = d.path().join("big.npy");
+    npy(&big, &[6, 2, 9, 9], &[1; 972]);
     let b5 = d.path().join("b5.npy");
     npy(&b5, &[5], &[0; 5]);
     let before = files(d.path());
@@ -170,6 +172,10 @@ fn run_conv_refuses_bad_input_naming_the_file() {
         (vec!["--weights", s(&w3)], 1, format!("{}: the weights take 3 channel(s) per group x 2 group(s) = 6, but the ifmap", w3.display())),
         (vec!["--bias", s(&b5)], 1, format!("{}: the bias has 5 values", b5.display())),
         (vec!["--stride", "0"], 2, "0 is not in 1..=12".to_string()),
+        (vec!["--array", "12x0"], 2, "`12x0` is not ROWSxCOLS".to_string()),
+        (vec!["--buffer-kb", "6"], 2, "`6` is not a buffer of whole 4 kB banks".to_string()),
+        (vec!["--array", "2x14"], 1, "no mapping fits the 2 x 14 array".to_string()),
+        (vec!["--pad", "0", "--weights", s(&big)], 1, "the 9x9 filter is larger than the 8x8 ifmap with padding 0".to_string()),
         (vec!["--stride", "3"], 1, "vertical stride U = 3 is not one the chip supports".to_string()),
         (vec!["--weights", s(&x)], 1, format!("{}: the weights take 4 channel(s) per group", x.display())),
     ];
@@ -197,6 +203,16 @@ fn run_conv_refuses_bad_input_naming_the_file() {
     let out = edgertl(&["run", "conv", "--ifmap", s(&x), "--weights", s(&w), "--groups", "2", "--out", s(&y), "--report", s(&rep)]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(y.exists() && rep.exists());
+    // Another array and buffer: the report says which, and no chip figures apply.
+    let out = edgertl(&[
+        "run", "conv", "--ifmap", s(&x), "--weights", s(&w), "--groups", "2", "--out", s(&y), "--report", s(&rep),
+        "--array", "6x8", "--buffer-kb", "32", "--link-mhz", "100",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
+    assert_eq!((report["hardware"]["rows"].as_u64(), report["hardware"]["cols"].as_u64()), (Some(6), Some(8)));
+    assert_eq!(report["hardware"]["glb_banks"].as_u64(), Some(8));
+    assert!(report["layers"][0]["active_pes"].as_u64().unwrap() <= 48);
 }
 
 // `run alexnet` at batch 1: every layer in the report with its fields, the chart beside it.
