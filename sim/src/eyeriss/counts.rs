@@ -13,6 +13,10 @@
 //! Multicast: a word on a network is read once from the buffer and delivered to every PE
 //! that needs it (sets with other filters share the ifmap; folded strips share the filters);
 //! the NoC's energy is charged per delivery and per psum link transfer.
+//!
+//! Spads: every MAC reads the ifmap spad (the zero buffer is checked there); a MAC on a zero
+//! ifmap (zero gating) skips the filter spad read, the multiply-add and the psum spad's read
+//! and write. The buffer's counts include the DRAM fills (writes) and drains (reads).
 
 use super::energy::{Accesses, PerType};
 use super::layer::LayerShape;
