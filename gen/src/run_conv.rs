@@ -235,14 +235,15 @@ pub fn conv(a: ConvArgs) -> Result<()> {
         relu: a.relu,
         shift: a.shift,
     };
-    layer.check_chip()?;
+    let what = || format!("the layer of {} on {}", a.weights.display(), a.ifmap.display());
+    layer.check_chip().with_context(what)?;
     if layer.macs() > MAX_MACS {
         bail!(
             "the layer takes {} MACs, over the limit of {MAX_MACS} (about a minute of the golden layer): split the batch",
             layer.macs()
         );
     }
-    let run = run_layer(&layer, &hw, &x.values, &w.values, bias.as_deref(), false)?;
+    let run = run_layer(&layer, &hw, &x.values, &w.values, bias.as_deref(), false).with_context(what)?;
     let out_shape: Vec<usize> = if xd.len() == 3 {
         vec![m, layer.e(), layer.f()]
     } else {

@@ -176,7 +176,11 @@ fn run_conv_refuses_bad_input_naming_the_file() {
         (vec!["--buffer-kb", "6"], 2, "`6` is not a buffer of whole 4 kB banks".to_string()),
         (vec!["--array", "2x14"], 1, "no mapping fits the 2 x 14 array".to_string()),
         (vec!["--pad", "0", "--weights", s(&big)], 1, "the 9x9 filter is larger than the 8x8 ifmap with padding 0".to_string()),
-        (vec!["--stride", "3"], 1, "vertical stride U = 3 is not one the chip supports".to_string()),
+        (
+            vec!["--stride", "3"],
+            1,
+            format!("the layer of {} on {}: layer conv: vertical stride U = 3 is not one the chip supports", w.display(), x.display()),
+        ),
         (vec!["--weights", s(&x)], 1, format!("{}: the weights take 4 channel(s) per group", x.display())),
     ];
     for (change, code, message) in cases {
