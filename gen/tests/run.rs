@@ -89,6 +89,8 @@ fn run_conv_matches_a_reference_on_random_layers() {
         (2, 4, 6, 2, 9, 11, 3, 3, 2, 1, 4, true),
         (0, 3, 4, 1, 12, 10, 5, 4, 1, 2, 0, false),
         (1, 6, 6, 3, 7, 7, 3, 3, 4, 1, 7, true),
+        // A filter wider than the ifmap spad: the mapper cuts its rows into pieces.
+        (1, 2, 3, 1, 6, 30, 2, 20, 1, 0, 2, false),
     ];
     for (i, &(n, c, m, g, h, w, r, sz, u, pad, shift, relu)) in cases.iter().enumerate() {
         let n1 = n.max(1);

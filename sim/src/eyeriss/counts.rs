@@ -3,7 +3,8 @@
 //! link transfers, global buffer reads and writes, DRAM reads and writes (raw and after
 //! run-length coding) and cycles.
 //!
-//! A pass (one tile of images, filters, channels and one E step) costs: loading its filters
+//! A pass (one tile of images, filters, channels, one E step and one piece of the filter
+//! rows when they are cut to fit the spads) costs: loading its filters
 //! into the spads over the 64-bit filter network (not overlapped: the spads hold one pass's
 //! filters), then for each image and output column the longest of the PE's MACs (`p q S`,
 //! one a cycle), the new ifmap words on the 16-bit ifmap network and the psums on the 64-bit
@@ -158,6 +159,9 @@ pub struct Geometry {
     /// Ifmap rows read over all E steps (overlaps counted again).
     pub halo_rows: usize,
     pub rs: usize,
+    /// Filter row pieces (see [`ArrayMapping::s_fold`]) and their width.
+    pub s_fold: usize,
+    pub s_piece: usize,
     /// Filter words of a full pass (the filter buffer must hold them).
     pub tile_filter_words: usize,
     pub active_pes: usize,
@@ -211,7 +215,9 @@ impl Geometry {
             max_outputs: steps.iter().map(|s| s.outputs).max().unwrap_or(0),
             halo_rows: steps.iter().map(|s| s.rows).sum(),
             rs: layer.r * layer.s,
-            tile_filter_words: layer.r * layer.s * tile[1] * tile[2],
+            s_fold: a.s_fold,
+            s_piece: layer.s.div_ceil(a.s_fold),
+            tile_filter_words: layer.r * layer.s.div_ceil(a.s_fold) * tile[1] * tile[2],
             active_pes: layer.r * steps.iter().map(|s| s.outputs).max().unwrap_or(0) * t_used * r_used,
             ifmap_words: (layer.n * cg * h * layer.w) as u64,
             filter_words: (mg * cg * layer.r * layer.s) as u64,
@@ -237,16 +243,18 @@ impl Geometry {
 /// The counts of `layer` mapped as `g` with `plan` (see the module doc).
 pub fn counts(layer: &LayerShape, hw: &Hardware, g: &Geometry, plan: &DramPlan, data: &DataStats) -> Counts {
     let a = &g.array;
-    let (r_, s_, w_, f_) = (layer.r as u64, layer.s as u64, layer.w as u64, layer.f() as u64);
+    let (r_, s_, w_, f_) = (layer.r as u64, g.s_piece as u64, layer.w as u64, layer.f() as u64);
     let groups = layer.groups as u64;
-    let c_trips = g.trips[2];
+    // Each channel tile runs once per filter row piece; psums come back for all but the first.
+    let pieces = g.s_fold as u64;
+    let c_trips = g.trips[2] * pieces;
     let mut c = Counts::default();
     let mut busy = 0f64; // active PE-cycles
     for &(nn, kn) in &split(g.full[0], g.tile[0]) {
         for &(mm, km) in &split(g.full[1], g.tile[1]) {
             for &(cc, kc) in &split(g.full[2], g.tile[2]) {
                 for step in &g.steps {
-                    let mult = kn * km * kc;
+                    let mult = kn * km * kc * pieces;
                     let t_used = a.t.min(mm);
                     let p = mm.div_ceil(t_used) as u64;
                     let r_used = a.r.min(cc);

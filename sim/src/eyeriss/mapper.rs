@@ -107,6 +107,9 @@ pub struct ArrayMapping {
     pub q: usize,
     /// Images per pass.
     pub n: usize,
+    /// Pieces a filter row is cut into when it is wider than the ifmap spad (1 otherwise):
+    /// each piece runs as a pass of its own and the pieces' psums add up like channels'.
+    pub s_fold: usize,
 }
 
 /// The four loops over passes.
@@ -256,7 +259,11 @@ fn best_plan(g: &counts::Geometry, hw: &Hardware, plans: &[DramPlan]) -> Option<
 
 /// Every array mapping the spads and the array allow for `layer` (not yet the buffers).
 pub fn array_mappings(layer: &LayerShape, hw: &Hardware) -> Vec<ArrayMapping> {
-    let (r_, s_, e_) = (layer.r, layer.s, layer.e());
+    let e_ = layer.e();
+    let r_ = layer.r;
+    // A filter row wider than the ifmap spad is cut into the fewest pieces that fit.
+    let s_fold = layer.s.div_ceil(hw.pe.ifmap_spad_words as usize);
+    let s_ = layer.s.div_ceil(s_fold);
     let (cg, mg) = (layer.c_per_group(), layer.m_per_group());
     let pe = &hw.pe;
     let bands = hw.rows / r_;
@@ -303,7 +310,7 @@ pub fn array_mappings(layer: &LayerShape, hw: &Hardware) -> Vec<ArrayMapping> {
                                 continue;
                             }
                             for &n in &ns {
-                                out.push(ArrayMapping { strip, fold, r, t, p, q, n });
+                                out.push(ArrayMapping { strip, fold, r, t, p, q, n, s_fold });
                             }
                         }
                     }
@@ -383,12 +390,6 @@ pub fn search(layer: &LayerShape, hw: &Hardware, data: &DataStats) -> Result<Sea
     if layer.r > hw.rows {
         return Err(no(format!("the filter's {} rows are more than the array's {} (no folding of R)", layer.r, hw.rows)));
     }
-    if layer.s > hw.pe.ifmap_spad_words as usize {
-        return Err(no(format!(
-            "a filter row of S = {} does not fit the {}-word ifmap spad (q*S <= {})",
-            layer.s, hw.pe.ifmap_spad_words, hw.pe.ifmap_spad_words
-        )));
-    }
     let candidates = array_mappings(layer, hw);
     let plans = plans();
     let all: Vec<Evaluated> = candidates
@@ -405,7 +406,7 @@ pub fn search(layer: &LayerShape, hw: &Hardware, data: &DataStats) -> Result<Sea
     let slack = |cycles: u64| (cycles as f64 * (1.0 + SPEED_SLACK)).floor() as u64;
     let Some(fastest_all) = all.iter().map(|e| e.counts.cycles.compute).min() else {
         return Err(no(format!(
-            "{} array mapping(s) meet the spad limits (p*q*S <= {}, q*S <= {}, p <= {}), none fits the {}-bank buffer \
+            "{} array mapping(s) meet the spad limits (p*q*S <= {}, q*S <= {}, p <= {}; S the filter row's piece), none fits the {}-bank buffer \
              and the {}-word filter buffer",
             candidates.len(),
             hw.pe.filter_spad_words,
@@ -434,7 +435,7 @@ pub fn search(layer: &LayerShape, hw: &Hardware, data: &DataStats) -> Result<Sea
 /// the open reconstructions give them), by name and shape; `None` for other layers.
 pub fn chip_mapping(layer: &LayerShape) -> Option<ArrayMapping> {
     let n = layer.n.min(4);
-    let m = |strip, fold, r, t, p, q, n| ArrayMapping { strip, fold, r, t, p, q, n };
+    let m = |strip, fold, r, t, p, q, n| ArrayMapping { strip, fold, r, t, p, q, n, s_fold: 1 };
     match super::layer::alexnet_index(layer)? {
         0 => Some(m(7, 1, 1, 2, 16, 1, 1)),
         1 => Some(m(14, 2, 1, 1, 16, 2, 1)),
@@ -521,7 +522,7 @@ mod tests {
             let all = array_mappings(&l, &hw);
             assert!(!all.is_empty());
             for a in all {
-                assert!(a.p * a.q * l.s <= 224 && a.q * l.s <= 12 && a.p <= 24, "{a:?}");
+                assert!(a.p * a.q * l.s <= 224 && a.q * l.s <= 12 && a.p <= 24 && a.s_fold == 1, "{a:?}");
                 assert!(a.fold * a.r * a.t <= (12 / l.r) * (14 / a.strip), "{a:?}");
             }
         }
@@ -537,14 +538,31 @@ mod tests {
         }
     }
 
+    // Filters up to 32 wide (the chip's limit) are cut into pieces that fit the 12-word ifmap
+    // spad: 20 into 2 of 10, 32 into 3 of 11; the pieces' psums add up like channels'.
+    #[test]
+    fn wide_filters_are_folded() {
+        let hw = Hardware::eyeriss_v1();
+        for (s, fold) in [(13, 2), (20, 2), (32, 3)] {
+            let l = LayerShape::new("wide", 1, 8, 16, 12, 40, 3, s);
+            l.check_chip().unwrap();
+            let found = search(&l, &hw, &DataStats::dense()).unwrap().chosen;
+            let a = found.mapping.array;
+            let piece = s.div_ceil(fold);
+            assert_eq!(a.s_fold, fold, "{a:?}");
+            assert!(a.q * piece <= 12 && a.p * a.q * piece <= 224, "{a:?}");
+            let c = &found.counts;
+            let c_tiles = 8u64.div_ceil((a.q * a.r) as u64);
+            assert_eq!(c.noc.psum_out_words, l.ofmap_words() * c_tiles * fold as u64, "{a:?}");
+            assert_eq!(c.noc.psum_in_words, l.ofmap_words() * (c_tiles * fold as u64 - 1), "{a:?}");
+            // Every filter word reaches the array (the last piece may be padded).
+            assert!(c.noc.filter_words >= l.filter_words(), "{a:?}");
+            assert!(c.cycles.compute as f64 >= l.macs() as f64 / found.mapping.active_pes as f64);
+        }
+    }
+
     #[test]
     fn impossible_layers_are_refused_with_the_limit() {
-        let hw = Hardware::eyeriss_v1();
-        let mut l = alexnet(1, 0)[2].clone();
-        l.s = 13;
-        l.w = 20;
-        let err = search(&l, &hw, &DataStats::dense()).unwrap_err().to_string();
-        assert!(err.contains("S = 13 does not fit the 12-word ifmap spad"), "{err}");
         let small = Hardware::with_array(2, 14, 108).unwrap();
         let err = search(&alexnet(1, 0)[2], &small, &DataStats::dense()).unwrap_err().to_string();
         assert!(err.contains("3 rows are more than the array's 2"), "{err}");
