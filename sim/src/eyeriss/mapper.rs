@@ -392,19 +392,23 @@ pub fn search(layer: &LayerShape, hw: &Hardware, data: &DataStats) -> Result<Sea
     }
     let candidates = array_mappings(layer, hw);
     let plans = plans();
-    let all: Vec<Evaluated> = candidates
+    // Only a summary of each candidate is kept (a large layer has hundreds of thousands);
+    // the two picked are evaluated again in full.
+    let all: Vec<Scored> = candidates
         .par_iter()
-        .filter_map(|a| evaluate_with(layer, hw, *a, data, &plans))
+        .enumerate()
+        .filter_map(|(index, a)| {
+            evaluate_with(layer, hw, *a, data, &plans).map(|e| Scored {
+                index,
+                energy: e.energy.total,
+                cycles: e.counts.cycles.compute,
+                passes: e.counts.passes,
+                whole: e.mapping.e_steps == 1,
+            })
+        })
         .collect();
-    let key = |e: &Evaluated| (e.energy.total, e.counts.cycles.compute, e.counts.passes);
-    let least = |pool: &[&Evaluated], within: u64| {
-        pool.iter()
-            .filter(|e| e.counts.cycles.compute <= within)
-            .min_by(|a, b| key(a).partial_cmp(&key(b)).unwrap_or(std::cmp::Ordering::Equal))
-            .map(|e| (*e).clone())
-    };
     let slack = |cycles: u64| (cycles as f64 * (1.0 + SPEED_SLACK)).floor() as u64;
-    let Some(fastest_all) = all.iter().map(|e| e.counts.cycles.compute).min() else {
+    let Some(fastest_all) = all.iter().map(|e| e.cycles).min() else {
         return Err(no(format!(
             "{} array mapping(s) meet the spad limits (p*q*S <= {}, q*S <= {}, p <= {}; S the filter row's piece), none fits the {}-bank buffer \
              and the {}-word filter buffer",
@@ -417,18 +421,40 @@ pub fn search(layer: &LayerShape, hw: &Hardware, data: &DataStats) -> Result<Sea
         )));
     };
     // Whole sets (one E step) when one is within the slack of the fastest of all.
-    let whole = |e: &&Evaluated| e.mapping.e_steps == 1;
-    let whole_sets = all.iter().filter(whole).any(|e| e.counts.cycles.compute <= slack(fastest_all));
-    let pool: Vec<&Evaluated> = all.iter().filter(|e| !whole_sets || whole(e)).collect();
-    let fastest_cycles = pool.iter().map(|e| e.counts.cycles.compute).min().unwrap_or(fastest_all);
-    let everything: Vec<&Evaluated> = all.iter().collect();
+    let whole_sets = all.iter().any(|e| e.whole && e.cycles <= slack(fastest_all));
+    let pool = |e: &&Scored| !whole_sets || e.whole;
+    let fastest_cycles = all.iter().filter(pool).map(|e| e.cycles).min().unwrap_or(fastest_all);
+    let least = |within: u64, only_pool: bool| {
+        let best = all
+            .iter()
+            .filter(|e| (!only_pool || pool(e)) && e.cycles <= within)
+            .min_by(|a, b| a.key().partial_cmp(&b.key()).unwrap_or(std::cmp::Ordering::Equal))
+            .expect("the fastest candidate is within the slack");
+        evaluate_with(layer, hw, candidates[best.index], data, &plans).expect("a candidate evaluated once evaluates again")
+    };
     Ok(Search {
-        chosen: least(&pool, slack(fastest_cycles)).expect("the fastest mapping is within the slack"),
-        least_energy: least(&everything, u64::MAX).expect("there is a mapping"),
+        chosen: least(slack(fastest_cycles), true),
+        least_energy: least(u64::MAX, false),
         fastest_cycles,
         whole_sets,
         candidates: all.len(),
     })
+}
+
+/// What the search keeps of a candidate.
+struct Scored {
+    index: usize,
+    energy: f64,
+    cycles: u64,
+    passes: u64,
+    whole: bool,
+}
+
+impl Scored {
+    /// Least energy first; fewer cycles, then fewer passes, between equals.
+    fn key(&self) -> (f64, u64, u64) {
+        (self.energy, self.cycles, self.passes)
+    }
 }
 
 /// The mapping the chip used for an AlexNet layer (JSSC 2017, section IV, with p, q, n as
