@@ -148,13 +148,14 @@ struct Report<'a> {
 }
 
 /// Checks that each output can be written (and is none of the inputs, and no two are the
-/// same) before any work; the probes leave nothing behind.
-fn check_outputs(outputs: &[&Path], inputs: &[&Path]) -> Result<()> {
+/// same) before any work; the probes leave nothing behind. `create_dirs`: make missing
+/// directories (for default paths such as `build/run/`).
+fn check_outputs(outputs: &[&Path], inputs: &[&Path], create_dirs: bool) -> Result<()> {
     for (i, out) in outputs.iter().enumerate() {
         if outputs[..i].contains(out) {
             bail!("{} is named for two outputs", out.display());
         }
-        if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Some(dir) = out.parent().filter(|d| create_dirs && !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
         drop(Output::create(out, inputs)?);
@@ -185,7 +186,7 @@ pub fn conv(a: ConvArgs) -> Result<()> {
     inputs.extend(a.bias.as_deref());
     let mut outputs: Vec<&Path> = vec![&a.out];
     outputs.extend(a.report.as_deref());
-    check_outputs(&outputs, &inputs)?;
+    check_outputs(&outputs, &inputs, false)?;
 
     let x = read_npy_i16_nd(&a.ifmap)?;
     let w = read_npy_i16_nd(&a.weights)?;
@@ -270,7 +271,7 @@ pub fn conv(a: ConvArgs) -> Result<()> {
         out_shape
     );
     println!(
-        "  {} MACs ({:.1}% gated by zero ifmaps); mapping: PE set {} x {}, strip {} x{} fold, r = {}, t = {}, p = {}, q = {}, n = {}; {} active PEs, {} passes",
+        "  {} MACs ({:.1}% gated by zero ifmaps); mapping: PE set {} x {} in strips {} wide, {} at once, r = {}, t = {}, p = {}, q = {}, n = {}{}; {} active PEs, {} passes",
         rep.macs,
         100.0 * rep.zero_macs as f64 / rep.macs as f64,
         mp.pe_set.0,
@@ -282,6 +283,7 @@ pub fn conv(a: ConvArgs) -> Result<()> {
         mp.array.p,
         mp.array.q,
         mp.array.n,
+        if mp.array.s_fold > 1 { format!(", filter rows in {} pieces", mp.array.s_fold) } else { String::new() },
         rep.active_pes,
         rep.passes
     );
@@ -320,7 +322,7 @@ fn max_pool(x: &[i16], n: usize, c: usize, h: usize, w: usize) -> (Vec<i16>, usi
 pub fn alexnet(a: AlexnetArgs) -> Result<()> {
     let hw = a.hw.hardware()?;
     let chart = a.chart.clone().unwrap_or_else(|| a.report.with_extension("svg"));
-    check_outputs(&[&chart, &a.report], &[])?;
+    check_outputs(&[&chart, &a.report], &[], true)?;
     let n = a.batch as usize;
     let layers = layer::alexnet(n, ALEXNET_SHIFT);
     let mut rng = StdRng::seed_from_u64(a.seed);

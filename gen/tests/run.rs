@@ -201,6 +201,12 @@ fn run_conv_refuses_bad_input_naming_the_file() {
         assert!(stderr(&out).contains(&message), "{args:?}: wanted {message:?} in {}", stderr(&out));
         assert_eq!(files(d.path()), before, "{args:?} left a file behind");
     }
+    // A directory that does not exist is not made up.
+    let nowhere = d.path().join("no-such-dir").join("y.npy");
+    let out = edgertl(&["run", "conv", "--ifmap", s(&x), "--weights", s(&w), "--groups", "2", "--out", s(&nowhere)]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot write"), "{}", stderr(&out));
+    assert!(!d.path().join("no-such-dir").exists());
     // The ofmap over an input is refused before any work.
     let out = edgertl(&["run", "conv", "--ifmap", s(&x), "--weights", s(&w), "--groups", "2", "--out", s(&x)]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
