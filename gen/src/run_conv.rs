@@ -283,7 +283,13 @@ pub fn conv(a: ConvArgs) -> Result<()> {
         mp.array.p,
         mp.array.q,
         mp.array.n,
-        if mp.array.s_fold > 1 { format!(", filter rows in {} pieces", mp.array.s_fold) } else { String::new() },
+        [
+            (mp.array.s_fold > 1).then(|| format!(", filter rows in {} pieces", mp.array.s_fold)),
+            (mp.array.g_rep > 1).then(|| format!(", {} groups side by side", mp.array.g_rep)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<String>(),
         rep.active_pes,
         rep.passes
     );
@@ -390,7 +396,8 @@ fn print_table(reports: &[LayerReport]) {
                 beside(format!("{:.1}", r.macs as f64 / 1e6), chip.map(|c| format!("{:.1}", c.macs_m))),
                 format!("{:.0}", 100.0 * r.zero_macs as f64 / r.macs as f64),
                 beside(r.active_pes.to_string(), chip.map(|c| c.active_pes.to_string())),
-                format!("r{} t{} p{} q{} n{}", m.r, m.t, m.p, m.q, m.n),
+                format!("r{} t{} p{} q{} n{}", m.r, m.t, m.p, m.q, m.n)
+                    + &if m.g_rep > 1 { format!(" g{}", m.g_rep) } else { String::new() },
                 beside(format!("{:.1}", r.latency_ms), chip.map(|c| format!("{:.1}", c.latency_ms))),
                 beside(
                     format!("{:.1}-{:.1}", r.total_latency_ms, r.serial_latency_ms),

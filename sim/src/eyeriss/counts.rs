@@ -159,6 +159,9 @@ pub struct Geometry {
     /// Ifmap rows read over all E steps (overlaps counted again).
     pub halo_rows: usize,
     pub rs: usize,
+    /// Groups side by side (see [`ArrayMapping::g_rep`]) and the trips over the groups.
+    pub g_rep: usize,
+    pub group_trips: u64,
     /// Filter row pieces (see [`ArrayMapping::s_fold`]) and their width.
     pub s_fold: usize,
     pub s_piece: usize,
@@ -215,10 +218,16 @@ impl Geometry {
             max_outputs: steps.iter().map(|s| s.outputs).max().unwrap_or(0),
             halo_rows: steps.iter().map(|s| s.rows).sum(),
             rs: layer.r * layer.s,
+            g_rep: a.g_rep.min(layer.groups),
+            group_trips: layer.groups.div_ceil(a.g_rep) as u64,
             s_fold: a.s_fold,
             s_piece: layer.s.div_ceil(a.s_fold),
-            tile_filter_words: layer.r * layer.s.div_ceil(a.s_fold) * tile[1] * tile[2],
-            active_pes: layer.r * steps.iter().map(|s| s.outputs).max().unwrap_or(0) * t_used * r_used,
+            tile_filter_words: layer.r * layer.s.div_ceil(a.s_fold) * tile[1] * tile[2] * a.g_rep.min(layer.groups),
+            active_pes: layer.r
+                * steps.iter().map(|s| s.outputs).max().unwrap_or(0)
+                * t_used
+                * r_used
+                * a.g_rep.min(layer.groups),
             ifmap_words: (layer.n * cg * h * layer.w) as u64,
             filter_words: (mg * cg * layer.r * layer.s) as u64,
             ofmap_words: (layer.n * mg * e * layer.f()) as u64,
@@ -268,11 +277,13 @@ pub fn counts(layer: &LayerShape, hw: &Hardware, g: &Geometry, plan: &DramPlan, 
                     let psum_out = nn * mm * outputs * f_;
                     // Psums come back for every channel tile but the first.
                     let psum_in = psum_out * (c_trips - 1) / c_trips;
+                    // Groups side by side share the networks.
+                    let gr = g.g_rep as u64;
                     let stream = (nn * f_ * p * q * s_)
-                        .max(ifmap_words.div_ceil(hw.ifmap_bus_words as u64))
-                        .max(psum_out.div_ceil(hw.psum_bus_words as u64))
-                        .max(psum_in.div_ceil(hw.psum_bus_words as u64));
-                    let cycles = filter_words.div_ceil(hw.filter_bus_words as u64)
+                        .max((gr * ifmap_words).div_ceil(hw.ifmap_bus_words as u64))
+                        .max((gr * psum_out).div_ceil(hw.psum_bus_words as u64))
+                        .max((gr * psum_in).div_ceil(hw.psum_bus_words as u64));
+                    let cycles = (gr * filter_words).div_ceil(hw.filter_bus_words as u64)
                         + stream
                         + r_ * r_used as u64
                         + 3;
@@ -290,13 +301,15 @@ pub fn counts(layer: &LayerShape, hw: &Hardware, g: &Geometry, plan: &DramPlan, 
             }
         }
     }
+    // Per group so far. The groups run `g_rep` at a time: every group's PEs are busy for its
+    // passes, the cycles and passes repeat per trip over the groups.
+    c.passes *= g.group_trips;
+    c.cycles.compute *= g.group_trips;
+    let busy = busy * groups as f64;
     c.active_pes_avg = if c.cycles.compute > 0 { busy / c.cycles.compute as f64 } else { 0.0 };
     // Psums read back: every channel tile's psums but the first's (exact, whatever the tiles).
     c.noc.psum_in_words = g.ofmap_words * (c_trips - 1);
     let dram = g.dram(plan);
-    // Per group so far; the groups repeat it.
-    c.passes *= groups;
-    c.cycles.compute *= groups;
     let n = &mut c.noc;
     for v in [
         &mut n.ifmap_words,

@@ -73,6 +73,8 @@ pub struct LayerReport {
     pub zero_macs: u64,
     pub active_pes: usize,
     pub active_pes_avg: f64,
+    /// MACs over the array's PE-cycles: what assigned PEs waiting on data lose too.
+    pub utilization: f64,
     pub passes: u64,
     pub cycles: u64,
     pub latency_ms: f64,
@@ -165,6 +167,7 @@ pub fn run_layer(
         zero_macs: c.zero_macs,
         active_pes: e.mapping.active_pes,
         active_pes_avg: c.active_pes_avg,
+        utilization: c.macs as f64 / (c.cycles.compute as f64 * hw.pes() as f64),
         passes: c.passes,
         cycles: c.cycles.compute,
         latency_ms: c.cycles.compute as f64 / (hw.core_mhz * 1e3),
