@@ -5,9 +5,11 @@
 //! rows). E is cut into strips `strip` columns wide (strip-mining when E is wider than the
 //! array); `fold` strips run at once in different R-row bands (CONV2's 5 x 27 as 5 x 14 +
 //! 5 x 13); `t` sets with different filters and `r` sets with different channels sit side by
-//! side (`r` sets stacked in one column so the psum links add their sums). Each PE holds `p`
-//! filters and `q` channels of one filter row: the spads need p*q*S filter words, q*S ifmap
-//! words, p psums. A pass loads the filters into the spads and streams `n` images' ifmap rows.
+//! side (`r` sets stacked in one column so the psum links add their sums), and `g_rep` groups
+//! of a grouped layer side by side. Each PE holds `p` filters and `q` channels of one filter
+//! row: the spads need p*q*S filter words, q*S ifmap words, p psums; a filter row wider than
+//! the ifmap spad is cut into `s_fold` pieces. A pass loads the filters into the spads and
+//! streams `n` images' ifmap rows.
 //!
 //! **Buffer level** ([`DramPlan`]): the passes loop over images (by `n`), filters (by `p t`),
 //! channels (by `q r`) and E steps (by `fold` strips) in the plan's `order`; each data type is
@@ -17,7 +19,8 @@
 //! 4096-word filter buffer.
 //!
 //! [`search`] tries every legal array mapping (spad limits, array size, buffer capacity) with
-//! its cheapest plan and keeps the one of least energy (fewest cycles between equals).
+//! its cheapest plan and keeps the one of least energy (fewest cycles between equals) among
+//! those within [`SPEED_SLACK`] of the fastest, whole PE sets first as on the chip.
 //! [`chip_mapping`] gives the mappings the chip used for AlexNet (JSSC 2017), so that the
 //! report can show both.
 
