@@ -29,6 +29,56 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
+/// The array and its buffers (the chip's by default).
+#[derive(Args, Debug)]
+pub struct HwArgs {
+    /// PE array as ROWSxCOLS (the chip: 12x14).
+    #[arg(long, value_name = "ROWSxCOLS", default_value = "12x14", value_parser = parse_array)]
+    array: (usize, usize),
+    /// Ifmap and psum buffer, kB in 4 kB banks (the chip: 100; its 8 kB filter buffer is apart).
+    #[arg(long, value_name = "KB", default_value_t = 100, value_parser = parse_buffer)]
+    buffer_kb: u64,
+    /// DRAM link clock, MHz (the chip: 60, against its 200 MHz core).
+    #[arg(long, value_name = "MHZ", default_value_t = 60.0, value_parser = parse_link)]
+    link_mhz: f64,
+}
+
+impl HwArgs {
+    fn hardware(&self) -> Result<Hardware> {
+        let (rows, cols) = self.array;
+        let hw = Hardware::with_array(rows, cols, self.buffer_kb as usize).map_err(anyhow::Error::msg)?;
+        Ok(Hardware { link_mhz: self.link_mhz, ..hw })
+    }
+}
+
+/// `--array 12x14`: rows and columns, each 1 to 64.
+fn parse_array(text: &str) -> std::result::Result<(usize, usize), String> {
+    let bad = || format!("`{text}` is not ROWSxCOLS with each from 1 to 64 (the chip: 12x14)");
+    let (r, c) = text.split_once(['x', 'X']).ok_or_else(bad)?;
+    let (r, c): (usize, usize) = (r.trim().parse().map_err(|_| bad())?, c.trim().parse().map_err(|_| bad())?);
+    if (1..=64).contains(&r) && (1..=64).contains(&c) {
+        Ok((r, c))
+    } else {
+        Err(bad())
+    }
+}
+
+/// `--buffer-kb`: whole 4 kB banks, 4 to 65536 kB.
+fn parse_buffer(text: &str) -> std::result::Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(kb) if (4..=65536).contains(&kb) && kb % 4 == 0 => Ok(kb),
+        _ => Err(format!("`{text}` is not a buffer of whole 4 kB banks from 4 to 65536 kB")),
+    }
+}
+
+/// `--link-mhz`: a finite clock from 1 to 1000 MHz.
+fn parse_link(text: &str) -> std::result::Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (1.0..=1000.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{text}` is not a clock from 1 to 1000 MHz")),
+    }
+}
+
 /// `edgertl run conv`.
 #[derive(Args, Debug)]
 pub struct ConvArgs {
@@ -62,6 +112,8 @@ pub struct ConvArgs {
     /// A JSON report: the mapping and the analytical counts.
     #[arg(long, value_name = "R.json")]
     report: Option<PathBuf>,
+    #[command(flatten)]
+    hw: HwArgs,
 }
 
 /// `edgertl run alexnet`.
@@ -79,6 +131,8 @@ pub struct AlexnetArgs {
     /// The SVG chart of energy per layer and level (default: beside the report, .svg).
     #[arg(long, value_name = "C.svg")]
     chart: Option<PathBuf>,
+    #[command(flatten)]
+    hw: HwArgs,
 }
 
 /// The report file: the hardware and one entry per layer.
@@ -94,13 +148,14 @@ struct Report<'a> {
 }
 
 /// Checks that each output can be written (and is none of the inputs, and no two are the
-/// same) before any work; the probes leave nothing behind.
-fn check_outputs(outputs: &[&Path], inputs: &[&Path]) -> Result<()> {
+/// same) before any work; the probes leave nothing behind. `create_dirs`: make missing
+/// directories (for default paths such as `build/run/`).
+fn check_outputs(outputs: &[&Path], inputs: &[&Path], create_dirs: bool) -> Result<()> {
     for (i, out) in outputs.iter().enumerate() {
         if outputs[..i].contains(out) {
             bail!("{} is named for two outputs", out.display());
         }
-        if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Some(dir) = out.parent().filter(|d| create_dirs && !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
         drop(Output::create(out, inputs)?);
@@ -126,11 +181,12 @@ fn dims(path: &Path, t: &Tensor, what: &str, ranks: &[usize]) -> Result<Vec<usiz
 }
 
 pub fn conv(a: ConvArgs) -> Result<()> {
+    let hw = a.hw.hardware()?;
     let mut inputs: Vec<&Path> = vec![&a.ifmap, &a.weights];
     inputs.extend(a.bias.as_deref());
     let mut outputs: Vec<&Path> = vec![&a.out];
     outputs.extend(a.report.as_deref());
-    check_outputs(&outputs, &inputs)?;
+    check_outputs(&outputs, &inputs, false)?;
 
     let x = read_npy_i16_nd(&a.ifmap)?;
     let w = read_npy_i16_nd(&a.weights)?;
@@ -180,8 +236,15 @@ pub fn conv(a: ConvArgs) -> Result<()> {
         relu: a.relu,
         shift: a.shift,
     };
-    let hw = Hardware::eyeriss_v1();
-    let run = run_layer(&layer, &hw, &x.values, &w.values, bias.as_deref(), false)?;
+    let what = || format!("the layer of {} on {}", a.weights.display(), a.ifmap.display());
+    layer.check_chip().with_context(what)?;
+    if layer.macs() > MAX_MACS {
+        bail!(
+            "the layer takes {} MACs, over the limit of {MAX_MACS} (about a minute of the golden layer): split the batch",
+            layer.macs()
+        );
+    }
+    let run = run_layer(&layer, &hw, &x.values, &w.values, bias.as_deref(), false).with_context(what)?;
     let out_shape: Vec<usize> = if xd.len() == 3 {
         vec![m, layer.e(), layer.f()]
     } else {
@@ -208,7 +271,7 @@ pub fn conv(a: ConvArgs) -> Result<()> {
         out_shape
     );
     println!(
-        "  {} MACs ({:.1}% gated by zero ifmaps); mapping: PE set {} x {}, strip {} x{} fold, r = {}, t = {}, p = {}, q = {}, n = {}; {} active PEs, {} passes",
+        "  {} MACs ({:.1}% gated by zero ifmaps); mapping: PE set {} x {} in strips {} wide, {} at once, r = {}, t = {}, p = {}, q = {}, n = {}{}; {} active PEs, {} passes",
         rep.macs,
         100.0 * rep.zero_macs as f64 / rep.macs as f64,
         mp.pe_set.0,
@@ -220,6 +283,13 @@ pub fn conv(a: ConvArgs) -> Result<()> {
         mp.array.p,
         mp.array.q,
         mp.array.n,
+        [
+            (mp.array.s_fold > 1).then(|| format!(", filter rows in {} pieces", mp.array.s_fold)),
+            (mp.array.g_rep > 1).then(|| format!(", {} groups side by side", mp.array.g_rep)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<String>(),
         rep.active_pes,
         rep.passes
     );
@@ -232,6 +302,9 @@ pub fn conv(a: ConvArgs) -> Result<()> {
     }
     Ok(())
 }
+
+/// The most MACs `run conv` takes on (about a minute of the golden layer on two cores).
+pub const MAX_MACS: u64 = 1 << 36;
 
 /// The product shift of the random AlexNet run: 8-bit-range data and weights, so that the
 /// products of CONV1 keep their top bits.
@@ -253,11 +326,11 @@ fn max_pool(x: &[i16], n: usize, c: usize, h: usize, w: usize) -> (Vec<i16>, usi
 }
 
 pub fn alexnet(a: AlexnetArgs) -> Result<()> {
+    let hw = a.hw.hardware()?;
     let chart = a.chart.clone().unwrap_or_else(|| a.report.with_extension("svg"));
-    check_outputs(&[&chart, &a.report], &[])?;
+    check_outputs(&[&chart, &a.report], &[], true)?;
     let n = a.batch as usize;
     let layers = layer::alexnet(n, ALEXNET_SHIFT);
-    let hw = Hardware::eyeriss_v1();
     let mut rng = StdRng::seed_from_u64(a.seed);
     let first = &layers[0];
     // An image: 8-bit pixels, hardly a zero.
@@ -309,7 +382,8 @@ fn beside(model: String, chip: Option<String>) -> String {
 
 fn print_table(reports: &[LayerReport]) {
     let headers = [
-        "layer", "MACs M", "zero %", "active PEs", "mapping", "latency ms", "GLB MB", "DRAM MB", "DRAM RLC MB", "energy/MAC",
+        "layer", "MACs M", "zero %", "active PEs", "mapping", "latency ms", "total ms", "GLB MB", "DRAM MB", "DRAM RLC MB",
+        "energy/MAC",
     ];
     let mb = |words: f64| format!("{:.2}", words * 2e-6);
     let rows: Vec<Vec<String>> = reports
@@ -322,8 +396,13 @@ fn print_table(reports: &[LayerReport]) {
                 beside(format!("{:.1}", r.macs as f64 / 1e6), chip.map(|c| format!("{:.1}", c.macs_m))),
                 format!("{:.0}", 100.0 * r.zero_macs as f64 / r.macs as f64),
                 beside(r.active_pes.to_string(), chip.map(|c| c.active_pes.to_string())),
-                format!("r{} t{} p{} q{} n{}", m.r, m.t, m.p, m.q, m.n),
+                format!("r{} t{} p{} q{} n{}", m.r, m.t, m.p, m.q, m.n)
+                    + &if m.g_rep > 1 { format!(" g{}", m.g_rep) } else { String::new() },
                 beside(format!("{:.1}", r.latency_ms), chip.map(|c| format!("{:.1}", c.latency_ms))),
+                beside(
+                    format!("{:.1}-{:.1}", r.total_latency_ms, r.serial_latency_ms),
+                    chip.map(|c| format!("{:.1}", c.total_latency_ms)),
+                ),
                 beside(mb((r.glb_reads + r.glb_writes) as f64), chip.map(|c| format!("{:.1}", c.glb_mb))),
                 beside(mb((r.dram_reads + r.dram_writes) as f64), chip.map(|c| format!("{:.1}", c.dram_mb))),
                 beside(mb(r.dram_reads_rlc + r.dram_writes_rlc), chip.map(|c| format!("{:.1}", c.dram_rlc_mb))),
@@ -344,6 +423,7 @@ fn print_table(reports: &[LayerReport]) {
     }
     if reports.iter().any(|r| r.chip.is_some()) {
         println!("[chip]: Eyeriss at batch 4 (JSSC 2017; processing latency at 200 MHz; DRAM before coding read from the ISSCC 2016 chart).");
+        println!("total ms: with the DRAM link moving the coded traffic, overlapped with computing - not overlapped.");
     }
     println!("zero %: MACs whose ifmap is zero (gated); energy/MAC: ISCA 2016 model (DRAM 200, GLB 6, NoC 2, spad 1, MAC 1).");
 }

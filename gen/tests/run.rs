@@ -89,6 +89,8 @@ fn run_conv_matches_a_reference_on_random_layers() {
         (2, 4, 6, 2, 9, 11, 3, 3, 2, 1, 4, true),
         (0, 3, 4, 1, 12, 10, 5, 4, 1, 2, 0, false),
         (1, 6, 6, 3, 7, 7, 3, 3, 4, 1, 7, true),
+        // A filter wider than the ifmap spad: the mapper cuts its rows into pieces.
+        (1, 2, 3, 1, 6, 30, 2, 20, 1, 0, 2, false),
     ];
     for (i, &(n, c, m, g, h, w, r, sz, u, pad, shift, relu)) in cases.iter().enumerate() {
         let n1 = n.max(1);
@@ -160,6 +162,8 @@ fn run_conv_refuses_bad_input_naming_the_file() {
     npy(&flat, &[256], &[1; 256]);
     let w3 = d.path().join("w3.npy");
     npy(&w3, &[6, 3, 3, 3], &[1; 162]);
+    let big = d.path().join("big.npy");
+    npy(&big, &[6, 2, 9, 9], &[1; 972]);
     let b5 = d.path().join("b5.npy");
     npy(&b5, &[5], &[0; 5]);
     let before = files(d.path());
@@ -170,7 +174,15 @@ fn run_conv_refuses_bad_input_naming_the_file() {
         (vec!["--weights", s(&w3)], 1, format!("{}: the weights take 3 channel(s) per group x 2 group(s) = 6, but the ifmap", w3.display())),
         (vec!["--bias", s(&b5)], 1, format!("{}: the bias has 5 values", b5.display())),
         (vec!["--stride", "0"], 2, "0 is not in 1..=12".to_string()),
-        (vec!["--stride", "3"], 1, "vertical stride U = 3 is not one the chip supports".to_string()),
+        (vec!["--array", "12x0"], 2, "`12x0` is not ROWSxCOLS".to_string()),
+        (vec!["--buffer-kb", "6"], 2, "`6` is not a buffer of whole 4 kB banks".to_string()),
+        (vec!["--array", "2x14"], 1, "no mapping fits the 2 x 14 array".to_string()),
+        (vec!["--pad", "0", "--weights", s(&big)], 1, "the 9x9 filter is larger than the 8x8 ifmap with padding 0".to_string()),
+        (
+            vec!["--stride", "3"],
+            1,
+            format!("the layer of {} on {}: layer conv: vertical stride U = 3 is not one the chip supports", w.display(), x.display()),
+        ),
         (vec!["--weights", s(&x)], 1, format!("{}: the weights take 4 channel(s) per group", x.display())),
     ];
     for (change, code, message) in cases {
@@ -189,6 +201,12 @@ fn run_conv_refuses_bad_input_naming_the_file() {
         assert!(stderr(&out).contains(&message), "{args:?}: wanted {message:?} in {}", stderr(&out));
         assert_eq!(files(d.path()), before, "{args:?} left a file behind");
     }
+    // A directory that does not exist is not made up.
+    let nowhere = d.path().join("no-such-dir").join("y.npy");
+    let out = edgertl(&["run", "conv", "--ifmap", s(&x), "--weights", s(&w), "--groups", "2", "--out", s(&nowhere)]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot write"), "{}", stderr(&out));
+    assert!(!d.path().join("no-such-dir").exists());
     // The ofmap over an input is refused before any work.
     let out = edgertl(&["run", "conv", "--ifmap", s(&x), "--weights", s(&w), "--groups", "2", "--out", s(&x)]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -197,6 +215,16 @@ fn run_conv_refuses_bad_input_naming_the_file() {
     let out = edgertl(&["run", "conv", "--ifmap", s(&x), "--weights", s(&w), "--groups", "2", "--out", s(&y), "--report", s(&rep)]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(y.exists() && rep.exists());
+    // Another array and buffer: the report says which, and no chip figures apply.
+    let out = edgertl(&[
+        "run", "conv", "--ifmap", s(&x), "--weights", s(&w), "--groups", "2", "--out", s(&y), "--report", s(&rep),
+        "--array", "6x8", "--buffer-kb", "32", "--link-mhz", "100",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
+    assert_eq!((report["hardware"]["rows"].as_u64(), report["hardware"]["cols"].as_u64()), (Some(6), Some(8)));
+    assert_eq!(report["hardware"]["glb_banks"].as_u64(), Some(8));
+    assert!(report["layers"][0]["active_pes"].as_u64().unwrap() <= 48);
 }
 
 // `run alexnet` at batch 1: every layer in the report with its fields, the chart beside it.

@@ -3,7 +3,8 @@
 //! link transfers, global buffer reads and writes, DRAM reads and writes (raw and after
 //! run-length coding) and cycles.
 //!
-//! A pass (one tile of images, filters, channels and one E step) costs: loading its filters
+//! A pass (one tile of images, filters, channels, one E step and one piece of the filter
+//! rows when they are cut to fit the spads) costs: loading its filters
 //! into the spads over the 64-bit filter network (not overlapped: the spads hold one pass's
 //! filters), then for each image and output column the longest of the PE's MACs (`p q S`,
 //! one a cycle), the new ifmap words on the 16-bit ifmap network and the psums on the 64-bit
@@ -13,6 +14,10 @@
 //! Multicast: a word on a network is read once from the buffer and delivered to every PE
 //! that needs it (sets with other filters share the ifmap; folded strips share the filters);
 //! the NoC's energy is charged per delivery and per psum link transfer.
+//!
+//! Spads: every MAC reads the ifmap spad (the zero buffer is checked there); a MAC on a zero
+//! ifmap (zero gating) skips the filter spad read, the multiply-add and the psum spad's read
+//! and write. The buffer's counts include the DRAM fills (writes) and drains (reads).
 
 use super::energy::{Accesses, PerType};
 use super::layer::LayerShape;
@@ -154,6 +159,12 @@ pub struct Geometry {
     /// Ifmap rows read over all E steps (overlaps counted again).
     pub halo_rows: usize,
     pub rs: usize,
+    /// Groups side by side (see [`ArrayMapping::g_rep`]) and the trips over the groups.
+    pub g_rep: usize,
+    pub group_trips: u64,
+    /// Filter row pieces (see [`ArrayMapping::s_fold`]) and their width.
+    pub s_fold: usize,
+    pub s_piece: usize,
     /// Filter words of a full pass (the filter buffer must hold them).
     pub tile_filter_words: usize,
     pub active_pes: usize,
@@ -207,8 +218,16 @@ impl Geometry {
             max_outputs: steps.iter().map(|s| s.outputs).max().unwrap_or(0),
             halo_rows: steps.iter().map(|s| s.rows).sum(),
             rs: layer.r * layer.s,
-            tile_filter_words: layer.r * layer.s * tile[1] * tile[2],
-            active_pes: layer.r * steps.iter().map(|s| s.outputs).max().unwrap_or(0) * t_used * r_used,
+            g_rep: a.g_rep.min(layer.groups),
+            group_trips: layer.groups.div_ceil(a.g_rep) as u64,
+            s_fold: a.s_fold,
+            s_piece: layer.s.div_ceil(a.s_fold),
+            tile_filter_words: layer.r * layer.s.div_ceil(a.s_fold) * tile[1] * tile[2] * a.g_rep.min(layer.groups),
+            active_pes: layer.r
+                * steps.iter().map(|s| s.outputs).max().unwrap_or(0)
+                * t_used
+                * r_used
+                * a.g_rep.min(layer.groups),
             ifmap_words: (layer.n * cg * h * layer.w) as u64,
             filter_words: (mg * cg * layer.r * layer.s) as u64,
             ofmap_words: (layer.n * mg * e * layer.f()) as u64,
@@ -233,16 +252,18 @@ impl Geometry {
 /// The counts of `layer` mapped as `g` with `plan` (see the module doc).
 pub fn counts(layer: &LayerShape, hw: &Hardware, g: &Geometry, plan: &DramPlan, data: &DataStats) -> Counts {
     let a = &g.array;
-    let (r_, s_, w_, f_) = (layer.r as u64, layer.s as u64, layer.w as u64, layer.f() as u64);
+    let (r_, s_, w_, f_) = (layer.r as u64, g.s_piece as u64, layer.w as u64, layer.f() as u64);
     let groups = layer.groups as u64;
-    let c_trips = g.trips[2];
+    // Each channel tile runs once per filter row piece; psums come back for all but the first.
+    let pieces = g.s_fold as u64;
+    let c_trips = g.trips[2] * pieces;
     let mut c = Counts::default();
     let mut busy = 0f64; // active PE-cycles
     for &(nn, kn) in &split(g.full[0], g.tile[0]) {
         for &(mm, km) in &split(g.full[1], g.tile[1]) {
             for &(cc, kc) in &split(g.full[2], g.tile[2]) {
                 for step in &g.steps {
-                    let mult = kn * km * kc;
+                    let mult = kn * km * kc * pieces;
                     let t_used = a.t.min(mm);
                     let p = mm.div_ceil(t_used) as u64;
                     let r_used = a.r.min(cc);
@@ -256,11 +277,13 @@ pub fn counts(layer: &LayerShape, hw: &Hardware, g: &Geometry, plan: &DramPlan, 
                     let psum_out = nn * mm * outputs * f_;
                     // Psums come back for every channel tile but the first.
                     let psum_in = psum_out * (c_trips - 1) / c_trips;
+                    // Groups side by side share the networks.
+                    let gr = g.g_rep as u64;
                     let stream = (nn * f_ * p * q * s_)
-                        .max(ifmap_words.div_ceil(hw.ifmap_bus_words as u64))
-                        .max(psum_out.div_ceil(hw.psum_bus_words as u64))
-                        .max(psum_in.div_ceil(hw.psum_bus_words as u64));
-                    let cycles = filter_words.div_ceil(hw.filter_bus_words as u64)
+                        .max((gr * ifmap_words).div_ceil(hw.ifmap_bus_words as u64))
+                        .max((gr * psum_out).div_ceil(hw.psum_bus_words as u64))
+                        .max((gr * psum_in).div_ceil(hw.psum_bus_words as u64));
+                    let cycles = (gr * filter_words).div_ceil(hw.filter_bus_words as u64)
                         + stream
                         + r_ * r_used as u64
                         + 3;
@@ -278,13 +301,15 @@ pub fn counts(layer: &LayerShape, hw: &Hardware, g: &Geometry, plan: &DramPlan, 
             }
         }
     }
+    // Per group so far. The groups run `g_rep` at a time: every group's PEs are busy for its
+    // passes, the cycles and passes repeat per trip over the groups.
+    c.passes *= g.group_trips;
+    c.cycles.compute *= g.group_trips;
+    let busy = busy * groups as f64;
     c.active_pes_avg = if c.cycles.compute > 0 { busy / c.cycles.compute as f64 } else { 0.0 };
     // Psums read back: every channel tile's psums but the first's (exact, whatever the tiles).
     c.noc.psum_in_words = g.ofmap_words * (c_trips - 1);
     let dram = g.dram(plan);
-    // Per group so far; the groups repeat it.
-    c.passes *= groups;
-    c.cycles.compute *= groups;
     let n = &mut c.noc;
     for v in [
         &mut n.ifmap_words,

@@ -40,6 +40,10 @@ pub struct LayerShape {
     pub shift: u32,
 }
 
+/// The most words a tensor may hold (512 MiB of int16): larger shapes are refused rather
+/// than left to fail allocating.
+pub const MAX_TENSOR_WORDS: u64 = 1 << 28;
+
 /// The largest product shift the PE takes (its 5-bit shift field).
 pub const MAX_SHIFT: u32 = 31;
 
@@ -134,10 +138,9 @@ impl LayerShape {
         if self.shift > MAX_SHIFT {
             return Err(self.err(format!("shift {} is over the PE's {MAX_SHIFT}", self.shift)));
         }
-        // Every tensor's index must fit in memory arithmetic with room to spare.
         let biggest = self.ifmap_words().max(self.ofmap_words()).max(self.filter_words());
-        if biggest > (1 << 34) {
-            return Err(self.err(format!("a tensor of {biggest} words is too large")));
+        if biggest > MAX_TENSOR_WORDS {
+            return Err(self.err(format!("a tensor of {biggest} words is over the limit of {MAX_TENSOR_WORDS}")));
         }
         Ok(())
     }
@@ -268,6 +271,7 @@ mod tests {
             (LayerShape { groups: 5, ..base.clone() }, "5 groups do not divide"),
             (LayerShape { r: 16, s: 16, ..base.clone() }, "larger than the 13x13 ifmap"),
             (LayerShape { shift: 32, ..base.clone() }, "shift 32"),
+            (LayerShape { n: 1 << 20, ..base.clone() }, "words is over the limit of 268435456"),
         ];
         for (shape, text) in cases {
             let err = shape.check_chip().expect_err(text).to_string();
