@@ -135,10 +135,12 @@ pub struct EyerissPe {
     // starts from zero.
     ld_valid: Reg<Bit>,
     ld_f: Reg<Bits<5>>,
-    // The psum going out (sum and psum_in word added into a register, so that the spad's read
-    // mux and the adder do not also meet the output FIFO's write).
+    // The psum going out: the PE's sum and the psum_in word, registered apart and added on
+    // the way into the output FIFO (the spad's read mux and the adder in one cycle, or the
+    // adder and the FIFO's write, missed 120 MHz on the ECP5).
     ob_valid: Reg<Bit>,
-    ob_data: Reg<Bits<16>>,
+    ob_sum: Reg<Bits<16>>,
+    ob_in: Reg<Bits<16>>,
     ob_free: Signal<Local, Bit>,
     // The psum spad's read address, registered a cycle ahead.
     psum_raddr: Reg<Bits<5>>,
@@ -298,7 +300,8 @@ impl EyerissPe {
             ld_valid: Default::default(),
             ld_f: Default::default(),
             ob_valid: Default::default(),
-            ob_data: Default::default(),
+            ob_sum: Default::default(),
+            ob_in: Default::default(),
             ob_free: Default::default(),
             psum_raddr: Default::default(),
             n_macs: Default::default(),
@@ -368,7 +371,7 @@ impl Logic for EyerissPe {
             pqs, qs_m1, nfilt_m1, fits, ifmap_nz, f_idx, c_idx, col, ifidx, faddr, e_idx, s1_valid,
             s1_gated, s1_f, s1_x, s2_valid, s2_gated, s2_f, s2_x, s2_w, s3_valid, s3_gated, s3_f,
             s3_mul, s3_corr, s4_valid, s4_gated, s4_f, s4_prod, s5_valid, s5_gated, s5_f, s5_val,
-            s5_psum, fwd, ld_valid, ld_f, ob_valid, ob_data, psum_raddr, n_macs, n_gated, n_fr, n_fw, n_ir,
+            s5_psum, fwd, ld_valid, ld_f, ob_valid, ob_sum, ob_in, psum_raddr, n_macs, n_gated, n_fr, n_fw, n_ir,
             n_iw, n_pr, n_pw
         );
         self.state.rst.next = self.rst.val();
@@ -421,7 +424,8 @@ impl Logic for EyerissPe {
         self.ld_valid.rst.next = self.rst.val();
         self.ld_f.rst.next = self.rst.val();
         self.ob_valid.rst.next = self.rst.val();
-        self.ob_data.rst.next = self.rst.val();
+        self.ob_sum.rst.next = self.rst.val();
+        self.ob_in.rst.next = self.rst.val();
         self.psum_raddr.rst.next = self.rst.val();
         self.n_macs.rst.next = self.rst.val();
         self.n_gated.rst.next = self.rst.val();
@@ -509,10 +513,10 @@ impl Logic for EyerissPe {
             self.psum_spad.we.next = true;
         }
         // A psum goes out as the PE's own sum plus the psum_in word (from the PE below or the
-        // buffer), added on the way out into the output register, which feeds the FIFO.
+        // buffer): both into the output registers, added on the way into the FIFO.
         self.out_sel.next = self.psum_spad.rdata.val();
         self.psum_out_fifo.in_valid.next = self.ob_valid.q.val();
-        self.psum_out_fifo.in_data.next = self.ob_data.q.val();
+        self.psum_out_fifo.in_data.next = self.ob_sum.q.val() + self.ob_in.q.val();
         self.ob_free.next = !self.ob_valid.q.val() | self.psum_out_fifo.in_ready.val();
         if self.psum_out_fifo.in_ready.val() {
             self.ob_valid.d.next = false;
@@ -779,7 +783,8 @@ impl Logic for EyerissPe {
             self.psum_in_fifo.out_ready.next = self.ob_free.val();
             if self.psum_in_fifo.out_valid.val() & self.ob_free.val() {
                 self.ob_valid.d.next = true;
-                self.ob_data.d.next = self.out_sel.val() + self.psum_in_fifo.out_data.val();
+                self.ob_sum.d.next = self.out_sel.val();
+                self.ob_in.d.next = self.psum_in_fifo.out_data.val();
                 self.ld_valid.d.next = true;
                 self.n_pr.d.next = self.n_pr.q.val() + 1;
                 self.n_pw.d.next = self.n_pw.q.val() + 1;
