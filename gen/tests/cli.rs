@@ -3,22 +3,12 @@
 //! its path from Cargo (`CARGO_BIN_EXE_edgertl`); the library-level checks are in
 //! `tests/io.rs`. Each test names the line of the issue it reproduces.
 
+mod common;
+use common::*;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn edgertl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_edgertl")).args(args).stdin(Stdio::null()).output().expect("edgertl runs")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or(-1)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// A small int16 `.npy` (version 1.0, `<i2`).
 fn npy(path: &Path, values: &[i16]) {

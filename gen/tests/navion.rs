@@ -3,28 +3,13 @@
 //! and bad input (not a PNG, 16-bit, empty, too wide, a truncated .nfc, `--rtl`) is a clear
 //! error that writes nothing.
 
+mod common;
+use common::*;
 use edgertl_sim::navion::codec::{self, Compressed};
 use edgertl_sim::navion::detector::{self, DetectorConfig};
 use edgertl_sim::navion::{image as nimage, Frame};
 use image::ImageEncoder;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-fn edgertl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_edgertl")).args(args).stdin(Stdio::null()).output().expect("edgertl runs")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or(-1)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

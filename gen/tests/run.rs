@@ -2,19 +2,12 @@
 //! against a reference convolution written here, the report's fields, and bad input refused
 //! with the file named and nothing written.
 
+mod common;
+use common::*;
 use edgertl_sim::eyeriss::tensor::{read_npy_i16_nd, write_npy_i16_nd};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-fn edgertl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_edgertl")).args(args).stdin(Stdio::null()).output().expect("edgertl runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn npy(path: &Path, shape: &[usize], values: &[i16]) {
     let mut bytes = Vec::new();

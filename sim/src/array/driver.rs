@@ -169,8 +169,8 @@ impl<D: Dut> ArrayDriver<D> {
                 ));
             }
         }
-        for k in 0..3 {
-            self.pins.set(BUS[k].0, 0);
+        for &(valid, ..) in &BUS {
+            self.pins.set(valid, 0);
         }
         self.pins.set(inp::OUT_READY, 0);
         let counters = self.counters();
