@@ -7,12 +7,15 @@
 //!   [`mi::FsmiConfig`] (presets `paper` and `small`).
 //! - [`fixed`]: the fixed-point golden model the RTL will match bit for bit: integer
 //!   traversal, lookup tables and accumulators with their widths ([`fixed::FixedModel`]).
+//! - [`file`]: maps from `.npy` and PNG (ROS map images), the surface to `.npy` and its heat
+//!   map to PNG.
 //! - [`banks`]: the map's memory banks (diagonal against row-major) and the conflicts of 16
 //!   cores walking their beams in lockstep.
 //!
 //! Facts and formulas: `shared/spec/fsmi.md` and issue 15 §1.
 pub mod banks;
 pub mod beam;
+pub mod file;
 pub mod fixed;
 pub mod map;
 pub mod mi;
