@@ -1,11 +1,12 @@
 //! `edgertl run mi`: the mutual-information surface of a whole occupancy map (issue 15), with
 //! the golden models of `edgertl_sim::fsmi`.
 //!
-//! `edgertl run mi --map M.npy|M.png [--preset P] [--beams B] [--range R] [--d-occ D]
+//! `edgertl run mi (--map M.npy|M.png | --demo) [--preset P] [--beams B] [--range R] [--d-occ D]
 //! [--d-emp D] [--model fixed|f64] --out S.npy [--heatmap H.png]`: M is a `.npy` of shape
 //! (H, W), float occupancy in [0, 1] or uint8 codes, or a PNG (a ROS map image: black
 //! occupied, white free, gray unknown). S.npy is the float32 MI of every cell in nats, shape
-//! (H, W); H.png the heat map over the map with the best next pose ringed. The fixed-point
+//! (H, W); H.png the heat map over the map with the best next pose ringed. `--demo` takes a
+//! built-in partly explored office of 200 x 200 cells instead of M. The fixed-point
 //! model (the default) is the one the hardware will match bit for bit; `--model f64` the
 //! reference. `--rtl` is refused until the hardware unit exists. Outputs go through
 //! [`edgertl::output`], checked before any work; nothing is written when anything fails.
@@ -14,6 +15,7 @@ use clap::{Args, ValueEnum};
 use edgertl::output::Output;
 use edgertl_sim::fsmi::file::{best_pose, read_map, write_heatmap_png, write_surface_npy};
 use edgertl_sim::fsmi::fixed::{to_nats, FixedModel};
+use edgertl_sim::fsmi::map::OccMap;
 use edgertl_sim::fsmi::mi::{self, FsmiConfig};
 use std::io::Write;
 use std::path::PathBuf;
@@ -33,8 +35,12 @@ pub enum Model {
 pub struct MiArgs {
     /// The occupancy map: .npy (H, W) of float occupancy in [0, 1] or uint8 codes, or a PNG
     /// (black occupied, white free, gray unknown).
-    #[arg(long, value_name = "M.npy|M.png")]
-    map: PathBuf,
+    #[arg(long, value_name = "M.npy|M.png", required_unless_present = "demo", conflicts_with = "demo")]
+    map: Option<PathBuf>,
+    /// A built-in map instead of --map: a partly explored office, 200 x 200 cells (20 m at
+    /// 0.1 m), half of its free space seen.
+    #[arg(long)]
+    demo: bool,
     /// The preset: paper (60 beams, range 100 cells, d_occ 1.5, d_emp 1/1.5) or small (16
     /// beams, range 32 cells).
     #[arg(long, value_name = "NAME", default_value = "paper",
@@ -79,9 +85,13 @@ pub fn mi(args: MiArgs) -> Result<()> {
     if args.heatmap.as_ref() == Some(&args.out) {
         bail!("{} is named as two outputs", args.out.display());
     }
-    let mut out = Output::create(&args.out, &[&args.map])?;
-    let mut heat = args.heatmap.as_ref().map(|p| Output::create(p, &[&args.map])).transpose()?;
-    let map = read_map(&args.map)?;
+    let inputs: Vec<&std::path::Path> = args.map.iter().map(PathBuf::as_path).collect();
+    let mut out = Output::create(&args.out, &inputs)?;
+    let mut heat = args.heatmap.as_ref().map(|p| Output::create(p, &inputs)).transpose()?;
+    let (map, name) = match &args.map {
+        Some(path) => (read_map(path)?, path.display().to_string()),
+        None => (OccMap::office(200, 200, 0.5, 1), "the demo office".to_string()),
+    };
     let started = Instant::now();
     let surface: Vec<f64> = match args.model {
         Model::Fixed => FixedModel::new(&cfg)?.surface(&map).into_iter().map(to_nats).collect(),
@@ -100,7 +110,7 @@ pub fn mi(args: MiArgs) -> Result<()> {
     let (br, bc) = best_pose(w, &surface).expect("a map has a cell");
     println!(
         "{}: {h} x {w} cells, {} beams, range {} cells, d_occ {}, d_emp {:.4}, {:?} model: surface in {seconds:.2} s; best pose row {br}, col {bc}: {:.6} nats",
-        args.map.display(),
+        name,
         cfg.beams,
         cfg.range,
         cfg.d_occ,

@@ -67,6 +67,25 @@ fn the_surface_is_the_golden_models() {
 }
 
 #[test]
+fn the_demo_office() {
+    let d = tempfile::tempdir().unwrap();
+    let (out, heat) = (d.path().join("s.npy"), d.path().join("h.png"));
+    let r = edgertl(&["run", "mi", "--demo", "--preset", "small", "--out", s(&out), "--heatmap", s(&heat)]);
+    assert_eq!(code(&r), 0, "{}", stderr(&r));
+    assert!(stdout(&r).contains("the demo office: 200 x 200 cells"), "{}", stdout(&r));
+    let (shape, got) = read_surface(&out);
+    assert_eq!(shape, [200, 200]);
+    let map = OccMap::office(200, 200, 0.5, 1);
+    let m = FixedModel::new(&FsmiConfig::small()).unwrap();
+    for (r, c) in [(0, 0), (100, 100), (199, 57)] {
+        assert_eq!(got[r * 200 + c], to_nats(m.pose_mi(&map, r, c).unwrap()) as f32);
+    }
+    let r = edgertl(&["run", "mi", "--out", s(&out)]);
+    assert_eq!(code(&r), 2, "{}", stderr(&r));
+    assert!(stderr(&r).contains("--map"), "{}", stderr(&r));
+}
+
+#[test]
 fn a_ros_map_image() {
     let d = tempfile::tempdir().unwrap();
     // White free space, a black wall across, gray unknown beyond it.

@@ -30,6 +30,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             t.elapsed().as_secs_f64()
         );
     }
+    // The integer traversal against f64's: beams whose cells differ (near-corner passes).
+    let (mut beams, mut differ) = (0u64, 0u64);
+    for &(r, c) in poses.iter().filter(|&&(r, c)| r % 3 == 0 && c % 3 == 0) {
+        for b in 0..cfg.beams {
+            let fl: Vec<_> = edgertl_sim::fsmi::beam::cells(h, w, r, c, b, cfg.beams, cfg.range).into_iter().map(|(r, c, _)| (r, c)).collect();
+            beams += 1;
+            differ += (fl != model.cells(h, w, r, c, b)) as u64;
+        }
+    }
+    println!("  traversal: {differ} of {beams} beams (every 9th pose) visit other cells in fixed point than in f64");
     println!("bank conflicts, 16 cores, 16 banks, {h} x {w}, lockstep:");
     let sub: Vec<_> = poses.iter().copied().filter(|&(r, c)| r % 5 == 2 && c % 5 == 2).collect();
     for assignment in [Assignment::Spread, Assignment::Contiguous] {
@@ -49,6 +59,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         println!("    row blocks {:.3}", st.stalls as f64 / st.steps as f64);
     }
+    let mut wide = ConflictStats::default();
+    for &(r, c) in &sub {
+        wide.add(&pose_conflicts(&model, &BankConfig { banks: 32, banking: Banking::Diagonal { skew: 6 }, ..BankConfig::chip() }, h, w, r, c));
+    }
+    println!("  32 banks, diagonal skew 6, every 25th pose: {:.3} stalls per step", wide.stalls as f64 / wide.steps as f64);
     println!("  every pose, neighbouring beams together:");
     for (name, banking) in [("diagonal (skew 1)", Banking::Diagonal { skew: 1 }), ("diagonal (skew 6)", Banking::Diagonal { skew: 6 }), ("row-major (address mod 16)", Banking::RowMajor), ("row blocks", Banking::RowBlocks)] {
         let t = Instant::now();

@@ -21,6 +21,13 @@
 //! traversal's cells). Reads of the same cell are one read (broadcast); a bank serves one
 //! cell a cycle, so a step takes as many cycles as the busiest bank has distinct cells, and
 //! every cycle beyond the first is a stall of all the cores.
+//!
+//! Measured on a 200 x 200 office, 60 beams, range 100, every pose, 16 cores and 16 banks,
+//! neighbouring beams together (`examples/fsmi_report.rs`): 19.3 M lockstep steps; diagonal
+//! skew 6 adds 16.8 M stall cycles (87% of the steps), row-major (W = 200, skew 8) 17.5 M
+//! (91%), skew 1 99.8 M, contiguous row blocks 65.3 M. The cores read 16 distinct cells in
+//! most steps, so 16 banks stall about as a random spread does; 32 banks (skew 6) cut the
+//! stalls to 42% of the steps (every 25th pose).
 use super::fixed::FixedModel;
 use super::FsmiError;
 use serde::{Deserialize, Serialize};

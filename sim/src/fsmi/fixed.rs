@@ -37,6 +37,12 @@
 //! products' truncation (2^-32 a cell), and the traversal: an integer delta can order a step
 //! differently from `f64` when the beam passes within about 2^-20 of a cell corner, which
 //! swaps one cell of the beam (rare; counted in the tests).
+//!
+//! Measured (`examples/fsmi_report.rs`, every pose of three 200 x 200 offices explored 30%,
+//! 50% and 80%, 60 beams, range 100): at most 3.5e-5 relative (poses of 0.1 nats or more),
+//! 1.4e-5 on average, at most 4.4e-5 nats absolute; no pose outside the tolerance; and no
+//! beam of 269,340 whose cells differ from the `f64` traversal's. The widths leave room: f
+//! tables at 2^-10 instead of 2^-21 miss the 1% (a test shows it).
 use super::beam;
 use super::map::OccMap;
 use super::mi::{f, FsmiConfig};
