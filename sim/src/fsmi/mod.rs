@@ -7,7 +7,7 @@
 //!   [`mi::FsmiConfig`] (presets `paper` and `small`).
 //! - [`fixed`]: the fixed-point golden model the RTL will match bit for bit: integer
 //!   traversal, lookup tables and accumulators with their widths ([`fixed::FixedModel`]).
-//! - [`file`]: maps from `.npy` and PNG (ROS map images), the surface to `.npy` and its heat
+//! - [`file`](mod@file): maps from `.npy` and PNG (ROS map images), the surface to `.npy` and its heat
 //!   map to PNG.
 //! - [`banks`]: the map's memory banks (diagonal against row-major) and the conflicts of 16
 //!   cores walking their beams in lockstep.
