@@ -32,6 +32,8 @@
 //!   whole conv layers on the golden model, mapped and costed (see [`run_conv`]).
 //! - `edgertl run corners --in F.png [...]`, `edgertl run codec encode|decode`: Navion's corner
 //!   detector and frame codec on PNG frames (see [`run_navion`]).
+//! - `edgertl run mi --map M.npy|M.png --out S.npy [--heatmap H.png]`: the mutual-information
+//!   surface of an occupancy map (see [`run_fsmi`]).
 //!
 //! Exit codes: 0 success; 1 a failed check, a failed emission, a missing tool (`verilator not
 //! found: run scripts/setup.sh`) or an I/O error; 2 bad usage (unknown unit or preset, bad
@@ -52,6 +54,7 @@ mod board;
 mod cover;
 mod rlc;
 mod run_conv;
+mod run_fsmi;
 mod run_navion;
 
 /// Emit edgertl's Eyeriss-style hardware units as Verilog, and lint them with Verilator,
@@ -254,6 +257,9 @@ enum RunCommand {
         #[command(subcommand)]
         command: run_navion::CodecCommand,
     },
+    /// The mutual-information surface of an occupancy map (.npy or PNG): a float32 .npy and
+    /// a heat map (see run_fsmi.rs).
+    Mi(run_fsmi::MiArgs),
 }
 
 fn main() -> ExitCode {
@@ -350,6 +356,7 @@ fn run(cli: Cli) -> Result<()> {
             RunCommand::Alexnet(args) => run_conv::alexnet(args),
             RunCommand::Corners(args) => run_navion::corners(args),
             RunCommand::Codec { command } => run_navion::codec(command),
+            RunCommand::Mi(args) => run_fsmi::mi(args),
         },
     }
 }

@@ -15,11 +15,14 @@
 //!   analytical counts and the energy model.
 //! - [`navion`]: Navion's vision front-end: the corner detector's and the frame codec's golden
 //!   models, the `.nfc` file and PNG frames.
+//! - [`fsmi`]: the mutual-information unit's golden models: occupancy maps, the beams'
+//!   traversal, the `f64` reference MI and the fixed-point model, the banked map's conflicts.
 //! - [`board`]: the board top's UART protocol from the host side, over a simulated UART or
 //!   any byte transport.
 //!
 //! Golden models use no rust-hdl type: they are the independent reference.
 pub mod eyeriss;
+pub mod fsmi;
 pub mod glb;
 pub mod array;
 pub mod board;

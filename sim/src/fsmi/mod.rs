@@ -1,0 +1,38 @@
+//! The mutual-information unit's golden models (issue 15, FSMI), plain Rust, no RTL yet:
+//!
+//! - [`map`]: the occupancy map ([`map::OccMap`], 8-bit codes `q` with `o = q / 255`) and
+//!   seeded generators of realistic maps (rooms and corridors, partly explored, unknown 0.5).
+//! - [`beam`]: the beams' directions and the Amanatides-Woo traversal in `f64`.
+//! - [`mi`]: the `f64` reference, MI per beam, per pose and the whole surface, configured by
+//!   [`mi::FsmiConfig`] (presets `paper` and `small`).
+//! - [`fixed`]: the fixed-point golden model the RTL will match bit for bit: integer
+//!   traversal, lookup tables and accumulators with their widths ([`fixed::FixedModel`]).
+//! - [`file`](mod@file): maps from `.npy` and PNG (ROS map images), the surface to `.npy` and its heat
+//!   map to PNG.
+//! - [`banks`]: the map's memory banks (diagonal against row-major) and the conflicts of 16
+//!   cores walking their beams in lockstep.
+//!
+//! Facts and formulas: `shared/spec/fsmi.md` and issue 15 §1.
+pub mod banks;
+pub mod beam;
+pub mod file;
+pub mod fixed;
+pub mod map;
+pub mod mi;
+
+/// What the FSMI models refuse: bad maps, poses and configurations.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FsmiError {
+    #[error("the map is empty ({height} x {width} cells)")]
+    EmptyMap { height: usize, width: usize },
+    #[error("a {height} x {width} map has {expected} cells, not {found}")]
+    SizeMismatch { height: usize, width: usize, expected: usize, found: usize },
+    #[error("cell (row {row}, col {col}) has occupancy {value}, not a probability in [0, 1]")]
+    BadProbability { row: usize, col: usize, value: f64 },
+    #[error("pose (row {row}, col {col}) is outside the {height} x {width} map")]
+    PoseOutside { row: usize, col: usize, height: usize, width: usize },
+    #[error("{what} is {value}, outside {min} ..= {max}")]
+    OutOfRange { what: &'static str, value: f64, min: f64, max: f64 },
+    #[error("unknown FSMI preset `{0}` (known: paper, small)")]
+    UnknownPreset(String),
+}
