@@ -23,6 +23,10 @@ pub struct Tally {
     pub swaps: u64,
     pub configs: u64,
     pub resets: u64,
+    /// The GLB's `bank_conflicts` and `stall_cycles` counters as they stood before each reset
+    /// (a reset clears them): add the counters' current values for the whole run's.
+    pub conflicts_before_resets: u64,
+    pub stalls_before_resets: u64,
 }
 
 /// Handshake profiles of the streams; re-drawn every phase.
@@ -81,6 +85,8 @@ impl<D: Dut> GlbDriver<D> {
     /// Holds `rst` high for two cycles with every port quiet; requests offered and responses
     /// outstanding are abandoned.
     pub fn reset(&mut self) {
+        self.tally.conflicts_before_resets += self.pins.get(out::BANK_CONFLICTS);
+        self.tally.stalls_before_resets += self.pins.get(out::STALL_CYCLES);
         self.pins.reset();
         self.mask = 0;
         // Reads in flight are abandoned with the reset.
