@@ -10,9 +10,10 @@ use edgertl_sim::array::rs::RsLayer;
 use edgertl_sim::harness::{Dut, Lockstep, RustHdl, Stimulus};
 use edgertl_sim::verilated::eyeriss_array;
 
-fn random(dut: &mut dyn Dut, preset: &str, n: usize, test: &str) {
+/// `n` random scenarios on `dut` against the golden model, from the test's own seed (the one
+/// its trace is named after).
+fn random(dut: &mut dyn Dut, preset: &str, n: usize, stim: &mut Stimulus, test: &str) {
     let hw = ArrayConfig::preset(preset).unwrap();
-    let mut stim = Stimulus::from_env();
     if let Err(e) = check_random(dut, &hw, n, &mut stim.rng) {
         panic!("{e}\n{}", stim.replay_hint(test));
     }
@@ -21,29 +22,28 @@ fn random(dut: &mut dyn Dut, preset: &str, n: usize, test: &str) {
 #[test]
 fn tiny_random_ids_and_traffic_match_the_model() {
     let test = "tiny_random_ids_and_traffic_match_the_model";
-    let stim = Stimulus::from_env();
-    random(&mut eyeriss_array::tiny::Model::for_test(test, stim.seed), "tiny", 150, test);
+    let mut stim = Stimulus::from_env();
+    random(&mut eyeriss_array::tiny::Model::for_test(test, stim.seed), "tiny", 150, &mut stim, test);
 }
 
 #[test]
 fn small_random_ids_and_traffic_match_the_model() {
     let test = "small_random_ids_and_traffic_match_the_model";
-    let stim = Stimulus::from_env();
-    random(&mut eyeriss_array::small::Model::for_test(test, stim.seed), "small", 80, test);
+    let mut stim = Stimulus::from_env();
+    random(&mut eyeriss_array::small::Model::for_test(test, stim.seed), "small", 80, &mut stim, test);
 }
 
 #[test]
 fn rust_hdl_simulator_agrees_with_verilated_tiny() {
     let test = "rust_hdl_simulator_agrees_with_verilated_tiny";
-    let stim = Stimulus::from_env();
-    let both = Lockstep::new(
+    let mut stim = Stimulus::from_env();
+    let mut both = Lockstep::new(
         eyeriss_array::tiny::Model::for_test(test, stim.seed),
         RustHdl::preset("eyeriss_array", Some("tiny")).unwrap(),
         eyeriss_array::OUTPUTS,
         stim.replay_hint(test),
     );
-    let mut both = both;
-    random(&mut both, "tiny", 6, test);
+    random(&mut both, "tiny", 6, &mut stim, test);
 }
 
 /// Maps `layer` onto the array, runs its pass and checks every output element against the
@@ -115,7 +115,8 @@ fn eyeriss_v1_runs_a_3_by_13_set_replicated_4_times() {
     let mut dut = eyeriss_array::Model::for_test(test, stim.seed);
     let layer = RsLayer::random(&mut stim.rng, 2, 4, 4, 3, 3, 1, 13, 13);
     let cycles = rs_pass(&mut dut, "eyeriss_v1", &layer, &mut stim, test);
-    eprintln!("eyeriss_v1: 156 PEs, {} MACs in {cycles} cycles", layer.t * layer.p * layer.c * 9 * 13 * 13);
+    let slots = layer.t * layer.p * layer.c * layer.r * layer.s * layer.eh * layer.ew;
+    eprintln!("eyeriss_v1: 156 PEs, {slots} MAC slots in {cycles} cycles");
 }
 
 #[test]
@@ -123,12 +124,12 @@ fn synthesized_netlist_of_tiny_agrees_with_rtl_and_model() {
     // Yosys' generic `synth` netlist of `tiny` in lockstep with its RTL, every output every
     // cycle, while random scenarios are checked against the golden model.
     let test = "synthesized_netlist_of_tiny_agrees_with_rtl_and_model";
-    let stim = Stimulus::from_env();
+    let mut stim = Stimulus::from_env();
     let mut both = Lockstep::new(
         eyeriss_array::tiny::Model::for_test(test, stim.seed),
         eyeriss_array::tiny::Model::netlist().expect("the tests build the netlist"),
         eyeriss_array::OUTPUTS,
         stim.replay_hint(test),
     );
-    random(&mut both, "tiny", 20, test);
+    random(&mut both, "tiny", 20, &mut stim, test);
 }

@@ -460,7 +460,39 @@ pub fn run(emitted: &Emitted, target: &Target, opts: &Options) -> Result<SynthRe
 /// Runs [`run`] on every (unit, target, options) job, as many at a time as there are cores,
 /// taking them in order (put the long ones first), with a progress line on stderr as each
 /// finishes; the results come back in the order of `jobs`.
+///
+/// Synthesis alone depends on the Verilog, the family and its Yosys flags, not the device: a
+/// job without place and route that repeats an earlier one's (the ECP5 25k and 85k) is not run
+/// again; it gets that run's report under its own target name (its files stay in the first
+/// target's folder).
 pub fn run_all(jobs: &[(Emitted, &'static Target, Options)]) -> Vec<Result<SynthReport>> {
+    type Job = (Emitted, &'static Target, Options);
+    let key = |(e, t, o): &Job| (!o.pnr).then(|| (e.hash.clone(), t.family, t.yosys_flags));
+    let mut unique: Vec<usize> = Vec::new();
+    let mut run_of = Vec::with_capacity(jobs.len());
+    for (i, job) in jobs.iter().enumerate() {
+        let k = key(job);
+        let at = match k.and_then(|k| unique.iter().position(|&u| key(&jobs[u]).as_ref() == Some(&k))) {
+            Some(at) => at,
+            None => {
+                unique.push(i);
+                unique.len() - 1
+            }
+        };
+        run_of.push(at);
+    }
+    let results = run_each(&unique.iter().map(|&i| jobs[i].clone()).collect::<Vec<_>>());
+    jobs.iter()
+        .zip(run_of)
+        .map(|((_, target, _), at)| match &results[at] {
+            Ok(report) => Ok(SynthReport { target: target.name.to_string(), ..report.clone() }),
+            Err(err) => Err(anyhow!("{err:#}")),
+        })
+        .collect()
+}
+
+/// [`run_all`] without the sharing: every job runs.
+fn run_each(jobs: &[(Emitted, &'static Target, Options)]) -> Vec<Result<SynthReport>> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let done = std::sync::atomic::AtomicUsize::new(0);

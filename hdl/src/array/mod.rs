@@ -164,7 +164,7 @@ impl ArrayConfig {
         Ok(())
     }
 
-    /// Enabled PEs' configuration bits: R row words of 12 bits and R*C PE words of 15.
+    /// Bits of ID state a layer sets: R row words of 12 bits and R*C PE words of 15.
     pub fn id_bits(&self) -> u32 {
         self.rows * 12 + self.rows * self.cols * 15
     }

@@ -873,6 +873,38 @@ mod tests {
     }
 
     #[test]
+    fn combinational_logic_splits_a_variable_a_block_unless_a_read_comes_too_early() {
+        // A column's shape: `ready` from PE state, the PE's `valid` from the parent's `go`.
+        let body = [
+            "    always @(*) begin",
+            "        ready = 1'b1;",
+            "        m = hit & en;",
+            "        if (m & !pe_ready) begin",
+            "            ready = 1'b0;",
+            "        end",
+            "        pe_valid = go & m;",
+            "    end",
+        ];
+        let mut m = Module { name: "top$column$0".into(), args: vec![], items: texts(&body) };
+        assert_eq!(block_name(&m.name), "column");
+        split_comb_by_variable(&mut m);
+        let lines: Vec<String> = m.items.iter().map(|i| if let Item::Text(t) = i { t.clone() } else { String::new() }).collect();
+        assert_eq!(
+            lines,
+            [
+                body[0], body[1], body[3], body[4], body[5], "    end", // ready, without `go`
+                body[0], body[2], "    end", // m
+                body[0], body[6], "    end", // pe_valid
+            ]
+        );
+        // `y` read before its last assignment: the block stays whole.
+        let early = ["    always @(*) begin", "        y = a;", "        z = y;", "        y = b;", "    end"];
+        let mut m = Module { name: "top".into(), args: vec![], items: texts(&early) };
+        split_comb_by_variable(&mut m);
+        assert_eq!(m.items.len(), early.len());
+    }
+
+    #[test]
     fn empty_ifs_left_by_the_split_are_dropped() {
         let lines = ["if (a) begin", "end", "if (b) begin", "x = 1;", "end else begin", "end", "if (c) begin", "end else if (d) begin", "y = 2;", "end"];
         let mut kept: Vec<usize> = (0..lines.len()).collect();

@@ -2,7 +2,7 @@
 //! a pass, the three input buses with random idle, the output network with random
 //! back-pressure; and the random scenarios the tests and `edgertl cover` run.
 
-use super::model::{ArrayCounters, ArrayIds, ArrayModel, ArrayPass, Traffic, Word};
+use super::model::{ArrayCounters, ArrayIds, ArrayModel, ArrayPass, Bus, Traffic, Word};
 use crate::harness::{Dut, Handshake, Pins};
 use crate::pe::model::Counters;
 use crate::verilated::eyeriss_array::{inp, out, INPUTS, OUTPUTS};
@@ -222,7 +222,7 @@ pub fn random_scenario(hw: &ArrayConfig, rng: &mut impl Rng) -> (ArrayIds, PassC
     let mut model = ArrayModel::new(hw);
     model.ids = ids.clone();
     // The groups each bus's tags reach (one word stream per group).
-    let groups = |bus: super::model::Bus, tag_of: &dyn Fn(usize, usize) -> (u8, u8)| -> Vec<(u8, u8)> {
+    let groups = |bus: Bus, tag_of: &dyn Fn(usize, usize) -> (u8, u8)| -> Vec<(u8, u8)> {
         let mut g: Vec<(u8, u8)> = Vec::new();
         for r in 0..rows {
             for c in 0..cols {
@@ -234,7 +234,6 @@ pub fn random_scenario(hw: &ArrayConfig, rng: &mut impl Rng) -> (ArrayIds, PassC
         }
         g
     };
-    use super::model::Bus;
     let fg = groups(Bus::Filter, &|r, c| (fr[r], fc[r][c]));
     let ig = groups(Bus::Ifmap, &|r, c| (ir[r], ic[r][c]));
     let pg = groups(Bus::Psum, &|r, c| (pr[r], pc[r][c]));
