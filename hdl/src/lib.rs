@@ -19,6 +19,7 @@
 pub mod array;
 pub mod board;
 pub mod emit;
+pub mod eyeriss;
 pub mod glb;
 pub mod pe;
 pub mod rlc;

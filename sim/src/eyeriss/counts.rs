@@ -15,6 +15,12 @@
 //! that needs it (sets with other filters share the ifmap; folded strips share the filters);
 //! the NoC's energy is charged per delivery and per psum link transfer.
 //!
+//! These are the counts of the accelerator's layer program ([`super::program`]), exactly (its
+//! tests run the program and compare): zero padding travels on the ifmap bus as zeros that the
+//! buffer does not read (every row of a step's padded window, and for each output the new
+//! columns of the PE's sliding window: `S + (F-1) U` per row); every output takes one psum in
+//! per channel tile, a zero that is sent but not read for the first tile.
+//!
 //! Spads: every MAC reads the ifmap spad (the zero buffer is checked there); a MAC on a zero
 //! ifmap (zero gating) skips the filter spad read, the multiply-add and the psum spad's read
 //! and write. The buffer's counts include the DRAM fills (writes) and drains (reads).
@@ -259,6 +265,12 @@ pub fn counts(layer: &LayerShape, hw: &Hardware, g: &Geometry, plan: &DramPlan, 
     let c_trips = g.trips[2] * pieces;
     let mut c = Counts::default();
     let mut busy = 0f64; // active PE-cycles
+    // Ifmap words the buffer reads (the bus also carries the padding, as zeros).
+    let mut glb_ifmap_reads = 0u64;
+    // Columns a PE row receives per image: S for the first output, U for each later one
+    // (padding included); of them, those inside the ifmap.
+    let cols_sent = (g.s_piece + (layer.f() - 1) * layer.u) as u64;
+    let cols_real = cols_sent.saturating_sub(layer.pad as u64).min(w_);
     for &(nn, kn) in &split(g.full[0], g.tile[0]) {
         for &(mm, km) in &split(g.full[1], g.tile[1]) {
             for &(cc, kc) in &split(g.full[2], g.tile[2]) {
@@ -272,11 +284,16 @@ pub fn counts(layer: &LayerShape, hw: &Hardware, g: &Geometry, plan: &DramPlan, 
                     let outputs = step.outputs as u64;
                     let pes = r_ * outputs * (t_used * r_used) as u64;
                     let chains = outputs * t_used as u64;
-                    let ifmap_words = nn * cc * step.rows as u64 * w_;
+                    // Every row of the step's padded window goes on the bus (rows no PE needs
+                    // under a stride reach nobody); only the real rows and columns are read.
+                    let rows_sent = ((step.outputs - 1) * layer.u + layer.r) as u64;
+                    let ifmap_words = nn * cc * rows_sent * cols_sent;
+                    glb_ifmap_reads += mult * nn * cc * step.rows as u64 * cols_real;
                     let filter_words = r_ * s_ * mm * cc;
                     let psum_out = nn * mm * outputs * f_;
-                    // Psums come back for every channel tile but the first.
-                    let psum_in = psum_out * (c_trips - 1) / c_trips;
+                    // Every output takes a psum in: read back for every channel tile but the
+                    // first, a zero (sent, not read) for the first.
+                    let psum_in = psum_out;
                     // Groups side by side share the networks.
                     let gr = g.g_rep as u64;
                     let stream = (nn * f_ * p * q * s_)
@@ -294,7 +311,7 @@ pub fn counts(layer: &LayerShape, hw: &Hardware, g: &Geometry, plan: &DramPlan, 
                     n.ifmap_words += mult * ifmap_words;
                     n.filter_words += mult * filter_words;
                     n.psum_out_words += mult * psum_out;
-                    n.ifmap_deliveries += mult * pes * nn * q * w_;
+                    n.ifmap_deliveries += mult * pes * nn * q * cols_sent;
                     n.filter_deliveries += mult * pes * p * q * s_;
                     n.psum_link_transfers += mult * chains * (r_ * r_used as u64 - 1) * nn * p * f_;
                 }
@@ -307,8 +324,10 @@ pub fn counts(layer: &LayerShape, hw: &Hardware, g: &Geometry, plan: &DramPlan, 
     c.cycles.compute *= g.group_trips;
     let busy = busy * groups as f64;
     c.active_pes_avg = if c.cycles.compute > 0 { busy / c.cycles.compute as f64 } else { 0.0 };
-    // Psums read back: every channel tile's psums but the first's (exact, whatever the tiles).
-    c.noc.psum_in_words = g.ofmap_words * (c_trips - 1);
+    // Psums into the array: one per output per channel tile (the first tile's are zeros).
+    c.noc.psum_in_words = g.ofmap_words * c_trips;
+    // Psums read back from the buffer: every channel tile's but the first's.
+    let psum_reads = g.ofmap_words * (c_trips - 1) * groups;
     let dram = g.dram(plan);
     let n = &mut c.noc;
     for v in [
@@ -333,14 +352,15 @@ pub fn counts(layer: &LayerShape, hw: &Hardware, g: &Geometry, plan: &DramPlan, 
         filter: Rw { reads: macs_eff, writes: n.filter_deliveries },
         psum: Rw {
             reads: macs_eff + n.psum_link_transfers + n.psum_out_words,
-            writes: macs_eff + n.psum_link_transfers + n.psum_in_words,
+            // The PE clears a psum's spad entry as it leaves (up the link or out).
+            writes: macs_eff + n.psum_link_transfers + n.psum_out_words,
         },
     };
     // The buffer: what the array reads and writes, plus DRAM's fills and drains.
     c.glb = RwPerType {
-        ifmap: Rw { reads: n.ifmap_words, writes: c.dram.ifmap.reads },
+        ifmap: Rw { reads: glb_ifmap_reads * groups, writes: c.dram.ifmap.reads },
         filter: Rw { reads: n.filter_words, writes: c.dram.filter.reads },
-        psum: Rw { reads: n.psum_in_words + c.dram.psum.writes, writes: n.psum_out_words + c.dram.psum.reads },
+        psum: Rw { reads: psum_reads + c.dram.psum.writes, writes: n.psum_out_words + c.dram.psum.reads },
     };
     c.dram_rlc_reads = c.dram.ifmap.reads as f64 * data.ifmap_rlc_ratio
         + c.dram.filter.reads as f64

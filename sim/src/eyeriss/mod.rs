@@ -5,6 +5,9 @@
 //! - [`golden`]: the golden conv layer with the PE's arithmetic ([`golden::conv`]).
 //! - [`mapper`]: the row-stationary mapper ([`mapper::search`]) on a [`mapper::Hardware`].
 //! - [`counts`]: the analytical counts of a mapped layer; [`energy`]: the ISCA 2016 model.
+//! - [`program`]: the accelerator's layer program (commands to its engines) and the compiler
+//!   from a mapped layer; [`machine`]: that program executed on word memories and the array
+//!   model, bit-exact with [`golden`] and counting exactly what [`counts`] predicts.
 //! - [`report`]: one layer run end to end ([`report::run_layer`]) and its report, beside
 //!   the chip's figures.
 //! - [`dataflow`]: RS against weight stationary, output stationary and no local reuse
@@ -15,6 +18,8 @@ pub mod dataflow;
 pub mod energy;
 pub mod golden;
 pub mod layer;
+pub mod machine;
 pub mod mapper;
+pub mod program;
 pub mod report;
 pub mod tensor;
