@@ -131,7 +131,7 @@ pub fn flow_overlay(f: &Frame, tracks: &[Track]) -> Rgb {
             img.data.extend_from_slice(&[p, p, p]);
         }
     }
-    let mut put = |img: &mut Rgb, x: f64, y: f64, c: [u8; 3]| {
+    let put = |img: &mut Rgb, x: f64, y: f64, c: [u8; 3]| {
         let (x, y) = (x.round() as i64, y.round() as i64);
         if x >= 0 && y >= 0 && (x as usize) < img.width && (y as usize) < img.height {
             let i = 3 * (y as usize * img.width + x as usize);

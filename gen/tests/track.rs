@@ -137,6 +137,7 @@ fn track_refuses_bad_input_and_writes_nothing() {
     let outside = d.path().join("outside.json");
     std::fs::write(&outside, r#"{"corners": [{"x": 160, "y": 3}]}"#).unwrap();
     let json = d.path().join("t.json");
+    let missing = d.path().join("missing.json");
     let cases: Vec<(Vec<&str>, &str, i32)> = vec![
         (vec!["--next", s(&small)], "the frames differ in size", 1),
         (vec!["--next", s(&pb), "--window", "14"], "must be odd", 1),
@@ -146,7 +147,7 @@ fn track_refuses_bad_input_and_writes_nothing() {
         (vec!["--next", s(&pb), "--points", s(&text)], "bad.json: not valid JSON", 1),
         (vec!["--next", s(&pb), "--points", s(&nolist)], "no \"corners\" list", 1),
         (vec!["--next", s(&pb), "--points", s(&outside)], "corner 0 (x 160, y 3) is outside the 160 x 120 frame", 1),
-        (vec!["--next", s(&pb), "--points", s(&d.path().join("missing.json"))], "cannot read", 1),
+        (vec!["--next", s(&pb), "--points", s(&missing)], "cannot read", 1),
         (vec!["--next", s(&pb), "--rtl"], "--rtl is not available yet", 1),
         (vec!["--next", s(&pb), "--preset", "huge"], "invalid value 'huge'", 2),
         (vec!["--next", s(&text)], "not a PNG file", 1),

@@ -112,7 +112,9 @@
 //!
 //! The codec keeps one bit a pixel in a 4 x 4 block: its frames are blocky, and LK on them
 //! converges less well. Pooled over 48 pairs of real photographs (43 203 points, see
-//! [`super::motion`]), median / 95th percentile error / share within 1 px:
+//! [`super::motion`]; measured on a first version of the pairs whose 8 long translations were
+//! whole pixels, which made them easier: the final pairs' table is in the README),
+//! median / 95th percentile error / share within 1 px:
 //!
 //! | smoothing                               | 8-bit frames           | codec frames          |
 //! |-----------------------------------------|------------------------|-----------------------|
@@ -129,7 +131,9 @@
 //!
 //! Smoothing the coarse levels is what helps the tails (the coarse estimate lands in the fine
 //! level's basin more often); a little smoothing at level 0 helps the tails more, a lot of it
-//! costs precision. The last fixed-point row is the presets' (`smooth: true`). An iteration
+//! costs precision. The last fixed-point row is the presets' (`smooth: true`); on the final
+//! pairs it gives 0.043 / 0.263 / 98.5% (8-bit) and 0.218 / 0.968 / 95.2% (codec), against
+//! OpenCV's 0.049 / 0.271 / 98.6% and 0.176 / 0.974 / 95.2%. An iteration
 //! rule like OpenCV's (halve the step and stop when a step undoes the previous one) changed
 //! nothing measurable and is left out.
 //!
