@@ -11,21 +11,6 @@ use edgertl_sim::navion::tracker::{self, Input, TrackerConfig, FRAC};
 use edgertl_sim::navion::Frame;
 use std::path::{Path, PathBuf};
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/navion").join(name)
-}
-
-fn files(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> =
-        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    v.sort();
-    v
-}
-
 fn write_png(path: &Path, f: &Frame) {
     nimage::write_png_gray(std::fs::File::create(path).unwrap(), f).unwrap();
 }

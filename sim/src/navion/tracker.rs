@@ -163,6 +163,12 @@ pub const MAX_MIN_EIGEN: u32 = 1 << 20;
 /// A step saturates at 1024 pixels.
 pub const MAX_STEP: i64 = 1 << 18;
 
+// The bounds the widths table rests on.
+const _: () = assert!(225 * 4080 * 4080 < 1i64 << 32);
+const _: () = assert!(8160 * 4080 < 1i64 << 25);
+const _: () = assert!(15 * 8160 < 1i64 << 17);
+const _: () = assert!(255 << 16 < 1i64 << 24);
+
 /// The tracker's configuration: the same struct sets the golden model, the f64 reference
 /// and (later) the hardware unit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,7 +242,7 @@ impl TrackerConfig {
                 return Err(TrackerError::OutOfRange { what, value: value.into(), min: min.into(), max: max.into() });
             }
         }
-        if self.window % 2 == 0 {
+        if self.window.is_multiple_of(2) {
             return Err(TrackerError::EvenWindow(self.window));
         }
         Ok(())
@@ -462,6 +468,10 @@ fn track_level(cfg: &TrackerConfig, a: &Frame, b: &Frame, ax: i64, ay: i64, mut 
     }
     let e = bit_length(det as u64);
     let inv = (1i64 << (e + 17)) / det;
+    // The widths of the module doc, checked as the model runs.
+    assert!(gxx < 1 << 32 && gyy < 1 << 32 && gxy.abs() < 1 << 32 && s <= 16, "G ({gxx}, {gxy}, {gyy})");
+    assert!(sxx < 1 << 16 && syy < 1 << 16 && sxy.abs() < 1 << 16 && det < 1 << 32, "G' ({sxx}, {sxy}, {syy})");
+    assert!(inv > 1 << 17 && inv <= 1 << 18, "inv {inv}");
     let eps = i64::from(cfg.epsilon);
     let mut its = 0;
     for _ in 0..cfg.iterations {
@@ -481,9 +491,12 @@ fn track_level(cfg: &TrackerConfig, a: &Frame, b: &Frame, ax: i64, ay: i64, mut 
                 k += 1;
             }
         }
+        assert!(bx.abs() < 1 << 33 && by.abs() < 1 << 33, "b ({bx}, {by})");
         let (bx, by) = (bx >> s, by >> s);
+        assert!(bx.abs() <= 1 << 25 && by.abs() <= 1 << 25, "b' ({bx}, {by}), s {s}");
         let nx = i128::from(syy * bx - sxy * by);
         let ny = i128::from(sxx * by - sxy * bx);
+        assert!(nx.abs() < 1 << 42 && ny.abs() < 1 << 42, "n ({nx}, {ny})");
         let shift = e + 17 - FRAC;
         let step = |n: i128| -> i64 {
             let v = (n * i128::from(inv) + (1i128 << (shift - 1))) >> shift;
@@ -492,6 +505,7 @@ fn track_level(cfg: &TrackerConfig, a: &Frame, b: &Frame, ax: i64, ay: i64, mut 
         let (dx, dy) = (step(nx), step(ny));
         x += dx;
         y += dy;
+        assert!(x.abs() < 1 << 23 && y.abs() < 1 << 23, "position ({x}, {y})");
         if dx.abs() <= eps && dy.abs() <= eps {
             break;
         }
@@ -691,8 +705,8 @@ mod tests {
 
     #[test]
     fn widths_hold_on_adversarial_frames() {
-        // 0/255 checkerboards and random extremes: every intermediate within its documented
-        // width (checked here on the sums the model computes, recomputed in i128).
+        // 0/255 checkerboards and random extremes: the model asserts the widths of G, det',
+        // inv, b, b', nx, ny and the positions as it runs (see `track_level`).
         let mut rng = StdRng::seed_from_u64(3);
         let cfg = TrackerConfig { smooth: false, min_eigen: 0, ..TrackerConfig::navion() };
         let frames = [
@@ -708,11 +722,6 @@ mod tests {
                 }
             }
         }
-        // The bounds used in the table.
-        assert!(225i64 * 4080 * 4080 < 1 << 32);
-        assert!(8160i64 * 4080 < 1 << 25);
-        assert!(15 * 8160 < 1 << 17);
-        assert!(255i64 << 16 < 1 << 24);
     }
 
     #[test]
