@@ -163,12 +163,6 @@ pub const MAX_MIN_EIGEN: u32 = 1 << 20;
 /// A step saturates at 1024 pixels.
 pub const MAX_STEP: i64 = 1 << 18;
 
-// The bounds the widths table rests on.
-const _: () = assert!(225 * 4080 * 4080 < 1i64 << 32);
-const _: () = assert!(8160 * 4080 < 1i64 << 25);
-const _: () = assert!(15 * 8160 < 1i64 << 17);
-const _: () = assert!(255 << 16 < 1i64 << 24);
-
 /// The tracker's configuration: the same struct sets the golden model, the f64 reference
 /// and (later) the hardware unit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
