@@ -43,7 +43,8 @@ pub struct TrackArgs {
     #[arg(long, value_name = "P.json")]
     points: Option<PathBuf>,
     /// The tracker preset: navion (3 levels, 15x15, 30 iterations) or small (2 levels, 7x7,
-    /// 10 iterations); both smooth each level with the 5x5 binomial.
+    /// 10 iterations); both smooth level 0 with the 3x3 binomial and the coarser levels with
+    /// the 5x5 before the derivatives.
     #[arg(long, value_name = "NAME", default_value = "navion",
           value_parser = clap::builder::PossibleValuesParser::new(TrackerConfig::PRESETS))]
     preset: String,
