@@ -34,6 +34,8 @@
 //!   detector and frame codec on PNG frames (see [`run_navion`]).
 //! - `edgertl run mi --map M.npy|M.png --out S.npy [--heatmap H.png]`: the mutual-information
 //!   surface of an occupancy map (see [`run_fsmi`]).
+//! - `edgertl run track --prev A.png --next B.png --out T.json [...]`: Navion's Lucas-Kanade
+//!   tracker on two frames (see [`run_track`]).
 //!
 //! Exit codes: 0 success; 1 a failed check, a failed emission, a missing tool (`verilator not
 //! found: run scripts/setup.sh`) or an I/O error; 2 bad usage (unknown unit or preset, bad
@@ -56,6 +58,7 @@ mod rlc;
 mod run_conv;
 mod run_fsmi;
 mod run_navion;
+mod run_track;
 
 /// Emit edgertl's Eyeriss-style hardware units as Verilog, and lint them with Verilator,
 /// Icarus Verilog and Yosys.
@@ -260,6 +263,9 @@ enum RunCommand {
     /// The mutual-information surface of an occupancy map (.npy or PNG): a float32 .npy and
     /// a heat map (see run_fsmi.rs).
     Mi(run_fsmi::MiArgs),
+    /// Navion's pyramidal Lucas-Kanade tracker from frame A to frame B (PNG): the tracks
+    /// (JSON) and an overlay of the flow (see run_track.rs).
+    Track(run_track::TrackArgs),
 }
 
 fn main() -> ExitCode {
@@ -357,6 +363,7 @@ fn run(cli: Cli) -> Result<()> {
             RunCommand::Corners(args) => run_navion::corners(args),
             RunCommand::Codec { command } => run_navion::codec(command),
             RunCommand::Mi(args) => run_fsmi::mi(args),
+            RunCommand::Track(args) => run_track::track(args),
         },
     }
 }

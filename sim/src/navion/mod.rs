@@ -5,6 +5,8 @@
 //!   ([`detector::DetectorConfig`], presets `navion` and `small`; [`detector::detect`]).
 //! - [`codec`]: the frame memory format, 26 bits per 4 x 4 block (encoder, decoder, any block
 //!   by address) and the `.nfc` file.
+//! - [`pyramid`], [`tracker`], [`motion`] (issue 14): OpenCV's pyrDown, the fixed-point pyramidal
+//!   Lucas-Kanade tracker with its f64 reference, and test sequences of known motion.
 //! - [`image`](mod@image): PNG files to an 8-bit gray [`Frame`] and back, and the corner overlay.
 //!
 //! Both models work on a [`Frame`], 8-bit gray pixels in raster order. They are the
@@ -12,6 +14,9 @@
 pub mod codec;
 pub mod detector;
 pub mod image;
+pub mod motion;
+pub mod pyramid;
+pub mod tracker;
 
 /// An 8-bit grayscale frame, pixels in raster order (row 0 first, left to right).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,0 +1,115 @@
+//! The Navion tracker's accuracy on real photographs moved by known motions (issue 14, §3):
+//! the table of the fixed-point model and its f64 reference, on 8-bit frames and on the
+//! codec's frames, with and without smoothing, pooled over every pair
+//! (see `edgertl_sim::navion::motion` for the sequences and the resampler).
+//!
+//! `cargo run --release -p edgertl-sim --example track_report [-- --quick] [--pairs DIR]`
+//!
+//! `--pairs DIR` also writes every pair (A.png, B.png and the points with their true
+//! positions, `pairs.json`) for `scripts/navion/opencv_track.py`, which runs OpenCV's
+//! calcOpticalFlowPyrLK on the same points.
+use edgertl_sim::navion::image::write_png_gray;
+use edgertl_sim::navion::motion::{evaluate, pairs, sources, Accuracy, Pair};
+use edgertl_sim::navion::tracker::{Input, TrackerConfig};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+fn row(frames: &str, model: &str, smooth: bool, a: &Accuracy, iterations: Option<f64>) {
+    println!(
+        "| {frames:<6} | {model:<11} | {:<7} | {:>6} | {:>5.2}% | {:>6.3} | {:>6.3} | {:>6.1}% | {} |",
+        if smooth { "3x3/5x5" } else { "off" },
+        a.points(),
+        100.0 * a.lost_fraction(),
+        a.median(),
+        a.p95(),
+        100.0 * a.within(1.0),
+        iterations.map(|i| format!("{i:>5.1}")).unwrap_or_else(|| "    -".into()),
+    );
+}
+
+fn write_pairs(dir: &Path, all: &[Pair]) -> Result<(), Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(dir)?;
+    let mut list = Vec::new();
+    for (i, p) in all.iter().enumerate() {
+        let (a, b) = (format!("{i:03}_a.png"), format!("{i:03}_b.png"));
+        write_png_gray(std::fs::File::create(dir.join(&a))?, &p.a)?;
+        write_png_gray(std::fs::File::create(dir.join(&b))?, &p.b)?;
+        list.push(serde_json::json!({
+            "source": p.source, "motion": p.motion.describe(), "a": a, "b": b,
+            "points": p.points, "truth": p.truth,
+        }));
+    }
+    std::fs::write(dir.join("pairs.json"), serde_json::to_string(&list)?)?;
+    println!("wrote {} pairs to {}", all.len(), dir.display());
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let pairs_dir = args.iter().position(|a| a == "--pairs").and_then(|i| args.get(i + 1)).map(PathBuf::from);
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/navion");
+    let t = Instant::now();
+    let mut all = Vec::new();
+    for (k, src) in sources(&data)?.iter().enumerate() {
+        let mut ps = pairs(src, 100 + k as u64);
+        if quick {
+            ps.truncate(6);
+        }
+        all.extend(ps);
+    }
+    let points: usize = all.iter().map(|p| p.points.len()).sum();
+    println!("{} pairs, {points} corners tracked (made in {:.1} s)", all.len(), t.elapsed().as_secs_f64());
+    if let Some(dir) = &pairs_dir {
+        write_pairs(dir, &all)?;
+    }
+    let base = TrackerConfig::navion();
+    println!(
+        "\nTracker: {} levels, {} x {} window, {} iterations, epsilon {}/256 px, T {}; errors of the points tracked whose true position stays {} px inside\n",
+        base.levels,
+        base.window,
+        base.window,
+        base.iterations,
+        base.epsilon,
+        base.min_eigen,
+        base.window / 2 + 1
+    );
+    println!("| frames | model       | smooth  | points | lost   | median | p95    | <= 1 px | iterations |");
+    println!("|--------|-------------|---------|--------|--------|--------|--------|---------|------------|");
+    for (input, name) in [(Input::Raw, "8-bit"), (Input::Codec, "codec")] {
+        for smooth in [false, true] {
+            let cfg = TrackerConfig { smooth, ..base.clone() };
+            let t = Instant::now();
+            let e = evaluate(&all, &cfg, input, true)?;
+            let its = e.iterations as f64 / all.iter().map(|p| p.points.len()).sum::<usize>().max(1) as f64;
+            row(name, "fixed point", smooth, &e.fixed, Some(its));
+            row(name, "f64", smooth, &e.reference, None);
+            eprintln!(
+                "  {name} smooth {smooth}: fixed vs f64 on {} points tracked by both: mean {:.4} px, max {:.3} px ({:.1} s)",
+                e.tracked,
+                e.mean_gap,
+                e.max_gap,
+                t.elapsed().as_secs_f64()
+            );
+        }
+    }
+    // Per kind of motion, the presets' configuration.
+    println!("\nPer kind of motion (fixed point, smoothing on):\n");
+    println!("| motion      | pairs | 8-bit median | 8-bit p95 | codec median | codec p95 | codec <= 1 px |");
+    println!("|-------------|-------|--------------|-----------|--------------|-----------|---------------|");
+    for kind in ["translation", "rotation", "scale", "mix"] {
+        let some: Vec<Pair> = all.iter().filter(|p| p.motion.kind() == kind).cloned().collect();
+        let r = evaluate(&some, &base, Input::Raw, false)?.fixed;
+        let c = evaluate(&some, &base, Input::Codec, false)?.fixed;
+        println!(
+            "| {kind:<11} | {:>5} | {:>12.3} | {:>9.3} | {:>12.3} | {:>9.3} | {:>12.1}% |",
+            some.len(),
+            r.median(),
+            r.p95(),
+            c.median(),
+            c.p95(),
+            100.0 * c.within(1.0)
+        );
+    }
+    Ok(())
+}
