@@ -9,6 +9,10 @@
 //! enters at c = 3 and the others move one column left, so after four columns the block is
 //! in place.
 
+// A comparison assigned on its own is written in parentheses: the emitter sizes the literal
+// of a parenthesised comparison (`(yr == 2'h3)`), not of a bare one.
+#![allow(unused_parens)]
+
 use crate::widgets::{Fifo, Reg, Sram};
 use crate::RtlSim;
 use rust_hdl::prelude::*;
