@@ -98,13 +98,22 @@ impl<D: Dut> CodecDriver<D> {
         p.set(inp::CFG_HEIGHT, u64::from(height) & 0x7ff);
         p.set(inp::CFG_LOAD, load as u64);
         p.tick();
-        p.idle(1);
-        // After the check: taking the frame (busy, no error) or refusing it (idle, error).
-        match (p.get(out::BUSY), p.get(out::ERROR), p.get(out::CFG_READY)) {
-            (1, 0, 0) => Ok(true),
-            (0, 1, 1) => Ok(false),
-            (b, e, r) => Err(format!("after checking a {width} x {height} frame: busy {b}, error {e}, cfg_ready {r}")),
+        p.idle(0);
+        // The check takes a few cycles: then the unit takes the frame (busy, no error, ready
+        // for pixels or words) or refuses it (idle, error).
+        for _ in 0..8 {
+            p.tick();
+            let taking = p.get(out::IN_READY) == 1 || p.get(out::LD_READY) == 1;
+            match (p.get(out::BUSY), p.get(out::ERROR), p.get(out::CFG_READY), taking) {
+                (1, 0, 0, true) => return Ok(true),
+                (0, 1, 1, false) => return Ok(false),
+                (1, _, 0, false) => continue,
+                (b, e, r, t) => {
+                    return Err(format!("checking a {width} x {height} frame: busy {b}, error {e}, cfg_ready {r}, ready for data {t}"))
+                }
+            }
         }
+        Err(format!("the codec did not decide on a {width} x {height} frame in 8 cycles"))
     }
 
     /// Streams `frame`'s pixels (the frame already taken by [`start`](Self::start)), collecting

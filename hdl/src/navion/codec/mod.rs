@@ -26,7 +26,7 @@
 //! state but the memories' contents. Port widths are the same in every preset.
 //!
 //! - `cfg` (`cfg_width`, `cfg_height`: 11 bits each; `cfg_load`): a frame, taken while
-//!   `cfg_ready` (idle). The size is checked the cycle after: W and H nonzero multiples of 4,
+//!   `cfg_ready` (idle). The size is checked in the 3 cycles after: W and H nonzero multiples of 4,
 //!   W at most the preset's `max_width`, (W/4)(H/4) blocks at most the memory's
 //!   `frame_blocks`. A bad size is refused: `error` rises (until the next frame is taken), the
 //!   unit goes back to idle and the memory keeps the last frame. A good one clears `error`,
@@ -46,18 +46,21 @@
 //!   last one taken; during a frame, the new one's size): its word on `blk_word` and its 16
 //!   pixels decoded, pixel i in bits 8i..8i+7 of `blk_lo` (i < 8) or of `blk_hi` (i - 8).
 //!   An address at or past the frame's block count gets `blk_err` with everything else 0.
-//!   One read a clock; responses in order, each 2 cycles after its request at the earliest;
+//!   One read a clock; responses in order, each 3 cycles after its request at the earliest;
 //!   at most 4 outstanding (issued, not yet taken), `rd_ready` low at 4.
 //!   A read returns the word in memory when it executes: during an encoding, a block already
 //!   out on `out` reads as the new frame's, a block not yet encoded as the previous frame's.
 //! - `busy`: a frame is being checked, taken or written. `cfg_ready` rises again once the
 //!   frame's last word is in memory.
 //!
-//! Latency: the last pixel of a block to its word on `out`, 6 cycles. The encoder's pipeline:
+//! Latency: the last pixel of a block to its word on `out`, 7 cycles. The encoder's pipeline:
 //! the pixel and the line-buffer read (s1), the column registered (s2), its min and max (s3),
-//! the column gathered into the block with the block's running min and max, the word computed
-//! from them (using `2 p >= mx + mn` for `p - mn >= th`) and written into the memory and the
-//! output FIFO (s4).
+//! the column gathered into the block with the block's running min and max (s4), the word
+//! computed from them (using `2 p >= mx + mn` for `p - mn >= th`) and registered (s5), then
+//! written into the memory and the output FIFO at once. A read: the request and the memory
+//! read, the word registered out of the memory (a 22560-word memory is 36 block RAMs and an
+//! output multiplexer), then the response FIFO. Every step is a register for the clock: the
+//! `navion` preset's goal is 100 MHz on the ECP5.
 //!
 //! # Widths
 //! Pixels 8 bits, p5 and mn and max 5, th at most 16 (5 bits), `mx + mn` 6 bits, `2 p` 6
@@ -226,13 +229,3 @@ mod tests {
     }
 }
 
-#[cfg(test)]
-mod scratch {
-    #[test]
-    fn scratch_emit() {
-        for p in ["small", "navion"] {
-            let e = super::emit(p).unwrap();
-            std::fs::write(format!("/tmp/navion_codec_{p}.v"), &e.verilog).unwrap();
-        }
-    }
-}

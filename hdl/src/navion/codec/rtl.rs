@@ -81,6 +81,12 @@ pub struct NavionCodec<const LA: usize, const LD: usize, const MA: usize, const 
     req_h: Reg<Bits<11>>,
     req_load: Reg<Bit>,
     checking: Reg<Bit>,
+    // The check's steps: the product and the simple conditions, then the verdict.
+    chk2: Reg<Bit>,
+    chk3: Reg<Bit>,
+    prod_q: Reg<Bits<32>>,
+    shape_ok: Reg<Bit>,
+    size_ok_q: Reg<Bit>,
     err: Reg<Bit>,
     taking: Reg<Bit>,
     running: Reg<Bit>,
@@ -118,9 +124,19 @@ pub struct NavionCodec<const LA: usize, const LD: usize, const MA: usize, const 
     acc_max: Reg<Bits<6>>,
     s4_valid: Reg<Bit>,
     s4_end: Reg<Bit>,
+    // s5: a word written into the frame memory (encoded or loaded) and, encoded, the FIFO.
+    s5_we: Reg<Bit>,
+    s5_push: Reg<Bit>,
+    s5_end: Reg<Bit>,
+    s5_addr: Reg<Bits<16>>,
+    s5_word: Reg<Bits<26>>,
+    s5_entry: Reg<Bits<43>>,
     // Block reader: the read issued last cycle, and responses issued but not yet taken.
     d1_valid: Reg<Bit>,
     d1_err: Reg<Bit>,
+    d2_valid: Reg<Bit>,
+    d2_err: Reg<Bit>,
+    d2_word: Reg<Bits<26>>,
     rd_pending: Reg<Bits<3>>,
 
     // Combinational helpers.
@@ -236,6 +252,11 @@ impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> NavionC
             req_h: Default::default(),
             req_load: Default::default(),
             checking: Default::default(),
+            chk2: Default::default(),
+            chk3: Default::default(),
+            prod_q: Default::default(),
+            shape_ok: Default::default(),
+            size_ok_q: Default::default(),
             err: Default::default(),
             taking: Default::default(),
             running: Default::default(),
@@ -270,8 +291,17 @@ impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> NavionC
             acc_max: Default::default(),
             s4_valid: Default::default(),
             s4_end: Default::default(),
+            s5_we: Default::default(),
+            s5_push: Default::default(),
+            s5_end: Default::default(),
+            s5_addr: Default::default(),
+            s5_word: Default::default(),
+            s5_entry: Default::default(),
             d1_valid: Default::default(),
             d1_err: Default::default(),
+            d2_valid: Default::default(),
+            d2_err: Default::default(),
+            d2_word: Default::default(),
             rd_pending: Default::default(),
             px5: Default::default(),
             xc: Default::default(),
@@ -363,8 +393,23 @@ impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> Logic f
             self, clk, req_w, req_h, req_load, checking, err, taking, running, loading, nblocks, last_blk, w_m1,
             h_m1, x, y, wr_addr, pending, s1_valid, s1_first, s1_last, s1_end, s1_p3, s2_valid, s2_first,
             s2_last, s2_end, s2_col, s3_valid, s3_first, s3_last, s3_end, s3_col, s3_min, s3_max, acc_min,
-            acc_max, s4_valid, s4_end, d1_valid, d1_err, rd_pending
+            acc_max, s4_valid, s4_end, d1_valid, d1_err, rd_pending, chk2, chk3, prod_q, shape_ok, size_ok_q, s5_we, s5_push,
+            s5_end, s5_addr, s5_word, s5_entry, d2_valid, d2_err, d2_word
         );
+        self.chk2.rst.next = self.rst.val();
+        self.chk3.rst.next = self.rst.val();
+        self.prod_q.rst.next = self.rst.val();
+        self.shape_ok.rst.next = self.rst.val();
+        self.size_ok_q.rst.next = self.rst.val();
+        self.s5_we.rst.next = self.rst.val();
+        self.s5_push.rst.next = self.rst.val();
+        self.s5_end.rst.next = self.rst.val();
+        self.s5_addr.rst.next = self.rst.val();
+        self.s5_word.rst.next = self.rst.val();
+        self.s5_entry.rst.next = self.rst.val();
+        self.d2_valid.rst.next = self.rst.val();
+        self.d2_err.rst.next = self.rst.val();
+        self.d2_word.rst.next = self.rst.val();
         self.req_w.rst.next = self.rst.val();
         self.req_h.rst.next = self.rst.val();
         self.req_load.rst.next = self.rst.val();
@@ -420,8 +465,8 @@ impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> Logic f
         self.blk_fifo.rst.next = self.rst.val();
 
         // Status and handshakes, all from registers.
-        self.cfg_ready.next = !self.checking.q.val() & !self.running.q.val();
-        self.busy.next = self.checking.q.val() | self.running.q.val();
+        self.cfg_ready.next = !self.checking.q.val() & !self.chk2.q.val() & !self.chk3.q.val() & !self.running.q.val();
+        self.busy.next = self.checking.q.val() | self.chk2.q.val() | self.chk3.q.val() | self.running.q.val();
         self.error.next = self.err.q.val();
         self.xc.next = self.x.q.val().get_bits::<2>(0);
         self.yr.next = self.y.q.val().get_bits::<2>(0);
@@ -447,25 +492,35 @@ impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> Logic f
         self.bh16.next = bit_cast::<16, 11>(self.bh11.val());
         self.w10.next = self.req_w.q.val().get_bits::<10>(0);
         self.product.next = self.bw16.val() * self.bh16.val();
-        self.prod16.next = self.product.val().get_bits::<16>(0);
         self.wlo.next = self.req_w.q.val().get_bits::<2>(0);
         self.hlo.next = self.req_h.q.val().get_bits::<2>(0);
-        self.size_ok.next = (self.wlo.val() == 0)
-            & (self.hlo.val() == 0)
-            & self.bw16.val().any()
-            & self.bh16.val().any()
-            & (self.req_w.q.val() <= self.max_width.val())
-            & (self.product.val() <= self.max_blocks.val());
-        if !self.checking.q.val() & !self.running.q.val() & self.cfg_valid.val() {
+        self.size_ok.next = self.shape_ok.q.val() & (self.prod_q.q.val() <= self.max_blocks.val());
+        self.prod16.next = self.prod_q.q.val().get_bits::<16>(0);
+        if !self.checking.q.val() & !self.chk2.q.val() & !self.chk3.q.val() & !self.running.q.val() & self.cfg_valid.val() {
             self.req_w.d.next = self.cfg_width.val();
             self.req_h.d.next = self.cfg_height.val();
             self.req_load.d.next = self.cfg_load.val();
             self.checking.d.next = true;
         }
+        // Checked in three steps (registered, for the clock): the product and the shape, the
+        // verdict, then the frame starts or is refused.
+        self.chk2.d.next = self.checking.q.val();
+        self.chk3.d.next = self.chk2.q.val();
         if self.checking.q.val() {
             self.checking.d.next = false;
-            self.err.d.next = !self.size_ok.val();
-            if self.size_ok.val() {
+            self.prod_q.d.next = self.product.val();
+            self.shape_ok.d.next = (self.wlo.val() == 0)
+                & (self.hlo.val() == 0)
+                & self.bw16.val().any()
+                & self.bh16.val().any()
+                & (self.req_w.q.val() <= self.max_width.val());
+        }
+        if self.chk2.q.val() {
+            self.size_ok_q.d.next = self.size_ok.val();
+        }
+        if self.chk3.q.val() {
+            self.err.d.next = !self.size_ok_q.q.val();
+            if self.size_ok_q.q.val() {
                 self.taking.d.next = true;
                 self.running.d.next = true;
                 self.loading.d.next = self.req_load.q.val();
@@ -632,24 +687,30 @@ impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> Logic f
                 bit_cast::<43, 26>(self.word.val()) | (bit_cast::<43, 16>(self.wr_addr.q.val()) << 26) | self.last_flag.val();
         }
 
-        // The frame memory: encoded blocks or loaded words, in raster block order.
-        self.frames.waddr.next = self.wr_addr.q.val().get_bits::<MA>(0);
-        self.frames.wdata.next = self.word.val();
+        // s5: the frame memory written (encoded blocks or loaded words, in raster block order)
+        // and the word pushed, from registers; the frame ends with its last word written.
+        self.s5_we.d.next = self.s4_valid.q.val() | self.take_ld.val();
+        self.s5_push.d.next = self.s4_valid.q.val();
+        self.s5_end.d.next = self.s4_end.q.val() | (self.take_ld.val() & (self.wr_addr.q.val() == self.last_blk.q.val()));
+        self.s5_addr.d.next = self.wr_addr.q.val();
+        self.s5_word.d.next = self.word.val();
         if self.loading.q.val() {
-            self.frames.wdata.next = self.ld_data.val();
+            self.s5_word.d.next = self.ld_data.val();
         }
-        self.frames.we.next = self.s4_valid.q.val() | self.take_ld.val();
-        self.out_fifo.in_valid.next = self.s4_valid.q.val();
-        self.out_fifo.in_data.next = self.out_entry.val();
+        self.s5_entry.d.next = self.out_entry.val();
+        self.frames.waddr.next = self.s5_addr.q.val().get_bits::<MA>(0);
+        self.frames.wdata.next = self.s5_word.q.val();
+        self.frames.we.next = self.s5_we.q.val();
+        self.out_fifo.in_valid.next = self.s5_push.q.val();
+        self.out_fifo.in_data.next = self.s5_entry.q.val();
         if self.s4_valid.q.val() | self.take_ld.val() {
             self.wr_addr.d.next = self.wr_addr.q.val() + 1;
         }
-        if self.s4_end.q.val() {
+        if self.s5_end.q.val() {
             self.running.d.next = false;
         }
         if self.take_ld.val() & (self.wr_addr.q.val() == self.last_blk.q.val()) {
             self.taking.d.next = false;
-            self.running.d.next = false;
         }
 
         // Encoded words out.
@@ -673,9 +734,14 @@ impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> Logic f
         self.frames.re.next = self.take_rd.val() & self.in_range.val();
         self.d1_valid.d.next = self.take_rd.val();
         self.d1_err.d.next = !self.in_range.val();
-        self.blk_fifo.in_valid.next = self.d1_valid.q.val();
-        self.blk_fifo.in_data.next = bit_cast::<27, 26>(self.frames.rdata.val());
-        if self.d1_err.q.val() {
+        // d2: the word registered out of the memory (a wide memory's output multiplexer),
+        // then into the response FIFO.
+        self.d2_valid.d.next = self.d1_valid.q.val();
+        self.d2_err.d.next = self.d1_err.q.val();
+        self.d2_word.d.next = self.frames.rdata.val();
+        self.blk_fifo.in_valid.next = self.d2_valid.q.val();
+        self.blk_fifo.in_data.next = bit_cast::<27, 26>(self.d2_word.q.val());
+        if self.d2_err.q.val() {
             self.blk_fifo.in_data.next = self.err_flag.val();
         }
         self.blk_fifo.out_ready.next = self.blk_ready.val();
