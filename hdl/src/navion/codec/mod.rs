@@ -4,10 +4,11 @@
 //! tracker reads patches with). One unit: the encoder and the reader share the frame memory.
 //!
 //! # The format (bit-exact with `edgertl_sim::navion::codec`)
-//! Pixels are cut to 5 bits (`p5 = p >> 3`). Per 4 x 4 block: `mn` = min p5, `th = (max - mn +
-//! 1) >> 1`, and bit i (pixel i in raster order within the block) set when `th > 0` and `p5 -
-//! mn >= th`. Word: `mn` in bits 0-4, `th` in 5-9, the pixel bits in 10-25. Decoded pixel:
-//! `q5 = bit ? min(31, mn + 2 th) : mn`, shown as the 8 bits `(q5 << 3) | (q5 >> 2)`.
+//! Pixels are cut to 5 bits (`p5 = p >> 3`). Per 4 x 4 block: `mn` = min p5,
+//! `th = (max - mn + 1) >> 1`, and bit i (pixel i in raster order within the block) set when
+//! `th > 0` and `p5 - mn >= th`. Word: `mn` in bits 0-4, `th` in 5-9, the pixel bits in 10-25.
+//! Decoded pixel: `q5 = bit ? min(31, mn + 2 th) : mn`, shown as the 8 bits
+//! `(q5 << 3) | (q5 >> 2)`.
 //!
 //! ```text
 //!             ┌────────────────────────────── navion_codec ─────────────────────────────┐
@@ -140,7 +141,7 @@ impl CodecConfig {
 
     /// Checks the configuration against what the description supports, saying what is wrong.
     pub fn validate(&self) -> Result<(), String> {
-        if self.max_width == 0 || self.max_width % 4 != 0 || self.max_width > MAX_WIDTH {
+        if self.max_width == 0 || !self.max_width.is_multiple_of(4) || self.max_width > MAX_WIDTH {
             return Err(format!("max_width = {} is not a multiple of 4 in 4..={MAX_WIDTH}", self.max_width));
         }
         if self.frame_blocks == 0 || self.frame_blocks > MAX_FRAME_BLOCKS {
@@ -151,7 +152,7 @@ impl CodecConfig {
 
     /// Why a W x H frame is refused (`error`), or `Ok` when the unit takes it.
     pub fn check_frame(&self, width: u32, height: u32) -> Result<(), String> {
-        if width == 0 || height == 0 || width % 4 != 0 || height % 4 != 0 {
+        if width == 0 || height == 0 || !width.is_multiple_of(4) || !height.is_multiple_of(4) {
             return Err(format!("the frame is {width} x {height}: W and H must be nonzero multiples of 4"));
         }
         if width > self.max_width {
