@@ -11,9 +11,12 @@
 //!   compression ratio, encode the PSNR of the decoded frame against its input (decode against
 //!   `--reference`).
 //!
-//! `--rtl` (the Verilated hardware) is refused with a clear error for now: the hardware units
-//! come in a later step of the issue. Every output goes through [`edgertl::output`], checked
-//! before any work is done; nothing is written when anything fails.
+//! `--rtl` runs the Verilated hardware instead of the golden model: for `codec`, the
+//! `navion_codec` unit (preset `navion`: frames up to 1024 wide, at most 752 x 480's 22560
+//! blocks; `edgertl_sim::navion::codec_rtl`), which gives byte-identical files; for
+//! `corners` it is refused until the detector unit exists. Every output goes through
+//! [`edgertl::output`], checked before any work is done; nothing is written when anything
+//! fails.
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
@@ -70,7 +73,8 @@ pub enum CodecCommand {
         /// The .nfc file to write.
         #[arg(long, value_name = "F.nfc")]
         out: PathBuf,
-        /// Run the Verilated hardware instead of the golden model (not available yet).
+        /// Run the Verilated navion_codec unit instead of the golden model (frames up to 1024
+        /// wide, at most 22560 4 x 4 blocks).
         #[arg(long)]
         rtl: bool,
     },
@@ -86,7 +90,9 @@ pub enum CodecCommand {
         /// The original frame, to print the PSNR of the decoded one against it.
         #[arg(long, value_name = "F.png")]
         reference: Option<PathBuf>,
-        /// Run the Verilated hardware instead of the golden model (not available yet).
+        /// Run the Verilated navion_codec unit instead of the golden model: the blocks are
+        /// loaded into its frame memory and read back decoded (frames up to 1024 wide, at most
+        /// 22560 4 x 4 blocks).
         #[arg(long)]
         rtl: bool,
     },
@@ -218,15 +224,28 @@ fn psnr_text(reference: &Frame, decoded: &Frame) -> String {
     )
 }
 
+/// Which model ran, for the report.
+fn model_name(rtl: bool) -> &'static str {
+    if rtl {
+        "the Verilated navion_codec unit"
+    } else {
+        "the golden model"
+    }
+}
+
 fn encode(input: &Path, out: &Path, rtl: bool) -> Result<()> {
-    no_rtl(rtl, "navion_codec")?;
     let frame = image::read_png(input)?;
     let mut sink = Output::create(out, &[input])?;
     let c = Compressed::encode(&frame).with_context(|| format!("{}", input.display()))?;
+    let c = if rtl {
+        edgertl_sim::navion::codec_rtl::encode(&frame).map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?
+    } else {
+        c
+    };
     codec::write_nfc(&mut sink, &c).with_context(|| format!("cannot write {}", out.display()))?;
     let wrote = sink.commit()?;
     let (bw, bh) = c.blocks();
-    println!("encoded {} ({} x {}, {} blocks) with the golden model", input.display(), c.width(), c.height(), bw * bh);
+    println!("encoded {} ({} x {}, {} blocks) with {}", input.display(), c.width(), c.height(), bw * bh, model_name(rtl));
     println!("  {}", ratio_text(&c));
     println!("  {}", psnr_text(&frame, &c.decode()));
     println!("  wrote {}", wrote.display());
@@ -234,7 +253,6 @@ fn encode(input: &Path, out: &Path, rtl: bool) -> Result<()> {
 }
 
 fn decode(input: &Path, out: &Path, reference: Option<&Path>, rtl: bool) -> Result<()> {
-    no_rtl(rtl, "navion_codec")?;
     let c = codec::read_nfc(input)?;
     let reference_path = reference;
     let reference = reference_path.map(image::read_png).transpose()?;
@@ -251,10 +269,14 @@ fn decode(input: &Path, out: &Path, reference: Option<&Path>, rtl: bool) -> Resu
     }
     let inputs: Vec<&Path> = std::iter::once(input).chain(reference_path).collect();
     let mut sink = Output::create(out, &inputs)?;
-    let decoded = c.decode();
+    let decoded = if rtl {
+        edgertl_sim::navion::codec_rtl::decode(&c).map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?
+    } else {
+        c.decode()
+    };
     image::write_png_gray(&mut sink, &decoded).with_context(|| format!("cannot write {}", out.display()))?;
     let wrote = sink.commit()?;
-    println!("decoded {} ({} x {}) with the golden model", input.display(), c.width(), c.height());
+    println!("decoded {} ({} x {}) with {}", input.display(), c.width(), c.height(), model_name(rtl));
     println!("  {}", ratio_text(&c));
     if let Some(r) = &reference {
         println!("  {}", psnr_text(r, &decoded));

@@ -13,8 +13,13 @@
 //! full speed), in array cycles/s and PE cycles/s (x 168) beside 168 x the PE's batched speed
 //! from the same run.
 //!
+//! Last, the Navion frame codec (`navion_codec` `navion`) on the 752 x 480 test photograph
+//! in pixels/s: the driver streaming the frame with the golden model checking every word
+//! (what `edgertl run codec encode --rtl` does), and Verilator alone replaying it in batches.
+//!
 //! `EDGERTL_BENCH_ONLY=model|batched|tick` runs one of the three Verilator measurements once,
-//! for `valgrind --tool=callgrind` (`scripts/bench/callgrind.sh`).
+//! for `valgrind --tool=callgrind` (`scripts/bench/callgrind.sh`); `EDGERTL_BENCH_ONLY=codec`
+//! runs the codec's measurement alone.
 //!
 //! The stimulus is recorded in an untimed run first (same seed, so the timed run 1 drives the
 //! same cycles); replays are checked to give the recorded outputs. Run: `cargo bench -p
@@ -68,6 +73,10 @@ fn main() {
     // `EDGERTL_BENCH_ONLY=model|batched|tick` runs one kind once, `none` only records (for
     // callgrind: the difference is the kind's cost).
     let only = std::env::var("EDGERTL_BENCH_ONLY").ok();
+    if only.as_deref() == Some("codec") {
+        codec();
+        return;
+    }
     let rounds = if only.is_some() { 1 } else { 3 };
     let wants = |k: &str| only.as_deref().is_none_or(|o| o == k);
     let (mut with_model, mut batched, mut per_tick) = (f64::NAN, f64::NAN, f64::NAN);
@@ -115,6 +124,7 @@ fn main() {
         println!("{:<44} {:>12} {:>16.0} {:>13.4}x", name, c, rate(c, s), rate(c, s) / v_rate);
     }
     array(v_rate);
+    codec();
     let loop_ratio = rate(recorded, with_model) / v_rate;
     println!(
         "target: >= 15 000 000 cycles/s through Verilator: {}; driver + model >= 0.5x of it: {}",
@@ -157,4 +167,38 @@ fn array(pe_rate: f64) {
     println!("{:<44} {:>16.0} {:>16.0}", "Verilated array (batched)", rate, rate * 168.0);
     println!("{:<44} {:>16.0} {:>16.0}", "168 x the PE alone (batched, above)", pe_rate / 168.0, pe_rate);
     println!("array / (168 x PE): {:.2}x", rate * 168.0 / pe_rate);
+}
+
+/// The frame codec on the 752 x 480 photograph: pixels/s with the driver and the golden model,
+/// and Verilator alone replaying the recorded frame in batches (best of 3 each).
+fn codec() {
+    use edgertl_sim::navion::codec_driver::{check_encoded, CodecDriver, Traffic};
+    use edgertl_sim::verilated::navion_codec as nc;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/navion/coffee_752x480.png");
+    let frame = edgertl_sim::navion::image::read_png(&path).expect("the test photograph");
+    let pixels = (frame.width() * frame.height()) as f64;
+    let mut stim = Stimulus::with_seed(13);
+    let run = |dut: &mut dyn Dut, rng: &mut rand::rngs::StdRng| {
+        let mut d = CodecDriver::new(dut);
+        let e = d.encode(&frame, Traffic::FULL_SPEED, 0.0, rng).expect("the frame runs").expect("the frame is taken");
+        check_encoded(&frame, &e).expect("the codec agrees with the golden model");
+        (d.pins.cycles(), e.stalls)
+    };
+    let mut rec = Recorder::new(nc::Model::new());
+    let (cycles, stalls) = run(&mut rec, &mut stim.rng);
+    assert_eq!(stalls, 0, "the camera was stalled at full speed");
+    let (n_in, n_out) = (nc::INPUTS.len(), nc::OUTPUTS.len());
+    let (mut with_model, mut batched) = (f64::INFINITY, f64::INFINITY);
+    for _ in 0..3 {
+        let (t, _) = timed(|| run(&mut nc::Model::new(), &mut stim.rng));
+        with_model = with_model.min(t);
+        let (t, r) = timed(|| replay_check(&mut nc::Model::new(), &rec.inputs, &rec.outputs, n_in, n_out, 4096));
+        assert_eq!(r, Ok(()), "the batched codec replay diverged");
+        batched = batched.min(t);
+    }
+    println!("Navion codec (navion_codec navion) on the 752 x 480 photograph: {cycles} cycles for {pixels} pixels, no stall");
+    println!("{:<44} {:>16} {:>16}", "backend", "pixels/s", "cycles/s");
+    for (name, s) in [("Verilator + driver + golden model", with_model), ("Verilator alone (batched, Dut::run)", batched)] {
+        println!("{:<44} {:>16.0} {:>16.0}", name, pixels / s, cycles as f64 / s);
+    }
 }

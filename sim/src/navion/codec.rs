@@ -141,6 +141,22 @@ impl Compressed {
         Ok(Compressed { width, height, stream })
     }
 
+    /// A frame from its block words in raster order (what the hardware encoder gives); the
+    /// size must be one the codec takes, every word canonical ([`check_block`]), one a block.
+    pub fn from_words(width: usize, height: usize, words: &[u32]) -> Result<Compressed, String> {
+        check_size(width, height).map_err(|e| e.to_string())?;
+        let n = (width / 4) * (height / 4);
+        if words.len() != n {
+            return Err(format!("a {width} x {height} frame has {n} blocks, not {}", words.len()));
+        }
+        let mut stream = vec![0u8; stream_bytes(n)];
+        for (k, &w) in words.iter().enumerate() {
+            check_block(w).map_err(|why| format!("block {k}: {why}"))?;
+            put_bits(&mut stream, k * BLOCK_BITS, w);
+        }
+        Ok(Compressed { width, height, stream })
+    }
+
     pub fn width(&self) -> usize {
         self.width
     }

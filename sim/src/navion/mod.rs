@@ -4,7 +4,8 @@
 //!   sums, an exact integer square root) and the corners kept on a grid, K per cell
 //!   ([`detector::DetectorConfig`], presets `navion` and `small`; [`detector::detect`]).
 //! - [`codec`]: the frame memory format, 26 bits per 4 x 4 block (encoder, decoder, any block
-//!   by address) and the `.nfc` file.
+//!   by address) and the `.nfc` file; [`codec_driver`] drives the `navion_codec` unit (any
+//!   `Dut`) against it, [`codec_rtl`] runs the Verilated unit on whole frames (`--rtl`).
 //! - [`pyramid`], [`tracker`], [`motion`] (issue 14): OpenCV's pyrDown, the fixed-point pyramidal
 //!   Lucas-Kanade tracker with its f64 reference, and test sequences of known motion.
 //! - [`image`](mod@image): PNG files to an 8-bit gray [`Frame`] and back, and the corner overlay.
@@ -12,6 +13,8 @@
 //! Both models work on a [`Frame`], 8-bit gray pixels in raster order. They are the
 //! reference the hardware units will be co-simulated against, bit for bit.
 pub mod codec;
+pub mod codec_driver;
+pub mod codec_rtl;
 pub mod detector;
 pub mod image;
 pub mod motion;

@@ -1,0 +1,3 @@
+//! Navion's vision front-end (issue 13): the frame codec.
+
+pub mod codec;
