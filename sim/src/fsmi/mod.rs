@@ -14,6 +14,7 @@
 //!
 //! Facts and formulas: `shared/spec/fsmi.md` and issue 15 §1.
 pub mod banks;
+pub mod driver;
 pub mod beam;
 pub mod file;
 pub mod fixed;
