@@ -68,7 +68,8 @@ fn small_matches_the_golden_models() {
 fn rust_hdl_simulator_agrees_with_verilated_small_cycle_by_cycle() {
     let mut stim = Stimulus::from_env();
     let test = "rust_hdl_simulator_agrees_with_verilated_small_cycle_by_cycle";
-    let both = Lockstep::new(fsmi::small::Model::new(), RustHdl::preset("fsmi", Some("small")).unwrap(), fsmi::small::OUTPUTS, stim.replay_hint(test));
+    let hint = stim.replay_hint(test);
+    let both = Lockstep::new(fsmi::small::Model::new(), RustHdl::preset("fsmi", Some("small")).unwrap(), fsmi::small::OUTPUTS, hint.clone());
     let hw = FsmiHwConfig::small();
     let mut d = FsmiDriver::new(both, &hw);
     let rng = &mut stim.rng;
@@ -80,9 +81,9 @@ fn rust_hdl_simulator_agrees_with_verilated_small_cycle_by_cycle() {
     d.load_map(&map, &traffic, rng).unwrap();
     for (r, c) in random_poses(map.height(), map.width(), 5, rng) {
         let got = d.pose(r, c, &traffic, rng).unwrap();
-        check(check_pose(&hw, &model, Banking::Diagonal { skew: 2 }, &map, r, c, &got), &stim.replay_hint(test));
+        check(check_pose(&hw, &model, Banking::Diagonal { skew: 2 }, &map, r, c, &got), &hint);
     }
-    eprintln!("{} cycles in lockstep (seed {})", d.pins.cycles(), stim.seed);
+    eprintln!("{} cycles in lockstep ({hint})", d.pins.cycles());
 }
 
 #[test]
@@ -108,9 +109,10 @@ fn paper_preset_on_a_200_by_200_office() {
     let rng = &mut stim.rng;
     let poses = random_poses(200, 200, 8, rng);
     let mut totals = Vec::new();
-    d.load_map(&map, &Traffic::FULL_SPEED, rng).unwrap();
     for banking in [Banking::Diagonal { skew: 6 }, Banking::RowMajor] {
+        // The skew decides each cell's bank: the map loads after it.
         check(d.configure(&model, banking, 200, 200, &Traffic::FULL_SPEED, rng), &hint);
+        d.load_map(&map, &Traffic::FULL_SPEED, rng).unwrap();
         let mut sum = PoseResult::default();
         for &(r, c) in &poses {
             let got = d.pose(r, c, &Traffic::FULL_SPEED, rng).unwrap();
@@ -130,6 +132,7 @@ fn oversized_maps_and_configurations_are_refused() {
     let mut d = FsmiDriver::new(fsmi::small::Model::new(), &hw);
     let mut rng = rand::thread_rng();
     let big = OccMap::uniform(40, 10, 0.5).unwrap();
+    assert!(d.load_map(&OccMap::uniform(4, 4, 0.5).unwrap(), &Traffic::FULL_SPEED, &mut rng).unwrap_err().contains("configure"));
     assert!(d.load_map(&big, &Traffic::FULL_SPEED, &mut rng).unwrap_err().contains("larger than the unit's 32 x 32"));
     let many = FixedModel::new(&FsmiConfig { beams: 65, ..FsmiConfig::small() }).unwrap();
     let e = d.configure(&many, Banking::RowMajor, 8, 8, &Traffic::FULL_SPEED, &mut rng).unwrap_err();

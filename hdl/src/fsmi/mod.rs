@@ -65,8 +65,10 @@
 //!
 //! # Cycles
 //! A pose takes 1 (read the first beams) + per round 3 (start, first step of the traversal,
-//! end) + its steps and stalls, then the pipeline's drain and C cycles of sum:
-//! `res_cycles` counts every cycle from the pose's edge to the result's.
+//! end) + its steps and stalls, then the pipeline's drain (5 cycles after a last round that
+//! read a cell) and C cycles of sum: `res_cycles` counts every cycle from the pose's edge to
+//! the result's (`edgertl_sim::fsmi::driver::expected_cycles` is the formula the tests hold
+//! it to).
 //!
 //! # Widths
 //! Coordinates M + 1 bits (stepping off either edge wraps above W), bank index log2 NB, bank

@@ -69,18 +69,24 @@ pub fn bank_config(hw: &FsmiHwConfig, banking: Banking) -> BankConfig {
 
 /// The cycles a pose in the map takes, from the bank model's steps and stalls: the first beam
 /// read, 3 a round (start, the traversal's first step, the end), the steps and stalls, the
-/// MI pipeline's drain after the last round (4 cycles when it read a cell, else 1: the last
-/// round ended with no cell in flight only when that round read none) and C cycles of sum.
-pub fn expected_cycles(hw: &FsmiHwConfig, beams: usize, st: &ConflictStats, last_round_read: bool) -> u64 {
+/// MI pipeline's drain after the last round and C cycles of sum. The drain: the 5-stage
+/// pipeline empties 5 cycles after the round's end when the last round read a cell, 2 when
+/// the last read was one round earlier, else at once (1 cycle); `rounds_since_read` is the
+/// number of rounds after the last one that read a cell (`None`: no round read one).
+pub fn expected_cycles(hw: &FsmiHwConfig, beams: usize, st: &ConflictStats, rounds_since_read: Option<usize>) -> u64 {
     let rounds = beams.div_ceil(hw.cores as usize) as u64;
-    1 + 3 * rounds + st.steps + st.stalls + if last_round_read { 4 } else { 1 } + hw.cores as u64
+    let drain = match rounds_since_read {
+        Some(k) => 5u64.saturating_sub(3 * k as u64).max(1),
+        None => 1,
+    };
+    1 + 3 * rounds + st.steps + st.stalls + drain + hw.cores as u64
 }
 
-/// Whether the last round of pose (row, col) reads any cell.
-pub fn last_round_reads(model: &FixedModel, cores: usize, height: usize, width: usize, row: usize, col: usize) -> bool {
+/// The rounds of pose (row, col) after the last one that reads a cell (`None`: none reads).
+pub fn rounds_since_read(model: &FixedModel, cores: usize, height: usize, width: usize, row: usize, col: usize) -> Option<usize> {
     let beams = model.config().beams;
-    let last = (beams.div_ceil(cores) - 1) * cores;
-    (last..beams).any(|b| !model.cells(height, width, row, col, b).is_empty())
+    let rounds = beams.div_ceil(cores);
+    (0..rounds).rev().find(|&r| (r * cores..((r + 1) * cores).min(beams)).any(|b| !model.cells(height, width, row, col, b).is_empty())).map(|r| rounds - 1 - r)
 }
 
 /// Compares a result with the golden models; the error says what differs.
@@ -92,7 +98,7 @@ pub fn check_pose(hw: &FsmiHwConfig, model: &FixedModel, banking: Banking, map: 
     }
     let mi = model.pose_mi(map, row, col).map_err(|e| e.to_string())?;
     let st = banks::pose_conflicts(model, &bank_config(hw, banking), h, w, row, col);
-    let cycles = expected_cycles(hw, model.config().beams, &st, last_round_reads(model, hw.cores as usize, h, w, row, col));
+    let cycles = expected_cycles(hw, model.config().beams, &st, rounds_since_read(model, hw.cores as usize, h, w, row, col));
     let want = PoseResult { mi, cycles, steps: st.steps, stalls: st.stalls, conflicts: st.conflicted_steps, error: false };
     if *got == want {
         Ok(())
@@ -186,11 +192,15 @@ impl<D: Dut> FsmiDriver<D> {
         Ok(())
     }
 
-    /// Loads a map's cells (raster order).
+    /// Loads a map's cells (raster order), after [`configure`](Self::configure): the skew it
+    /// loads decides each cell's bank, so a new banking needs the map loaded again.
     pub fn load_map(&mut self, map: &OccMap, traffic: &Traffic, rng: &mut impl Rng) -> Result<(), String> {
         let side = self.hw.max_side() as usize;
         if map.height() > side || map.width() > side {
             return Err(format!("a {} x {} map is larger than the unit's {side} x {side}", map.height(), map.width()));
+        }
+        if self.beams == 0 {
+            return Err("configure the unit before loading a map: the skew decides each cell's bank".into());
         }
         for r in 0..map.height() {
             for c in 0..map.width() {
@@ -307,4 +317,114 @@ pub fn stimulus(dut: &mut dyn Dut, preset: &str, stim: &mut Stimulus) -> Result<
         }
     }
     Ok(d.pins.cycles())
+}
+
+impl<D: Dut> FsmiDriver<D> {
+    /// [`pose`](Self::pose) at full speed, the wait in batches of `batch` cycles (one FFI call
+    /// each): the unit holds its result until taken, so the cycles past it change nothing but
+    /// the wall time. For long runs (`edgertl run mi --rtl`).
+    pub fn pose_batched(&mut self, row: usize, col: usize, batch: u64) -> Result<PoseResult, String> {
+        if row > 255 || col > 255 {
+            return Err(format!("pose ({row}, {col}) does not fit the pose port (8 bits)"));
+        }
+        let limit = self.pins.cycles() + pose_budget(&self.hw, self.beams.max(1), self.range) + batch;
+        while self.pins.get(out::POSE_READY) == 0 {
+            self.pins.tick();
+            if self.pins.cycles() > limit {
+                return Err("the unit does not take a pose".into());
+            }
+        }
+        let i = self.pins.inputs_mut();
+        i[inp::POSE_VALID] = 1;
+        i[inp::POSE_ROW] = row as u64;
+        i[inp::POSE_COL] = col as u64;
+        i[inp::RES_READY] = 0;
+        self.pins.tick();
+        self.pins.set(inp::POSE_VALID, 0);
+        while self.pins.get(out::RES_VALID) == 0 {
+            self.pins.hold(batch);
+            if self.pins.cycles() > limit {
+                return Err(format!("pose ({row}, {col}) did not finish"));
+            }
+        }
+        let o = self.pins.outputs();
+        let r = PoseResult {
+            mi: o[out::RES_MI],
+            cycles: o[out::RES_CYCLES],
+            steps: o[out::RES_STEPS],
+            stalls: o[out::RES_STALLS],
+            conflicts: o[out::RES_CONFLICTS],
+            error: o[out::RES_ERROR] == 1,
+        };
+        self.pins.set(inp::RES_READY, 1);
+        self.pins.tick();
+        self.pins.set(inp::RES_READY, 0);
+        Ok(r)
+    }
+}
+
+/// The totals of a surface run on the unit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SurfaceTotals {
+    /// The unit's cycles, summed over the poses (`res_cycles`).
+    pub cycles: u64,
+    pub steps: u64,
+    pub stalls: u64,
+    pub conflicts: u64,
+    /// Cycles simulated, loads and waits included.
+    pub simulated: u64,
+}
+
+/// The MI surface of `map` (U.32 nats, raster order) on the Verilated `paper` preset (16
+/// cores, maps up to 256 x 256), `threads` models side by side, each loaded with the map;
+/// `progress(poses done)` now and then.
+pub fn rtl_surface(map: &OccMap, model: &FixedModel, banking: Banking, threads: usize, progress: &(dyn Fn(usize) + Sync)) -> Result<(Vec<u64>, SurfaceTotals), String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let hw = FsmiHwConfig::paper();
+    let (h, w) = (map.height(), map.width());
+    let n = h * w;
+    let threads = threads.clamp(1, 16).min(n);
+    let done = AtomicUsize::new(0);
+    let chunk = n.div_ceil(threads);
+    let parts: Vec<Result<(Vec<u64>, SurfaceTotals), String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (done, hw) = (&done, &hw);
+                s.spawn(move || -> Result<(Vec<u64>, SurfaceTotals), String> {
+                    let mut d = FsmiDriver::new(crate::verilated::fsmi::Model::new(), hw);
+                    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0);
+                    d.configure(model, banking, h, w, &Traffic::FULL_SPEED, &mut rng)?;
+                    d.load_map(map, &Traffic::FULL_SPEED, &mut rng)?;
+                    let mut out = Vec::new();
+                    let mut tot = SurfaceTotals::default();
+                    for i in t * chunk..((t + 1) * chunk).min(n) {
+                        let r = d.pose_batched(i / w, i % w, 16)?;
+                        out.push(r.mi);
+                        tot.cycles += r.cycles;
+                        tot.steps += r.steps;
+                        tot.stalls += r.stalls;
+                        tot.conflicts += r.conflicts;
+                        if i % 64 == 0 {
+                            progress(done.fetch_add(64, Ordering::Relaxed) + 64);
+                        }
+                    }
+                    tot.simulated = d.pins.cycles();
+                    Ok((out, tot))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a simulation thread panicked".into()))).collect()
+    });
+    let mut surface = Vec::with_capacity(n);
+    let mut tot = SurfaceTotals::default();
+    for p in parts {
+        let (v, t) = p?;
+        surface.extend(v);
+        tot.cycles += t.cycles;
+        tot.steps += t.steps;
+        tot.stalls += t.stalls;
+        tot.conflicts += t.conflicts;
+        tot.simulated += t.simulated;
+    }
+    Ok((surface, tot))
 }
