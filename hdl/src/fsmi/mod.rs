@@ -42,11 +42,12 @@
 //! starts from the pose's cell with t_x = delta_x >> 1, t_y = delta_y >> 1 (U12.20, 32 bits).
 //! Each step it moves one cell (x when t_x < t_y, else y; the beam ends when the step starts
 //! at t >= range or leaves the map) and reads that cell's code. Per code q, in a 5-stage
-//! pipeline: tables (occ U0.16, f_occ, f_emp in 16 bits at 2^-f_frac nats); P = (V occ + 2^15)
-//! >> 16 (V: U1.23, 24 bits, 1.0 at a beam's first cell; two 16 x 16 products), V -= P;
-//! C = f_occ + S (S: sum of f_emp so far, < 2^27, in 32 bits); the term (P C) >> shift (P C <
-//! 2^52 from four 16 x 16 products) into a 64-bit accumulator. After the last round and the
-//! pipelines' drain, the C accumulators shift into one 64-bit sum, C cycles.
+//! pipeline: the tables give occ[q] (U0.16), f_occ[q] and f_emp[q] (16 bits at 2^-f_frac
+//! nats); P = round(V occ / 2^16), with V (U1.23, 24 bits, 1.0 at a beam's first cell) times
+//! occ as two 16 x 16 products; V -= P; C = f_occ + S (S: the sum of f_emp so far, below 2^27,
+//! in 32 bits); the term, P C (below 2^52, four 16 x 16 products) shifted right by `shift`,
+//! goes into a 64-bit accumulator. After the last round and the pipelines' drain, the C
+//! accumulators shift into one 64-bit sum, C cycles.
 //!
 //! # Banks and the arbiter
 //! NB single-port banks of 2^(2M - log2 NB) 8-bit words; maps up to 2^M x 2^M. Cell (row, col)
