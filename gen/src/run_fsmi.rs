@@ -14,6 +14,8 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use edgertl::output::Output;
 use edgertl_sim::fsmi::file::{best_pose, read_map, write_heatmap_png, write_surface_npy};
+use edgertl_sim::fsmi::banks::Banking;
+use edgertl_sim::fsmi::driver::rtl_surface;
 use edgertl_sim::fsmi::fixed::{to_nats, FixedModel};
 use edgertl_sim::fsmi::map::OccMap;
 use edgertl_sim::fsmi::mi::{self, FsmiConfig};
@@ -67,15 +69,25 @@ pub struct MiArgs {
     /// The heat map over the map, the best next pose ringed.
     #[arg(long, value_name = "H.png")]
     heatmap: Option<PathBuf>,
-    /// Run the Verilated hardware instead of the golden model (not available yet).
-    #[arg(long)]
+    /// Run the Verilated hardware unit (`fsmi`, preset `paper`) instead of the golden model.
+    #[arg(long, conflicts_with = "model")]
     rtl: bool,
+    /// With --rtl: the map's bank pattern, diagonal (skew 6) or row-major.
+    #[arg(long, value_enum, default_value = "diagonal", requires = "rtl")]
+    banking: BankPattern,
+    /// With --rtl: simulation threads (each runs a model of its own, loaded with the map).
+    #[arg(long, value_name = "N", default_value_t = 2, requires = "rtl", value_parser = clap::value_parser!(u32).range(1..=16))]
+    threads: u32,
+}
+
+/// The bank pattern of `--rtl`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BankPattern {
+    Diagonal,
+    RowMajor,
 }
 
 pub fn mi(args: MiArgs) -> Result<()> {
-    if args.rtl {
-        bail!("--rtl is not available yet: the fsmi hardware unit is not built (issue 15); run without --rtl for the golden model");
-    }
     let mut cfg = FsmiConfig::preset(&args.preset)?;
     cfg.beams = args.beams.unwrap_or(cfg.beams);
     cfg.range = args.range.unwrap_or(cfg.range);
@@ -93,9 +105,41 @@ pub fn mi(args: MiArgs) -> Result<()> {
         None => (OccMap::office(200, 200, 0.5, 1), "the demo office".to_string()),
     };
     let started = Instant::now();
-    let surface: Vec<f64> = match args.model {
-        Model::Fixed => FixedModel::new(&cfg)?.surface(&map).into_iter().map(to_nats).collect(),
-        Model::F64 => mi::surface(&map, &cfg)?,
+    let mut hw_line = None;
+    let surface: Vec<f64> = if args.rtl {
+        let model = FixedModel::new(&cfg)?;
+        let hw = edgertl_hdl::fsmi::FsmiHwConfig::paper();
+        if map.height() > hw.max_side() as usize || map.width() > hw.max_side() as usize || cfg.beams > hw.max_beams() as usize {
+            bail!(
+                "--rtl: the fsmi unit (preset paper) takes maps up to {0} x {0} and {1} beams; this run has {2} x {3} and {4}",
+                hw.max_side(),
+                hw.max_beams(),
+                map.height(),
+                map.width(),
+                cfg.beams
+            );
+        }
+        let banking = match args.banking {
+            BankPattern::Diagonal => Banking::Diagonal { skew: hw.skew as usize },
+            BankPattern::RowMajor => Banking::RowMajor,
+        };
+        let n = (map.height() * map.width()) as u64;
+        let bar = indicatif::ProgressBar::new(n);
+        if n < 2000 {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
+        let (s, t) = rtl_surface(&map, &model, banking, args.threads as usize, &|done| bar.set_position(done as u64)).map_err(anyhow::Error::msg)?;
+        bar.finish_and_clear();
+        hw_line = Some(format!(
+            "  fsmi (paper, 16 cores, {:?} banks): {} cycles ({} lockstep steps, {} stall cycles, {} steps with a conflict); {} cycles simulated",
+            args.banking, t.cycles, t.steps, t.stalls, t.conflicts, t.simulated
+        ));
+        s.into_iter().map(to_nats).collect()
+    } else {
+        match args.model {
+            Model::Fixed => FixedModel::new(&cfg)?.surface(&map).into_iter().map(to_nats).collect(),
+            Model::F64 => mi::surface(&map, &cfg)?,
+        }
     };
     let seconds = started.elapsed().as_secs_f64();
     let (h, w) = (map.height(), map.width());
@@ -109,15 +153,18 @@ pub fn mi(args: MiArgs) -> Result<()> {
     }
     let (br, bc) = best_pose(w, &surface).expect("a map has a cell");
     println!(
-        "{}: {h} x {w} cells, {} beams, range {} cells, d_occ {}, d_emp {:.4}, {:?} model: surface in {seconds:.2} s; best pose row {br}, col {bc}: {:.6} nats",
+        "{}: {h} x {w} cells, {} beams, range {} cells, d_occ {}, d_emp {:.4}, {} model: surface in {seconds:.2} s; best pose row {br}, col {bc}: {:.6} nats",
         name,
         cfg.beams,
         cfg.range,
         cfg.d_occ,
         cfg.d_emp,
-        args.model,
+        if args.rtl { "Verilated fsmi".to_string() } else { format!("{:?}", args.model) },
         surface[br * w + bc]
     );
+    if let Some(line) = hw_line {
+        println!("{line}");
+    }
     println!("  wrote {}", out.commit()?.display());
     if let Some(heat) = heat {
         println!("  wrote {}", heat.commit()?.display());

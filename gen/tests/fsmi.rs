@@ -1,7 +1,7 @@
 //! `edgertl run mi` as a user runs it (issue 15, §4): the surface it writes is the golden
 //! models' on generated office maps (.npy of floats or codes, PNG), and bad input (NaN, a
-//! probability outside [0, 1], an empty map, B = 0, `--rtl`) is a clear error that writes
-//! nothing.
+//! probability outside [0, 1], an empty map, B = 0, a map or B too big for `--rtl`) is a clear
+//! error that writes nothing; `--rtl` (the Verilated unit) writes the golden model's surface.
 
 mod common;
 use common::*;
@@ -130,7 +130,8 @@ fn bad_input_is_a_clear_error_and_writes_nothing() {
         (vec!["--map", s(&good), "--range=-3"], "the range (R, cells) is -3", 1),
         (vec!["--map", s(&good), "--d-occ", "NaN"], "d_occ", 1),
         (vec!["--map", s(&good), "--preset", "huge"], "invalid value 'huge'", 2),
-        (vec!["--map", s(&good), "--rtl"], "--rtl is not available yet", 1),
+        (vec!["--map", s(&good), "--rtl", "--beams", "600"], "takes maps up to 256 x 256 and 512 beams", 1),
+        (vec!["--map", s(&good), "--banking", "row-major"], "--rtl", 2),
         (vec!["--map", s(&good), "--heatmap", s(&out)], "named as two outputs", 1),
     ];
     let before = files(d.path());
@@ -146,4 +147,24 @@ fn bad_input_is_a_clear_error_and_writes_nothing() {
     // The output may not be the map itself.
     let r = edgertl(&["run", "mi", "--map", s(&good), "--out", s(&good)]);
     assert_eq!(code(&r), 1, "{}", stderr(&r));
+}
+
+#[test]
+fn rtl_gives_the_golden_surface() {
+    // The Verilated 16-core unit, both bank patterns, against the fixed-point model: equal
+    // surfaces, and the unit's cycles and stalls printed.
+    let d = tempfile::tempdir().unwrap();
+    let map = OccMap::office(24, 30, 0.5, 3);
+    let codes = d.path().join("codes.npy");
+    write_npy(&codes, &[24, 30], map.codes());
+    let out = d.path().join("s.npy");
+    let fixed: Vec<f32> = FixedModel::new(&FsmiConfig::small()).unwrap().surface(&map).into_iter().map(|v| to_nats(v) as f32).collect();
+    for banking in ["diagonal", "row-major"] {
+        let r = edgertl(&["run", "mi", "--map", s(&codes), "--preset", "small", "--rtl", "--banking", banking, "--out", s(&out)]);
+        assert_eq!(code(&r), 0, "{}", stderr(&r));
+        assert!(stdout(&r).contains("Verilated fsmi model") && stdout(&r).contains("stall cycles"), "{}", stdout(&r));
+        let (shape, got) = read_surface(&out);
+        assert_eq!(shape, [24, 30]);
+        assert_eq!(got, fixed, "{banking}");
+    }
 }

@@ -20,6 +20,7 @@ pub mod array;
 pub mod board;
 pub mod emit;
 pub mod eyeriss;
+pub mod fsmi;
 pub mod glb;
 pub mod navion;
 pub mod pe;
@@ -110,7 +111,8 @@ pub(crate) fn config_json<C: serde::Serialize>(config: Result<C, EmitError>) -> 
 
 /// Every unit edgertl has: the one registry. Adding a unit is its folders (`hdl/src/<unit>/`,
 /// `sim/src/<unit>/`, `tests/<unit>.rs`), its `UNIT` entry here and its budgets.
-pub static UNITS: &[Unit] = &[pe::UNIT, rlc::ENCODER, rlc::DECODER, glb::UNIT, array::UNIT, board::UNIT, navion::codec::UNIT];
+pub static UNITS: &[Unit] =
+    &[pe::UNIT, rlc::ENCODER, rlc::DECODER, glb::UNIT, array::UNIT, board::UNIT, navion::codec::UNIT, fsmi::UNIT];
 
 /// Every unit edgertl can emit ([`UNITS`]).
 pub fn units() -> &'static [Unit] {

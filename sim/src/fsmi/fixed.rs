@@ -155,6 +155,16 @@ impl FixedModel {
         &self.beams
     }
 
+    /// The range as the traversal compares it, U12.20.
+    pub fn range_fixed(&self) -> u32 {
+        self.range
+    }
+
+    /// The right shift that cuts a product P C (U0.23 times 2^-f_frac) to U.32 nats.
+    pub fn product_shift(&self) -> u32 {
+        VIS_FRAC + self.f_frac - MI_FRAC
+    }
+
     /// The cells beam `b` visits from pose (row, col) of a `height` x `width` map, in order.
     pub fn cells(&self, height: usize, width: usize, row: usize, col: usize, b: usize) -> Vec<(usize, usize)> {
         let beam = self.beams[b];
@@ -183,7 +193,7 @@ impl FixedModel {
 
     /// One beam's MI (U.32 nats) over its cells' codes, in order.
     pub fn beam_mi(&self, codes: impl IntoIterator<Item = u8>) -> u64 {
-        let shift = VIS_FRAC + self.f_frac - MI_FRAC;
+        let shift = self.product_shift();
         let (mut v, mut s, mut mi) = (1u64 << VIS_FRAC, 0u64, 0u64);
         for q in codes {
             let q = q as usize;

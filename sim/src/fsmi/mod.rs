@@ -1,4 +1,5 @@
-//! The mutual-information unit's golden models (issue 15, FSMI), plain Rust, no RTL yet:
+//! The mutual-information unit's golden models (issue 15, FSMI), plain Rust, and the driver of
+//! its RTL (`edgertl_hdl::fsmi`):
 //!
 //! - [`map`]: the occupancy map ([`map::OccMap`], 8-bit codes `q` with `o = q / 255`) and
 //!   seeded generators of realistic maps (rooms and corridors, partly explored, unknown 0.5).
@@ -11,9 +12,12 @@
 //!   map to PNG.
 //! - [`banks`]: the map's memory banks (diagonal against row-major) and the conflicts of 16
 //!   cores walking their beams in lockstep.
+//! - [`driver`]: the unit's cycle driver (generic over the harness `Dut`), the checks of a
+//!   pose's result against the models, the test stimulus and the surface on the Verilated unit.
 //!
 //! Facts and formulas: `shared/spec/fsmi.md` and issue 15 §1.
 pub mod banks;
+pub mod driver;
 pub mod beam;
 pub mod file;
 pub mod fixed;
