@@ -11,8 +11,9 @@
 //!   compression ratio, encode the PSNR of the decoded frame against its input (decode against
 //!   `--reference`).
 //!
-//! `--rtl` (the Verilated hardware) is refused with a clear error for now: the hardware units
-//! come in a later step of the issue. Every output goes through [`edgertl::output`], checked
+//! `run corners --rtl` runs the Verilated `navion_detector` (the `small` preset is Verilated by
+//! every build; `navion` with `EDGERTL_SIM_PRESETS=navion_detector:navion`) and writes the same
+//! files as the golden model; the codec's `--rtl` is refused until its unit exists. Every output goes through [`edgertl::output`], checked
 //! before any work is done; nothing is written when anything fails.
 
 use anyhow::{bail, Context, Result};
@@ -53,7 +54,8 @@ pub struct CornersArgs {
     /// The frame with its grid and corners drawn (scaled up to 640 pixels or more).
     #[arg(long, value_name = "O.png")]
     overlay: Option<PathBuf>,
-    /// Run the Verilated hardware instead of the golden model (not available yet).
+    /// Run the Verilated hardware (`navion_detector` of the preset) instead of the golden
+    /// model: the same files. The grid and K are the preset's; T is any.
     #[arg(long)]
     rtl: bool,
 }
@@ -131,7 +133,6 @@ fn write_all(out: &mut Output, bytes: &[u8]) -> Result<()> {
 }
 
 pub fn corners(args: CornersArgs) -> Result<()> {
-    no_rtl(args.rtl, "navion_detector")?;
     let mut cfg = DetectorConfig::preset(&args.preset)?;
     if let Some((gx, gy)) = args.grid {
         (cfg.grid_x, cfg.grid_y) = (gx, gy);
@@ -141,7 +142,13 @@ pub fn corners(args: CornersArgs) -> Result<()> {
     cfg.validate()?;
     let frame = image::read_png(&args.input)?;
     let mut outs = outputs(&args.input, &[args.out.as_ref(), args.score.as_ref(), args.overlay.as_ref()])?;
-    let d = detector::detect(&frame, &cfg).with_context(|| format!("{}", args.input.display()))?;
+    let d = if args.rtl {
+        edgertl_sim::navion::rtl::detect(&frame, &args.preset, &cfg)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("{}", args.input.display()))?
+    } else {
+        detector::detect(&frame, &cfg).with_context(|| format!("{}", args.input.display()))?
+    };
     if let Some(out) = &mut outs[0] {
         write_all(out, corners_json(&d).as_bytes())?;
     }
@@ -155,7 +162,7 @@ pub fn corners(args: CornersArgs) -> Result<()> {
         write_all(out, &png)?;
     }
     println!(
-        "{}: {} x {}, preset {} (grid {}x{}, K {}, T {}), golden model: {} candidates, {} corners kept",
+        "{}: {} x {}, preset {} (grid {}x{}, K {}, T {}), {}: {} candidates, {} corners kept",
         args.input.display(),
         d.width,
         d.height,
@@ -164,6 +171,7 @@ pub fn corners(args: CornersArgs) -> Result<()> {
         cfg.grid_y,
         cfg.per_cell,
         cfg.threshold,
+        if args.rtl { "Verilated navion_detector" } else { "golden model" },
         d.candidates,
         d.corners.len()
     );

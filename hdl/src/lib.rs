@@ -20,6 +20,7 @@ pub mod array;
 pub mod board;
 pub mod emit;
 pub mod glb;
+pub mod navion;
 pub mod pe;
 pub mod rlc;
 mod sim;
@@ -108,7 +109,7 @@ pub(crate) fn config_json<C: serde::Serialize>(config: Result<C, EmitError>) -> 
 
 /// Every unit edgertl has: the one registry. Adding a unit is its folders (`hdl/src/<unit>/`,
 /// `sim/src/<unit>/`, `tests/<unit>.rs`), its `UNIT` entry here and its budgets.
-pub static UNITS: &[Unit] = &[pe::UNIT, rlc::ENCODER, rlc::DECODER, glb::UNIT, array::UNIT, board::UNIT];
+pub static UNITS: &[Unit] = &[pe::UNIT, rlc::ENCODER, rlc::DECODER, glb::UNIT, array::UNIT, board::UNIT, navion::detector::UNIT];
 
 /// Every unit edgertl can emit ([`UNITS`]).
 pub fn units() -> &'static [Unit] {

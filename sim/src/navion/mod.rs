@@ -11,6 +11,8 @@
 //! reference the hardware units will be co-simulated against, bit for bit.
 pub mod codec;
 pub mod detector;
+pub mod driver;
+pub mod rtl;
 pub mod image;
 
 /// An 8-bit grayscale frame, pixels in raster order (row 0 first, left to right).
