@@ -11,10 +11,11 @@
 //!   compression ratio, encode the PSNR of the decoded frame against its input (decode against
 //!   `--reference`).
 //!
-//! `--rtl` runs the Verilated hardware instead of the golden model: for `codec`, the
-//! `navion_codec` unit (preset `navion`: frames up to 1024 wide, at most 752 x 480's 22560
-//! blocks; `edgertl_sim::navion::codec_rtl`), which gives byte-identical files; for
-//! `corners` it is refused until the detector unit exists. Every output goes through
+//! `--rtl` runs the Verilated hardware instead of the golden model, with byte-identical files:
+//! for `codec`, the `navion_codec` unit (preset `navion`: frames up to 1024 wide, at most
+//! 752 x 480's 22560 blocks; `edgertl_sim::navion::codec_rtl`); for `corners`, the
+//! `navion_detector` (the `small` preset is Verilated by every build; `navion` with
+//! `EDGERTL_SIM_PRESETS=navion_detector:navion`). Every output goes through
 //! [`edgertl::output`], checked before any work is done; nothing is written when anything
 //! fails.
 
@@ -56,7 +57,8 @@ pub struct CornersArgs {
     /// The frame with its grid and corners drawn (scaled up to 640 pixels or more).
     #[arg(long, value_name = "O.png")]
     overlay: Option<PathBuf>,
-    /// Run the Verilated hardware instead of the golden model (not available yet).
+    /// Run the Verilated hardware (`navion_detector` of the preset) instead of the golden
+    /// model: the same files. The grid and K are the preset's; T is any.
     #[arg(long)]
     rtl: bool,
 }
@@ -110,16 +112,6 @@ fn parse_grid(text: &str) -> std::result::Result<(u32, u32), String> {
     Ok((gx, gy))
 }
 
-fn no_rtl(rtl: bool, unit: &str) -> Result<()> {
-    if rtl {
-        bail!(
-            "--rtl is not available yet: the {unit} hardware unit is not built (issue 13); \
-             run without --rtl for the golden model"
-        );
-    }
-    Ok(())
-}
-
 /// Starts the outputs given, each checked against the input and the others, before any work.
 fn outputs(input: &Path, paths: &[Option<&PathBuf>]) -> Result<Vec<Option<Output>>> {
     let given: Vec<&PathBuf> = paths.iter().flatten().copied().collect();
@@ -137,7 +129,6 @@ fn write_all(out: &mut Output, bytes: &[u8]) -> Result<()> {
 }
 
 pub fn corners(args: CornersArgs) -> Result<()> {
-    no_rtl(args.rtl, "navion_detector")?;
     let mut cfg = DetectorConfig::preset(&args.preset)?;
     if let Some((gx, gy)) = args.grid {
         (cfg.grid_x, cfg.grid_y) = (gx, gy);
@@ -147,7 +138,13 @@ pub fn corners(args: CornersArgs) -> Result<()> {
     cfg.validate()?;
     let frame = image::read_png(&args.input)?;
     let mut outs = outputs(&args.input, &[args.out.as_ref(), args.score.as_ref(), args.overlay.as_ref()])?;
-    let d = detector::detect(&frame, &cfg).with_context(|| format!("{}", args.input.display()))?;
+    let d = if args.rtl {
+        edgertl_sim::navion::rtl::detect(&frame, &args.preset, &cfg)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("{}", args.input.display()))?
+    } else {
+        detector::detect(&frame, &cfg).with_context(|| format!("{}", args.input.display()))?
+    };
     if let Some(out) = &mut outs[0] {
         write_all(out, corners_json(&d).as_bytes())?;
     }
@@ -161,7 +158,7 @@ pub fn corners(args: CornersArgs) -> Result<()> {
         write_all(out, &png)?;
     }
     println!(
-        "{}: {} x {}, preset {} (grid {}x{}, K {}, T {}), golden model: {} candidates, {} corners kept",
+        "{}: {} x {}, preset {} (grid {}x{}, K {}, T {}), {}: {} candidates, {} corners kept",
         args.input.display(),
         d.width,
         d.height,
@@ -170,6 +167,7 @@ pub fn corners(args: CornersArgs) -> Result<()> {
         cfg.grid_y,
         cfg.per_cell,
         cfg.threshold,
+        if args.rtl { "Verilated navion_detector" } else { "golden model" },
         d.candidates,
         d.corners.len()
     );

@@ -1,8 +1,9 @@
 //! `edgertl run corners` and `edgertl run codec` as a user runs them (issue 13, §4): the files
 //! they write agree with the golden models in `edgertl_sim::navion` on the real test images,
-//! and bad input (not a PNG, 16-bit, empty, too wide, a truncated .nfc, `--rtl` for the
-//! detector) is a clear error that writes nothing; `codec --rtl` (the Verilated unit) writes
-//! the golden model's files byte for byte.
+//! and bad input (not a PNG, 16-bit, empty, too wide, a truncated .nfc, `--rtl` of a preset
+//! this build does not Verilate or of a grid the hardware is not built for) is a clear error
+//! that writes nothing; `--rtl` (the Verilated units) writes the golden model's files byte for
+//! byte.
 
 mod common;
 use common::*;
@@ -64,6 +65,28 @@ fn corners_writes_what_the_golden_model_finds() {
 }
 
 #[test]
+fn corners_rtl_writes_the_same_files_as_the_golden_model() {
+    // The Verilated `navion_detector` (preset small) against the golden run, byte for byte.
+    let d = tempfile::tempdir().unwrap();
+    for (name, threshold) in [("camera_160x120.png", "4096"), ("brick_160x120.png", "0")] {
+        let input = data(name);
+        let mut bytes = Vec::new();
+        for rtl in [false, true] {
+            let (json, npy, png) = (d.path().join(format!("c{rtl}.json")), d.path().join(format!("s{rtl}.npy")), d.path().join(format!("o{rtl}.png")));
+            let mut args = vec!["run", "corners", "--in", s(&input), "--preset", "small", "--threshold", threshold, "--out", s(&json), "--score", s(&npy), "--overlay", s(&png)];
+            if rtl {
+                args.push("--rtl");
+            }
+            let r = edgertl(&args);
+            assert_eq!(code(&r), 0, "{name} rtl {rtl}: {}", stderr(&r));
+            assert!(stdout(&r).contains(if rtl { "Verilated navion_detector" } else { "golden model" }), "{}", stdout(&r));
+            bytes.push([&json, &npy, &png].map(|p| std::fs::read(p).unwrap()));
+        }
+        assert!(bytes[0] == bytes[1], "{name}: --rtl wrote other files than the golden model");
+    }
+}
+
+#[test]
 fn corners_flags_override_the_preset_and_colour_is_turned_to_gray() {
     let d = tempfile::tempdir().unwrap();
     // A colour PNG whose gray (BT.601) is camera_64x48.
@@ -111,7 +134,9 @@ fn corners_refuses_bad_input_and_writes_nothing() {
         (vec!["--in", s(&cam), "--per-cell", "0"], "corners per cell (K) is 0", 1),
         (vec!["--in", s(&cam), "--threshold", "99999999"], "threshold (T)", 1),
         (vec!["--in", s(&cam64), "--grid", "64x64"], "does not fit", 1),
-        (vec!["--in", s(&cam), "--rtl"], "--rtl is not available yet", 1),
+        (vec!["--in", s(&cam), "--rtl"], "is not Verilated by this build", 1),
+        (vec!["--in", s(&cam), "--preset", "small", "--rtl", "--grid", "2x2"], "--rtl cannot run a 2x2 grid", 1),
+        (vec!["--in", s(&coffee), "--preset", "small", "--rtl"], "wider than the 160 pixels", 1),
         (vec!["--in", s(&missing)], "cannot read", 1),
     ];
     for (args, message, exit) in cases {

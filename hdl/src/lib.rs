@@ -111,8 +111,17 @@ pub(crate) fn config_json<C: serde::Serialize>(config: Result<C, EmitError>) -> 
 
 /// Every unit edgertl has: the one registry. Adding a unit is its folders (`hdl/src/<unit>/`,
 /// `sim/src/<unit>/`, `tests/<unit>.rs`), its `UNIT` entry here and its budgets.
-pub static UNITS: &[Unit] =
-    &[pe::UNIT, rlc::ENCODER, rlc::DECODER, glb::UNIT, array::UNIT, board::UNIT, navion::codec::UNIT, fsmi::UNIT];
+pub static UNITS: &[Unit] = &[
+    pe::UNIT,
+    rlc::ENCODER,
+    rlc::DECODER,
+    glb::UNIT,
+    array::UNIT,
+    board::UNIT,
+    navion::codec::UNIT,
+    navion::detector::UNIT,
+    fsmi::UNIT,
+];
 
 /// Every unit edgertl can emit ([`UNITS`]).
 pub fn units() -> &'static [Unit] {

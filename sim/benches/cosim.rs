@@ -17,6 +17,11 @@
 //! in pixels/s: the driver streaming the frame with the golden model checking every word
 //! (what `edgertl run codec encode --rtl` does), and Verilator alone replaying it in batches.
 //!
+//! Then the Navion corner detector (`navion_detector`): a frame through the Verilated model at
+//! full speed with its driver (pixels/s, the score monitor and corners collected), and the same
+//! cycles replayed in batches; on a 752 x 480 frame when the `navion` preset is Verilated
+//! (`EDGERTL_SIM_PRESETS=navion_detector:navion`), else on the `small` preset's 160 x 120.
+//!
 //! `EDGERTL_BENCH_ONLY=model|batched|tick` runs one of the three Verilator measurements once,
 //! for `valgrind --tool=callgrind` (`scripts/bench/callgrind.sh`); `EDGERTL_BENCH_ONLY=codec`
 //! runs the codec's measurement alone.
@@ -125,6 +130,7 @@ fn main() {
     }
     array(v_rate);
     codec();
+    detector();
     let loop_ratio = rate(recorded, with_model) / v_rate;
     println!(
         "target: >= 15 000 000 cycles/s through Verilator: {}; driver + model >= 0.5x of it: {}",
@@ -201,4 +207,55 @@ fn codec() {
     for (name, s) in [("Verilator + driver + golden model", with_model), ("Verilator alone (batched, Dut::run)", batched)] {
         println!("{:<44} {:>16.0} {:>16.0}", name, pixels / s, cycles as f64 / s);
     }
+}
+
+/// The corner detector on one frame at full speed: pixels/s through its driver and batched.
+fn detector() {
+    use edgertl_sim::navion::detector::{self, DetectorConfig};
+    use edgertl_sim::navion::driver::{DetectorDriver, Traffic};
+    use edgertl_sim::navion::Frame;
+    use edgertl_sim::verilated::navion_detector as det;
+    let preset = if edgertl_sim::verilated::entry("navion_detector", Some("navion")).is_ok() { "navion" } else { "small" };
+    let cfg = DetectorConfig::preset(preset).unwrap();
+    let (w, h) = (cfg.max_width as usize, if preset == "navion" { 480 } else { 120 });
+    let mut stim = Stimulus::with_seed(13);
+    // A textured frame: noise over a ramp, corners everywhere.
+    let frame = Frame::from_fn(w, h, |x, y| ((x * 3 + y * 2) % 200) as u8 + rand::Rng::gen_range(&mut stim.rng, 0..50u8));
+    let golden = detector::detect(&frame, &cfg).unwrap();
+    let new_model = || edgertl_sim::verilated::model("navion_detector", Some(preset), edgertl_sim::harness::Variant::Fast).unwrap();
+    let mut best = f64::INFINITY;
+    let mut recorded = None;
+    for round in 0..3 {
+        let mut m = new_model();
+        let (t, hw) = if round == 0 {
+            let mut d = DetectorDriver::new(Recorder::new(&mut *m), cfg.clone());
+            let r = timed(|| d.detect(&frame, cfg.threshold, Traffic::FULL_SPEED, &mut stim.rng).unwrap());
+            let Recorder { inputs, outputs, .. } = d.pins.dut;
+            recorded = Some((inputs, outputs));
+            r
+        } else {
+            let mut d = DetectorDriver::new(&mut *m, cfg.clone());
+            timed(|| d.detect(&frame, cfg.threshold, Traffic::FULL_SPEED, &mut stim.rng).unwrap())
+        };
+        assert_eq!((hw.scores.as_slice(), hw.corners.as_slice()), (golden.scores.as_slice(), golden.corners.as_slice()), "the detector disagrees with the golden model");
+        if round > 0 {
+            best = best.min(t);
+        }
+    }
+    let (inputs, outputs) = recorded.unwrap();
+    let (n_in, n_out) = (det::INPUTS.len(), det::OUTPUTS.len());
+    let cycles = inputs.len() / n_in;
+    let mut batched = f64::INFINITY;
+    for _ in 0..3 {
+        let mut m = new_model();
+        let (t, r) = timed(|| replay_check(&mut *m, &inputs, &outputs, n_in, n_out, 4096));
+        assert_eq!(r, Ok(()), "the batched replay of the detector diverged");
+        batched = batched.min(t);
+    }
+    let px = (w * h) as f64;
+    println!();
+    println!("navion_detector ({preset}), one {w} x {h} frame at full speed: {cycles} cycles (reset and flush included), {} corners", golden.corners.len());
+    println!("{:<44} {:>16} {:>16}", "", "pixels/s", "cycles/s");
+    println!("{:<44} {:>16.0} {:>16.0}", "Verilated detector + driver", px / best, cycles as f64 / best);
+    println!("{:<44} {:>16.0} {:>16.0}", "Verilated detector alone (batched)", px / batched, cycles as f64 / batched);
 }

@@ -16,6 +16,8 @@ pub mod codec;
 pub mod codec_driver;
 pub mod codec_rtl;
 pub mod detector;
+pub mod driver;
+pub mod rtl;
 pub mod image;
 pub mod motion;
 pub mod pyramid;
