@@ -25,6 +25,7 @@
 //! - `score_valid`/`score_data` (25): a monitor of the score stream, one pulse per pixel in
 //!   raster order, no back-pressure (the tests and `edgertl run corners --rtl --score` read it).
 //! - `rst`: synchronous, active high; clears every register (not the RAMs' contents).
+//!
 //! Every output is a register or a function of registers only.
 //!
 //! # Timing
