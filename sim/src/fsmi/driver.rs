@@ -210,6 +210,24 @@ impl<D: Dut> FsmiDriver<D> {
         Ok(())
     }
 
+    /// Reads the result on the port (`res_valid` is high) and takes it (one edge with
+    /// `res_ready`).
+    fn take_result(&mut self) -> PoseResult {
+        let o = self.pins.outputs();
+        let r = PoseResult {
+            mi: o[out::RES_MI],
+            cycles: o[out::RES_CYCLES],
+            steps: o[out::RES_STEPS],
+            stalls: o[out::RES_STALLS],
+            conflicts: o[out::RES_CONFLICTS],
+            error: o[out::RES_ERROR] == 1,
+        };
+        self.pins.set(inp::RES_READY, 1);
+        self.pins.tick();
+        self.pins.set(inp::RES_READY, 0);
+        r
+    }
+
     /// Runs one pose (row, col < 256) and returns its result.
     pub fn pose(&mut self, row: usize, col: usize, traffic: &Traffic, rng: &mut impl Rng) -> Result<PoseResult, String> {
         if row > 255 || col > 255 {
@@ -221,18 +239,7 @@ impl<D: Dut> FsmiDriver<D> {
             let o = self.pins.outputs();
             let take = traffic.result.accept(rng);
             if sent && take && o[out::RES_VALID] == 1 {
-                let r = PoseResult {
-                    mi: o[out::RES_MI],
-                    cycles: o[out::RES_CYCLES],
-                    steps: o[out::RES_STEPS],
-                    stalls: o[out::RES_STALLS],
-                    conflicts: o[out::RES_CONFLICTS],
-                    error: o[out::RES_ERROR] == 1,
-                };
-                self.pins.set(inp::RES_READY, 1);
-                self.pins.tick();
-                self.pins.set(inp::RES_READY, 0);
-                return Ok(r);
+                return Ok(self.take_result());
             }
             let offer = !sent && traffic.pose.offer(rng);
             let moves = offer && o[out::POSE_READY] == 1;
@@ -347,19 +354,7 @@ impl<D: Dut> FsmiDriver<D> {
                 return Err(format!("pose ({row}, {col}) did not finish"));
             }
         }
-        let o = self.pins.outputs();
-        let r = PoseResult {
-            mi: o[out::RES_MI],
-            cycles: o[out::RES_CYCLES],
-            steps: o[out::RES_STEPS],
-            stalls: o[out::RES_STALLS],
-            conflicts: o[out::RES_CONFLICTS],
-            error: o[out::RES_ERROR] == 1,
-        };
-        self.pins.set(inp::RES_READY, 1);
-        self.pins.tick();
-        self.pins.set(inp::RES_READY, 0);
-        Ok(r)
+        Ok(self.take_result())
     }
 }
 
