@@ -1,7 +1,9 @@
 //! AlexNet's layers through the accelerator's layer program, at the level of the machine
 //! model: each layer compiled from the least-energy mapping the compiler supports on the
 //! 12 x 14 array, run on random data, checked bit-exact against the golden layer and count by
-//! count against the mapper; prints the program's size and the machine's speed.
+//! count against the mapper; prints the program's size (commands, and the 64-bit words the
+//! controller fetches: `eyeriss::binary`, read back and run again to the same result) and the
+//! machine's speed.
 //!
 //! `cargo run --release -p edgertl-sim --example accel_program [-- BATCH]` (default 1).
 
@@ -11,7 +13,8 @@ use edgertl_sim::eyeriss::golden;
 use edgertl_sim::eyeriss::layer::alexnet;
 use edgertl_sim::eyeriss::machine::Machine;
 use edgertl_sim::eyeriss::mapper::{array_mappings, evaluate, Hardware};
-use edgertl_sim::eyeriss::program::{compile, supported, Buffers, Cmd};
+use edgertl_sim::eyeriss::binary::{decode, encode};
+use edgertl_sim::eyeriss::program::{compile, supported, Buffers, Cmd, Program};
 use rand::{Rng, SeedableRng};
 use std::time::Instant;
 
@@ -22,7 +25,7 @@ fn main() -> Result<(), String> {
     // The chip's buffers in 16-bit words: 100 kB of ifmap/psum banks, the 8 kB filter buffer.
     let buffers = Buffers { glb_words: 51_200, filter_words: 4096 };
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-    println!("layer  mapping                 passes  commands  feeds  outputs  counts   MMAC/s");
+    println!("layer  mapping                 passes  commands  feeds  program words  kbit  outputs  counts   MMAC/s");
     for mut layer in alexnet(batch, 8) {
         layer.relu = true;
         let ifmap: Vec<i16> = (0..layer.ifmap_words()).map(|_| if rng.gen_bool(0.4) { 0 } else { rng.gen_range(0..256) }).collect();
@@ -42,6 +45,7 @@ fn main() -> Result<(), String> {
         let mut dram = vec![0i16; prog.dram.words as usize];
         dram[..ifmap.len()].copy_from_slice(&ifmap);
         dram[prog.dram.filters as usize..][..weights.len()].copy_from_slice(&weights);
+        let dram0 = dram.clone();
         let mut m = Machine::new(&arr, dram, buffers.glb_words as usize, buffers.filter_words as usize);
         let t0 = Instant::now();
         m.run(&prog)?;
@@ -52,9 +56,17 @@ fn main() -> Result<(), String> {
         let mc = &m.counts;
         let same = mc.dram == c.dram && mc.glb == c.glb && u64::from(mc.pe.macs) == c.macs - c.zero_macs && mc.passes == c.passes;
         let a = ev.mapping.array;
+        // The program as the controller fetches it, read back and run: the same layer.
+        let words = encode(&prog)?;
+        let back = Program { cmds: decode(&words.words, 12, 14)?, ..prog.clone() };
+        let mut m2 = Machine::new(&arr, dram0, buffers.glb_words as usize, buffers.filter_words as usize);
+        m2.run(&back)?;
+        if m2.dram != m.dram || m2.counts != m.counts {
+            return Err(format!("{}: the program read back from its words runs differently", layer.name));
+        }
         let feeds = prog.cmds.iter().filter(|c| matches!(c, Cmd::Feed { .. })).count();
         println!(
-            "{:<6} r{} t{} p{} q{} strip {} fold {}  {:>6}  {:>8}  {:>5}  {:<7}  {:<7}  {:>6.1}",
+            "{:<6} r{} t{} p{} q{} strip {} fold {}  {:>6}  {:>8}  {:>5}  {:>13}  {:>4}  {:<7}  {:<7}  {:>6.1}",
             layer.name,
             a.r,
             a.t,
@@ -65,6 +77,8 @@ fn main() -> Result<(), String> {
             prog.passes,
             prog.cmds.len(),
             feeds,
+            words.words.len(),
+            words.bits() / 1000,
             if exact { "exact" } else { "WRONG" },
             if same { "equal" } else { "DIFFER" },
             layer.macs() as f64 / secs / 1e6

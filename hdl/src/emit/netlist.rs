@@ -617,7 +617,8 @@ fn render(m: &Module, name: &str, kinds: &HashMap<String, String>) -> Result<Str
                 let conns: Vec<String> = i
                     .conns
                     .iter()
-                    .map(|(p, s)| format!("        .{p}({})", replace_ident(s, &ids)))
+                    // A child's ports are cleaned as its module is (`value$0` -> `value_0`).
+                    .map(|(p, s)| format!("        .{}({})", p.replace('$', "_"), replace_ident(s, &ids)))
                     .collect();
                 out.push_str(&format!("    {kind} {} (\n{}\n    );\n", replace_ident(&i.name, &ids), conns.join(",\n")));
             }

@@ -2,6 +2,19 @@
 //!
 //! The controller runs a layer program (`edgertl_sim::eyeriss::program`): commands to engines
 //! that each walk a nest of counted loops and compute addresses, tags and predicates as affine
-//! functions of the loop indices. [`walker`] is that loop walker. The unit itself (global
-//! buffer + PE array + engines + DRAM link) is not registered yet.
+//! functions of the loop indices. Built so far, each tested in rust-hdl's simulator against
+//! the program's semantics and lint clean:
+//! - [`walker`]: the loop walker every engine is built on;
+//! - [`feed`]: the feed engine (buffer reads, zero padding without reads, skipped iterations,
+//!   words in order onto an input bus);
+//! - [`drain`]: the drain engine (a psum pointer per PE, psums from the output network into
+//!   the GLB);
+//! - [`regs`]: the program word the controller will fetch from DRAM and every engine's
+//!   register map (`edgertl_sim::eyeriss::binary` encodes programs to it).
+//!
+//! Still to build: the load/store engines and the DRAM link, the word fetcher, and the unit
+//! itself (global buffer + PE array + engines), which is not registered yet.
+pub mod drain;
+pub mod feed;
+pub mod regs;
 pub mod walker;

@@ -13,7 +13,7 @@
 //!   count (low 16 bits; 0 means the nest is empty; an unused outer loop has count 1).
 //! - `start`: starts a walk at the first index vector (ignored while busy).
 //! - `valid` / `ready`: the current index vector (valid while busy); it moves on when both
-//!   are high. `last`: it is the final one. `value[f]`: lane f's value for it.
+//!   are high; after the final one `valid` falls. `value[f]`: lane f's value for it.
 //!
 //! One index vector a cycle while `ready` stays high. Every output is a register.
 
@@ -34,7 +34,8 @@ pub struct LoopWalker {
     pub start: Signal<In, Bit>,
     pub valid: Signal<Out, Bit>,
     pub ready: Signal<In, Bit>,
-    pub last: Signal<Out, Bit>,
+    /// The current index vector is the final one.
+    last: Signal<Local, Bit>,
     /// Lane f's value for the current index vector.
     pub value: Vec<Signal<Out, Bits<32>>>,
     count: Vec<Reg<Bits<16>>>,
@@ -233,7 +234,7 @@ mod tests {
     }
 
     // Random nests (empty ones, unit loops, negative strides) walked with random
-    // back-pressure: every value of every lane, in order, and `last` on the final one only.
+    // back-pressure: every value of every lane, in order, and nothing after the final one.
     #[test]
     fn walks_like_the_reference() {
         use rand::{Rng, SeedableRng};
@@ -273,7 +274,6 @@ mod tests {
                 uut.ready.next = ready;
                 if uut.valid.val() && ready {
                     got.push(uut.value.iter().map(|v| v.val().to_u64() as u32).collect::<Vec<u32>>());
-                    assert_eq!(uut.last.val(), got.len() == want.len(), "case {case}: last at {}", got.len());
                 }
                 tick(&mut uut);
             }

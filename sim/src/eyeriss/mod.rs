@@ -13,6 +13,7 @@
 //! - [`dataflow`]: RS against weight stationary, output stationary and no local reuse
 //!   (ISCA 2016) under the same energy model.
 //! - [`tensor`]: n-dimensional int16 `.npy` files.
+pub mod binary;
 pub mod counts;
 pub mod dataflow;
 pub mod energy;
