@@ -344,12 +344,8 @@ pub fn decode(words: &[u64], rows: usize, cols: usize) -> Result<Vec<Cmd>, Strin
                 cmds.push(Cmd::Ids(i));
             }
         }
-        if target != DRAIN || op != OP_WRITE {
-            if !drain.is_empty() {
-                cmds.push(Cmd::Drain {
-                    pes: std::mem::take(&mut drain),
-                });
-            }
+        if (target != DRAIN || op != OP_WRITE) && !drain.is_empty() {
+            cmds.push(Cmd::Drain { pes: std::mem::take(&mut drain) });
         }
         match (target, op) {
             (CTRL, OP_SYNC) => cmds.push(Cmd::Sync),
