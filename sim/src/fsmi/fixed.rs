@@ -226,20 +226,7 @@ impl FixedModel {
     /// `progress(poses done)` every 64 poses. A pose outside the map is an error, before any
     /// work.
     pub fn poses_mi(&self, map: &OccMap, poses: &[(usize, usize)], progress: &(dyn Fn(usize) + Sync)) -> Result<Vec<u64>, FsmiError> {
-        for &(r, c) in poses {
-            map.check_pose(r, c)?;
-        }
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        Ok(poses
-            .par_iter()
-            .enumerate()
-            .map(|(i, &(r, c))| {
-                if i % 64 == 63 {
-                    progress(done.fetch_add(64, std::sync::atomic::Ordering::Relaxed) + 64);
-                }
-                self.pose_unchecked(map, r, c)
-            })
-            .collect())
+        super::map_poses(map, poses, progress, |r, c| self.pose_unchecked(map, r, c))
     }
 }
 

@@ -119,20 +119,7 @@ pub fn surface(map: &OccMap, cfg: &FsmiConfig) -> Result<Vec<f64>, FsmiError> {
 /// `progress(poses done)` every 64 poses. A pose outside the map is an error, before any work.
 pub fn poses_mi(map: &OccMap, poses: &[(usize, usize)], cfg: &FsmiConfig, progress: &(dyn Fn(usize) + Sync)) -> Result<Vec<f64>, FsmiError> {
     cfg.validate()?;
-    for &(r, c) in poses {
-        map.check_pose(r, c)?;
-    }
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    Ok(poses
-        .par_iter()
-        .enumerate()
-        .map(|(i, &(r, c))| {
-            if i % 64 == 63 {
-                progress(done.fetch_add(64, std::sync::atomic::Ordering::Relaxed) + 64);
-            }
-            (0..cfg.beams).map(|b| beam_at(map, r, c, b, cfg)).sum()
-        })
-        .collect())
+    super::map_poses(map, poses, progress, |r, c| (0..cfg.beams).map(|b| beam_at(map, r, c, b, cfg)).sum())
 }
 
 #[cfg(test)]
