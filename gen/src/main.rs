@@ -32,8 +32,8 @@
 //!   whole conv layers on the golden model, mapped and costed (see [`run_conv`]).
 //! - `edgertl run corners --in F.png [...]`, `edgertl run codec encode|decode`: Navion's corner
 //!   detector and frame codec on PNG frames (see [`run_navion`]).
-//! - `edgertl run mi --map M.npy|M.png --out S.npy [--heatmap H.png]`: the mutual-information
-//!   surface of an occupancy map (see [`run_fsmi`]).
+//! - `edgertl run mi --map M.npy|M.png (--pose ROW,COL ... | --surface) [--out F] [--png H.png]`:
+//!   the mutual information of poses, or the surface of a whole occupancy map (see [`run_fsmi`]).
 //! - `edgertl run track --prev A.png --next B.png --out T.json [...]`: Navion's Lucas-Kanade
 //!   tracker on two frames (see [`run_track`]).
 //!
@@ -260,8 +260,8 @@ enum RunCommand {
         #[command(subcommand)]
         command: run_navion::CodecCommand,
     },
-    /// The mutual-information surface of an occupancy map (.npy or PNG): a float32 .npy and
-    /// a heat map (see run_fsmi.rs).
+    /// The mutual information of poses of an occupancy map (.npy or PNG), as JSON, or its
+    /// whole surface: a float32 .npy and a heat map (see run_fsmi.rs).
     Mi(run_fsmi::MiArgs),
     /// Navion's pyramidal Lucas-Kanade tracker from frame A to frame B (PNG): the tracks
     /// (JSON) and an overlay of the flow (see run_track.rs).

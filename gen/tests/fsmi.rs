@@ -1,7 +1,8 @@
-//! `edgertl run mi` as a user runs it (issue 15, §4): the surface it writes is the golden
-//! models' on generated office maps (.npy of floats or codes, PNG), and bad input (NaN, a
-//! probability outside [0, 1], an empty map, B = 0, a map or B too big for `--rtl`) is a clear
-//! error that writes nothing; `--rtl` (the Verilated unit) writes the golden model's surface.
+//! `edgertl run mi` as a user runs it (issue 15, §4): the poses' MI it prints and writes as
+//! JSON and the surface it writes are the golden models' on generated office maps (.npy of
+//! floats or codes, PNG), and bad input (NaN, a probability outside [0, 1], an empty map, a
+//! pose outside the map or malformed, B = 0, a map or B too big for `--rtl`) is a clear error
+//! that writes nothing; `--rtl` (the Verilated unit) gives the golden model's numbers.
 
 mod common;
 use common::*;
@@ -48,8 +49,9 @@ fn the_surface_is_the_golden_models() {
     let (out, heat) = (d.path().join("s.npy"), d.path().join("h.png"));
     let cfg = FsmiConfig::small();
     let fixed: Vec<f32> = FixedModel::new(&cfg).unwrap().surface(&map).into_iter().map(|v| to_nats(v) as f32).collect();
-    for input in [&codes, &floats] {
-        let r = edgertl(&["run", "mi", "--map", s(input), "--preset", "small", "--out", s(&out), "--heatmap", s(&heat)]);
+    // `--heatmap` is the old name of `--png`.
+    for (input, png_flag, flag) in [(&codes, "--png", "--surface"), (&floats, "--heatmap", "--model=fixed")] {
+        let r = edgertl(&["run", "mi", "--map", s(input), flag, "--preset", "small", "--out", s(&out), png_flag, s(&heat)]);
         assert_eq!(code(&r), 0, "{}", stderr(&r));
         assert!(stdout(&r).contains("30 x 40 cells, 16 beams, range 32 cells"), "{}", stdout(&r));
         let (shape, got) = read_surface(&out);
@@ -70,7 +72,7 @@ fn the_surface_is_the_golden_models() {
 fn the_demo_office() {
     let d = tempfile::tempdir().unwrap();
     let (out, heat) = (d.path().join("s.npy"), d.path().join("h.png"));
-    let r = edgertl(&["run", "mi", "--demo", "--preset", "small", "--out", s(&out), "--heatmap", s(&heat)]);
+    let r = edgertl(&["run", "mi", "--demo", "--surface", "--preset", "small", "--out", s(&out), "--png", s(&heat)]);
     assert_eq!(code(&r), 0, "{}", stderr(&r));
     assert!(stdout(&r).contains("the demo office: 200 x 200 cells"), "{}", stdout(&r));
     let (shape, got) = read_surface(&out);
@@ -131,8 +133,16 @@ fn bad_input_is_a_clear_error_and_writes_nothing() {
         (vec!["--map", s(&good), "--d-occ", "NaN"], "d_occ", 1),
         (vec!["--map", s(&good), "--preset", "huge"], "invalid value 'huge'", 2),
         (vec!["--map", s(&good), "--rtl", "--beams", "600"], "takes maps up to 256 x 256 and 512 beams", 1),
+        (vec!["--map", s(&good), "--pose", "0,0", "--beams", "0"], "the beams per pose (B) is 0", 1),
         (vec!["--map", s(&good), "--banking", "row-major"], "--rtl", 2),
-        (vec!["--map", s(&good), "--heatmap", s(&out)], "named as two outputs", 1),
+        (vec!["--map", s(&good), "--png", s(&out)], "named as two outputs", 1),
+        (vec!["--map", s(&good), "--pose", "1,1", "3,0"], "--pose 3,0: pose (row 3, col 0) is outside the 3 x 3 map", 1),
+        (vec!["--map", s(&good), "--pose", "0,3", "--rtl"], "--pose 0,3: pose (row 0, col 3) is outside the 3 x 3 map", 1),
+        (vec!["--map", s(&good), "--pose", "1;1"], "`1;1` is not a pose ROW,COL", 2),
+        (vec!["--map", s(&good), "--pose=-1,2"], "`-1,2` is not a pose ROW,COL", 2),
+        (vec!["--map", s(&good), "--pose", "1,1", "--surface"], "cannot be used with", 2),
+        (vec!["--map", s(&good), "--pose", "1,1", "--png", "p.png"], "cannot be used with", 2),
+        (vec!["--map", s(&nan), "--pose", "0,0"], "has occupancy NaN", 1),
     ];
     let before = files(d.path());
     for (args, message, exit) in cases {
@@ -167,4 +177,60 @@ fn rtl_gives_the_golden_surface() {
         assert_eq!(shape, [24, 30]);
         assert_eq!(got, fixed, "{banking}");
     }
+    // Poses through the unit: the same JSON, number for number, as the golden model's.
+    let (gold, hw) = (d.path().join("gold.json"), d.path().join("hw.json"));
+    let poses = ["0,0", "23,29", "0,29", "11,14", "23,0"];
+    let run = |extra: &[&str], json: &Path| {
+        let mut a = vec!["run", "mi", "--map", s(&codes), "--preset", "small", "--out", s(json), "--pose"];
+        a.extend(poses);
+        a.extend(extra);
+        let r = edgertl(&a);
+        assert_eq!(code(&r), 0, "{}", stderr(&r));
+        stdout(&r)
+    };
+    run(&[], &gold);
+    let text = run(&["--rtl", "--threads", "2"], &hw);
+    assert!(text.contains("stall cycles"), "{text}");
+    assert_eq!(std::fs::read_to_string(&hw).unwrap(), std::fs::read_to_string(&gold).unwrap());
+    assert_eq!(read_poses(&hw).len(), 5);
+}
+
+fn read_poses(path: &Path) -> Vec<(u64, u64, f64)> {
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let poses = v["poses"].as_array().unwrap_or_else(|| panic!("no poses list: {v}"));
+    poses.iter().map(|p| (p["row"].as_u64().unwrap(), p["col"].as_u64().unwrap(), p["mi"].as_f64().unwrap())).collect()
+}
+
+#[test]
+fn poses_print_their_mi_and_write_json() {
+    // Corners, an edge, the inside, a repeat; `--pose` repeated and listed; both models.
+    let d = tempfile::tempdir().unwrap();
+    let map = OccMap::office(30, 40, 0.5, 5);
+    let codes = d.path().join("codes.npy");
+    write_npy(&codes, &[30, 40], map.codes());
+    let out = d.path().join("p.json");
+    let poses = [(0usize, 0usize), (29, 39), (0, 17), (12, 20), (12, 20)];
+    let cfg = FsmiConfig::small();
+    let fixed = FixedModel::new(&cfg).unwrap();
+    let r = edgertl(&["run", "mi", "--map", s(&codes), "--preset", "small", "--pose", "0,0", "29,39", "--pose", "0,17", "--pose", "12,20", "12,20", "--out", s(&out)]);
+    assert_eq!(code(&r), 0, "{}", stderr(&r));
+    let text = stdout(&r);
+    assert!(text.contains("30 x 40 cells, 16 beams, range 32 cells") && text.contains("5 poses"), "{text}");
+    let got = read_poses(&out);
+    assert_eq!(got.len(), poses.len());
+    for (&(r, c), &(gr, gc, mi)) in poses.iter().zip(&got) {
+        let want = to_nats(fixed.pose_mi(&map, r, c).unwrap());
+        assert_eq!((gr, gc, mi), (r as u64, c as u64, want));
+        assert!(text.contains(&format!("row {r}, col {c}: {want:.6} nats")), "{text}");
+    }
+    let r = edgertl(&["run", "mi", "--map", s(&codes), "--model", "f64", "--pose", "12,20", "--pose", "0,39", "--out", s(&out)]);
+    assert_eq!(code(&r), 0, "{}", stderr(&r));
+    let paper = FsmiConfig::paper();
+    let want: Vec<(u64, u64, f64)> = [(12, 20), (0, 39)].iter().map(|&(r, c)| (r as u64, c as u64, mi::pose_mi(&map, r, c, &paper).unwrap())).collect();
+    assert_eq!(read_poses(&out), want);
+    // Without --out: printed only.
+    let r = edgertl(&["run", "mi", "--demo", "--preset", "small", "--pose", "100,100"]);
+    assert_eq!(code(&r), 0, "{}", stderr(&r));
+    let demo = OccMap::office(200, 200, 0.5, 1);
+    assert!(stdout(&r).contains(&format!("row 100, col 100: {:.6} nats", to_nats(fixed.pose_mi(&demo, 100, 100).unwrap()))), "{}", stdout(&r));
 }

@@ -371,35 +371,50 @@ pub struct SurfaceTotals {
 }
 
 /// The MI surface of `map` (U.32 nats, raster order) on the Verilated `paper` preset (16
-/// cores, maps up to 256 x 256), `threads` models side by side, each loaded with the map;
-/// `progress(poses done)` now and then.
+/// cores, maps up to 256 x 256): [`rtl_poses`] over every cell.
 pub fn rtl_surface(map: &OccMap, model: &FixedModel, banking: Banking, threads: usize, progress: &(dyn Fn(usize) + Sync)) -> Result<(Vec<u64>, SurfaceTotals), String> {
+    let w = map.width();
+    let poses: Vec<(usize, usize)> = (0..map.height() * w).map(|i| (i / w, i % w)).collect();
+    rtl_poses(map, model, banking, threads, &poses, progress)
+}
+
+/// The MI of each of `poses` (U.32 nats, in their order) on the Verilated `paper` preset,
+/// `threads` models side by side, each loaded with the map and given a share of the poses;
+/// `progress(poses done)` every 64 poses. A pose outside the map is an error before any work.
+pub fn rtl_poses(map: &OccMap, model: &FixedModel, banking: Banking, threads: usize, poses: &[(usize, usize)], progress: &(dyn Fn(usize) + Sync)) -> Result<(Vec<u64>, SurfaceTotals), String> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let hw = FsmiHwConfig::paper();
     let (h, w) = (map.height(), map.width());
-    let n = h * w;
+    for &(r, c) in poses {
+        map.check_pose(r, c).map_err(|e| e.to_string())?;
+    }
+    let n = poses.len();
+    if n == 0 {
+        return Ok((Vec::new(), SurfaceTotals::default()));
+    }
     let threads = threads.clamp(1, 16).min(n);
     let done = AtomicUsize::new(0);
     let chunk = n.div_ceil(threads);
     let parts: Vec<Result<(Vec<u64>, SurfaceTotals), String>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
+        let handles: Vec<_> = poses
+            .chunks(chunk)
+            .map(|share| {
                 let (done, hw) = (&done, &hw);
                 s.spawn(move || -> Result<(Vec<u64>, SurfaceTotals), String> {
                     let mut d = FsmiDriver::new(crate::verilated::fsmi::Model::new(), hw);
                     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0);
                     d.configure(model, banking, h, w, &Traffic::FULL_SPEED, &mut rng)?;
                     d.load_map(map, &Traffic::FULL_SPEED, &mut rng)?;
-                    let mut out = Vec::new();
+                    let mut out = Vec::with_capacity(share.len());
                     let mut tot = SurfaceTotals::default();
-                    for i in t * chunk..((t + 1) * chunk).min(n) {
-                        let r = d.pose_batched(i / w, i % w, 16)?;
-                        out.push(r.mi);
-                        tot.cycles += r.cycles;
-                        tot.steps += r.steps;
-                        tot.stalls += r.stalls;
-                        tot.conflicts += r.conflicts;
-                        if i % 64 == 0 {
+                    for (i, &(r, c)) in share.iter().enumerate() {
+                        let got = d.pose_batched(r, c, 16)?;
+                        out.push(got.mi);
+                        tot.cycles += got.cycles;
+                        tot.steps += got.steps;
+                        tot.stalls += got.stalls;
+                        tot.conflicts += got.conflicts;
+                        if i % 64 == 63 {
                             progress(done.fetch_add(64, Ordering::Relaxed) + 64);
                         }
                     }
@@ -410,16 +425,16 @@ pub fn rtl_surface(map: &OccMap, model: &FixedModel, banking: Banking, threads: 
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a simulation thread panicked".into()))).collect()
     });
-    let mut surface = Vec::with_capacity(n);
+    let mut mis = Vec::with_capacity(n);
     let mut tot = SurfaceTotals::default();
     for p in parts {
         let (v, t) = p?;
-        surface.extend(v);
+        mis.extend(v);
         tot.cycles += t.cycles;
         tot.steps += t.steps;
         tot.stalls += t.stalls;
         tot.conflicts += t.conflicts;
         tot.simulated += t.simulated;
     }
-    Ok((surface, tot))
+    Ok((mis, tot))
 }

@@ -221,6 +221,13 @@ impl FixedModel {
         let w = map.width();
         (0..map.height() * w).into_par_iter().map(|i| self.pose_unchecked(map, i / w, i % w)).collect()
     }
+
+    /// The MI of each of `poses` (row, col), U.32 nats, in their order (rayon over poses);
+    /// `progress(poses done)` every 64 poses. A pose outside the map is an error, before any
+    /// work.
+    pub fn poses_mi(&self, map: &OccMap, poses: &[(usize, usize)], progress: &(dyn Fn(usize) + Sync)) -> Result<Vec<u64>, FsmiError> {
+        super::map_poses(map, poses, progress, |r, c| self.pose_unchecked(map, r, c))
+    }
 }
 
 /// The error statistics of the fixed model against `f64` over a set of poses.
@@ -373,5 +380,8 @@ mod tests {
             assert_eq!(s[r * 24 + c], m.pose_mi(&map, r, c).unwrap());
         }
         assert!(matches!(m.pose_mi(&map, 20, 0), Err(FsmiError::PoseOutside { .. })));
+        let poses = [(19, 23), (0, 0), (7, 11)];
+        assert_eq!(m.poses_mi(&map, &poses, &|_| ()).unwrap(), poses.map(|(r, c)| s[r * 24 + c]));
+        assert!(matches!(m.poses_mi(&map, &[(0, 0), (3, 24)], &|_| ()), Err(FsmiError::PoseOutside { .. })));
     }
 }

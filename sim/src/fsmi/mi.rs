@@ -115,6 +115,13 @@ pub fn surface(map: &OccMap, cfg: &FsmiConfig) -> Result<Vec<f64>, FsmiError> {
     Ok((0..map.height() * w).into_par_iter().map(|i| (0..cfg.beams).map(|b| beam_at(map, i / w, i % w, b, cfg)).sum()).collect())
 }
 
+/// The MI of each of `poses` (row, col) in nats, in their order (rayon over poses);
+/// `progress(poses done)` every 64 poses. A pose outside the map is an error, before any work.
+pub fn poses_mi(map: &OccMap, poses: &[(usize, usize)], cfg: &FsmiConfig, progress: &(dyn Fn(usize) + Sync)) -> Result<Vec<f64>, FsmiError> {
+    cfg.validate()?;
+    super::map_poses(map, poses, progress, |r, c| (0..cfg.beams).map(|b| beam_at(map, r, c, b, cfg)).sum())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

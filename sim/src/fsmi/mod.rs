@@ -40,3 +40,24 @@ pub enum FsmiError {
     #[error("unknown FSMI preset `{0}` (known: paper, small)")]
     UnknownPreset(String),
 }
+
+/// `mi(row, col)` of each of `poses` on the map, in their order (rayon over poses), after
+/// checking every pose is on the map; `progress(poses done)` every 64 poses. Both models'
+/// `poses_mi`.
+pub(crate) fn map_poses<T: Send>(map: &map::OccMap, poses: &[(usize, usize)], progress: &(dyn Fn(usize) + Sync), mi: impl Fn(usize, usize) -> T + Sync) -> Result<Vec<T>, FsmiError> {
+    use rayon::prelude::*;
+    for &(r, c) in poses {
+        map.check_pose(r, c)?;
+    }
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    Ok(poses
+        .par_iter()
+        .enumerate()
+        .map(|(i, &(r, c))| {
+            if i % 64 == 63 {
+                progress(done.fetch_add(64, std::sync::atomic::Ordering::Relaxed) + 64);
+            }
+            mi(r, c)
+        })
+        .collect())
+}
