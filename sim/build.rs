@@ -11,7 +11,8 @@
 //!   (`Unit::synth_preset`: the default, but the array's `tiny`; `scripts/yosys/netlist.ys`), for units that ask for it, when the feature `netlist` is
 //!   on (the tests turn it on);
 //! - `cover`: the RTL with line and toggle coverage, for every simulated preset, when the
-//!   feature `cover` is on (`edgertl`'s feature `cover`, for `edgertl cover`).
+//!   feature `cover` is on (`edgertl`'s feature `cover`, for `edgertl cover`), of the units
+//!   named in `EDGERTL_COVER_UNITS` (comma-separated) when it is set.
 //!
 //! Each (unit, preset, variant) is Verilated into a content-addressed cache,
 //! `<target>/verilator-cache/<unit>/<preset>/<variant>-<key>/`, where the key hashes the
@@ -45,6 +46,10 @@ const PRESETS_ENV: &str = "EDGERTL_SIM_PRESETS";
 /// Set (not empty, not `0`) at build time: Verilate the traced variant too.
 const TRACE_ENV: &str = "EDGERTL_TRACE";
 
+/// With the feature `cover`: the units to build coverage models of, comma-separated (default:
+/// every unit), so that `edgertl cover <unit>` need not Verilate every unit with coverage.
+const COVER_ENV: &str = "EDGERTL_COVER_UNITS";
+
 /// Where the Verilated models are cached (default `<target>/verilator-cache`).
 const CACHE_ENV: &str = "EDGERTL_VERILATOR_CACHE";
 
@@ -54,7 +59,7 @@ const NO_INLINE_INSTANCES: usize = 8;
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed={NETLIST_SCRIPT}");
-    for var in [PRESETS_ENV, TRACE_ENV, CACHE_ENV] {
+    for var in [PRESETS_ENV, TRACE_ENV, CACHE_ENV, COVER_ENV] {
         println!("cargo:rerun-if-env-changed={var}");
     }
     if let Err(e) = run() {
@@ -137,6 +142,8 @@ fn plan() -> Result<Plan, String> {
     let trace = std::env::var(TRACE_ENV).is_ok_and(|v| !v.is_empty() && v != "0");
     let netlist = std::env::var_os("CARGO_FEATURE_NETLIST").is_some();
     let cover = std::env::var_os("CARGO_FEATURE_COVER").is_some();
+    let cover_units = std::env::var(COVER_ENV).ok().filter(|v| !v.trim().is_empty());
+    let covered = |unit: &str| cover_units.as_deref().is_none_or(|l| l.split(',').any(|u| u.trim() == unit));
     let extra = std::env::var(PRESETS_ENV).ok();
     let presets = edgertl_hdl::simulated_presets(extra.as_deref()).map_err(|e| format!("{PRESETS_ENV}: {e}"))?;
     let mut models = BTreeMap::new();
@@ -151,7 +158,7 @@ fn plan() -> Result<Plan, String> {
         if netlist && u.netlist && preset == u.synth_preset {
             v.push(Variant::Netlist);
         }
-        if cover {
+        if cover && covered(u.name) {
             v.push(Variant::Cover);
         }
         models.insert((u.name, preset), v);

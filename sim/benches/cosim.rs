@@ -24,7 +24,7 @@
 //!
 //! `EDGERTL_BENCH_ONLY=model|batched|tick` runs one of the three Verilator measurements once,
 //! for `valgrind --tool=callgrind` (`scripts/bench/callgrind.sh`); `EDGERTL_BENCH_ONLY=codec`
-//! runs the codec's measurement alone.
+//! runs the codec's measurement alone, `detector` the detector's, `navion` both.
 //!
 //! The stimulus is recorded in an untimed run first (same seed, so the timed run 1 drives the
 //! same cycles); replays are checked to give the recorded outputs. Run: `cargo bench -p
@@ -65,6 +65,16 @@ fn timed<T>(f: impl FnOnce() -> T) -> (f64, T) {
 }
 
 fn main() {
+    // The Navion units alone: no PE stimulus to record first.
+    match std::env::var("EDGERTL_BENCH_ONLY").ok().as_deref() {
+        Some("codec") => return codec(),
+        Some("detector") => return detector(),
+        Some("navion") => {
+            codec();
+            return detector();
+        }
+        _ => {}
+    }
     let cycles: u64 = std::env::var("EDGERTL_BENCH_CYCLES").ok().and_then(|s| s.parse().ok()).unwrap_or(5_000_000);
     let (n_in, n_out) = (INPUTS.len(), OUTPUTS.len());
 
@@ -78,10 +88,6 @@ fn main() {
     // `EDGERTL_BENCH_ONLY=model|batched|tick` runs one kind once, `none` only records (for
     // callgrind: the difference is the kind's cost).
     let only = std::env::var("EDGERTL_BENCH_ONLY").ok();
-    if only.as_deref() == Some("codec") {
-        codec();
-        return;
-    }
     let rounds = if only.is_some() { 1 } else { 3 };
     let wants = |k: &str| only.as_deref().is_none_or(|o| o == k);
     let (mut with_model, mut batched, mut per_tick) = (f64::NAN, f64::NAN, f64::NAN);

@@ -15,8 +15,8 @@
 //!  in (8 b) ──┼─► p>>3 ─┬─► line rows 0,1,2 (Sram, max_width x 5 b each)                 │
 //!             │         └─ row 3: column of 4 ─► min/max ─► gather 4 columns ─► word ─┬──┼─► out (word, addr, last)
 //!  ld (26 b) ─┼────────────────────────────────────────────────────────────────────►─┤  │
-//!             │                                        frame memory (Sram, 26 b) ◄────┘  │
-//!  rd (addr) ─┼─► bounds check ─► read ─► [fifo] ─► decode ───────────────────────────────┼─► blk (word, 16 pixels, err)
+//!             │                              frame memory (NB Sram banks, 26 b) ◄────┘  │
+//!  rd (addr) ─┼─► bounds check ─► bank read ─► [reg per bank] ─► mux ─► [fifo] ─► decode ─┼─► blk (word, 16 pixels, err)
 //!             └──────────────────────────────────────────────────────────────────────────┘
 //! ```
 //!
@@ -58,10 +58,12 @@
 //! the pixel and the line-buffer read (s1), the column registered (s2), its min and max (s3),
 //! the column gathered into the block with the block's running min and max (s4), the word
 //! computed from them (using `2 p >= mx + mn` for `p - mn >= th`) and registered (s5), then
-//! written into the memory and the output FIFO at once. A read: the request and the memory
-//! read, the word registered out of the memory (a 22560-word memory is 36 block RAMs and an
-//! output multiplexer), then the response FIFO. Every step is a register for the clock: the
-//! `navion` preset's goal is 100 MHz on the ECP5.
+//! written into the memory and the output FIFO at once. A read: the request and the read of
+//! the addressed bank, the word registered at that bank's output, then the bank picked and
+//! the word pushed into the response FIFO. Every step is a register for the clock: the
+//! `navion` preset's goal is 100 MHz on the ECP5 (a register behind each bank keeps the block
+//! RAMs' slow clock-to-output apart from the banks' multiplexer: 84.9 MHz with the multiplexer
+//! between the block RAMs and one register, see `budgets.toml`).
 //!
 //! # Widths
 //! Pixels 8 bits, p5 and mn and max 5, th at most 16 (5 bits), `mx + mn` 6 bits, `2 p` 6
@@ -74,7 +76,9 @@
 //!   pixel arriving): `navion` 3 x 1024 x 5 bits (1.9 kB; Navion's 752-pixel rows took 1.4 kB),
 //!   `small` 3 x 64 x 5;
 //! - the frame memory, one frame of `frame_blocks` x 26 bits: `navion` 22560 blocks (752 x 480,
-//!   73.3 kB: 36 of the ECP5-25k's 56 DP16KD), `small` 192 (64 x 48, 624 B). One frame only: a
+//!   73.3 kB) in 12 banks of 2048 words (blocks 2048 k ..= 2048 k + 2047 in bank k; 36 of the
+//!   ECP5-25k's 56 DP16KD), each bank read into a 26-bit register of its own; `small` 192
+//!   (64 x 48, 624 B) in one bank. One frame only: a
 //!   tracker reading the previous frame while the next is encoded needs two (a second memory,
 //!   or the ECP5-85k). The iCE40s' block RAM (128 kbit on the HX8K) does not hold a `navion`
 //!   frame: there the budgets hold `small`.
@@ -179,11 +183,11 @@ macro_rules! with_codec {
         hw.validate().map_err(|reason| EmitError::InvalidConfig { unit: UNIT.name.into(), reason })?;
         match (hw.max_width, hw.frame_blocks) {
             (1024, 22560) => {
-                type $t = rtl::NavionCodec<10, 1024, 15, 22560>;
+                type $t = rtl::NavionCodec<10, 1024, 11, 2048, 12, 22560>;
                 $body
             }
             (64, 192) => {
-                type $t = rtl::NavionCodec<6, 64, 8, 192>;
+                type $t = rtl::NavionCodec<6, 64, 8, 192, 1, 192>;
                 $body
             }
             _ => Err(EmitError::InvalidConfig {

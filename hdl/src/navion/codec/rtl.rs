@@ -1,7 +1,8 @@
 //! The codec's rust-hdl description (see the parent module for its behaviour and timing).
 //!
 //! Generic over its memories: `LA` address bits and `LD` words of each line-buffer row (the
-//! widest frame), `MA` address bits and `MD` words of the frame memory (blocks). Every port
+//! widest frame); the frame memory of `MD` words (blocks) is `NB` banks of `BD` words, `BA`
+//! address bits each (block address a is word `a mod 2^BA` of bank `a >> BA`). Every port
 //! has the same width in every shape, so one driver serves every preset.
 //!
 //! The 16 pixels of the block being gathered sit in `lane[4 r + c]` (row r, column c), each a
@@ -19,7 +20,7 @@ use rust_hdl::prelude::*;
 
 /// The Navion frame codec: encoder, frame memory and block reader.
 #[derive(LogicBlock)]
-pub struct NavionCodec<const LA: usize, const LD: usize, const MA: usize, const MD: usize> {
+pub struct NavionCodec<const LA: usize, const LD: usize, const BA: usize, const BD: usize, const NB: usize, const MD: usize> {
     /// Clock; everything happens on its rising edge.
     pub clk: Signal<In, Clock>,
     /// Synchronous active-high reset (the memories keep their contents).
@@ -71,7 +72,8 @@ pub struct NavionCodec<const LA: usize, const LD: usize, const MA: usize, const 
     line0: Sram<Bits<5>, LA, LD>,
     line1: Sram<Bits<5>, LA, LD>,
     line2: Sram<Bits<5>, LA, LD>,
-    frames: Sram<Bits<26>, MA, MD>,
+    // The frame memory: NB banks (one per 2^BA blocks), each read into its own register.
+    banks: Vec<Sram<Bits<26>, BA, BD>>,
     // {last[42], addr[41:26], word[25:0]} and {err[26], word[25:0]}.
     out_fifo: Fifo<Bits<43>>,
     blk_fifo: Fifo<Bits<27>>,
@@ -136,7 +138,9 @@ pub struct NavionCodec<const LA: usize, const LD: usize, const MA: usize, const 
     d1_err: Reg<Bit>,
     d2_valid: Reg<Bit>,
     d2_err: Reg<Bit>,
-    d2_word: Reg<Bits<26>>,
+    d1_bank: Reg<Bits<4>>,
+    d2_bank: Reg<Bits<4>>,
+    bank_q: Vec<Reg<Bits<26>>>,
     rd_pending: Reg<Bits<3>>,
 
     // Combinational helpers.
@@ -168,6 +172,9 @@ pub struct NavionCodec<const LA: usize, const LD: usize, const MA: usize, const 
     out_pop: Signal<Local, Bit>,
     blk_pop: Signal<Local, Bit>,
     in_range: Signal<Local, Bit>,
+    wr_bank: Signal<Local, Bits<16>>,
+    rd_bank: Signal<Local, Bits<16>>,
+    rd_word: Signal<Local, Bits<26>>,
     bw16: Signal<Local, Bits<16>>,
     bh16: Signal<Local, Bits<16>>,
     product: Signal<Local, Bits<32>>,
@@ -206,12 +213,14 @@ pub struct NavionCodec<const LA: usize, const LD: usize, const MA: usize, const 
     onehot: Vec<Constant<Bits<16>>>,
     max_width: Constant<Bits<11>>,
     max_blocks: Constant<Bits<32>>,
+    bank_shift: Constant<Bits<16>>,
     err_flag: Constant<Bits<27>>,
     last_flag: Constant<Bits<43>>,
 }
 
-impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> NavionCodec<LA, LD, MA, MD> {
+impl<const LA: usize, const LD: usize, const BA: usize, const BD: usize, const NB: usize, const MD: usize> NavionCodec<LA, LD, BA, BD, NB, MD> {
     fn new() -> Self {
+        assert!(NB * BD >= MD && NB <= 16 && BD <= 1 << BA, "the frame memory's banks must hold its blocks");
         Self {
             clk: Default::default(),
             rst: Default::default(),
@@ -245,7 +254,7 @@ impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> NavionC
             line0: Default::default(),
             line1: Default::default(),
             line2: Default::default(),
-            frames: Default::default(),
+            banks: (0..NB).map(|_| Default::default()).collect(),
             out_fifo: Default::default(),
             blk_fifo: Default::default(),
             req_w: Default::default(),
@@ -301,7 +310,9 @@ impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> NavionC
             d1_err: Default::default(),
             d2_valid: Default::default(),
             d2_err: Default::default(),
-            d2_word: Default::default(),
+            d1_bank: Default::default(),
+            d2_bank: Default::default(),
+            bank_q: (0..NB).map(|_| Default::default()).collect(),
             rd_pending: Default::default(),
             px5: Default::default(),
             xc: Default::default(),
@@ -331,6 +342,9 @@ impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> NavionC
             out_pop: Default::default(),
             blk_pop: Default::default(),
             in_range: Default::default(),
+            wr_bank: Default::default(),
+            rd_bank: Default::default(),
+            rd_word: Default::default(),
             bw16: Default::default(),
             bh16: Default::default(),
             product: Default::default(),
@@ -368,6 +382,7 @@ impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> NavionC
             onehot: (0..16).map(|k| Constant::new(bits(1u64 << k))).collect(),
             max_width: Constant::new(bits(LD as u64)),
             max_blocks: Constant::new(bits(MD as u64)),
+            bank_shift: Constant::new(bits(BA as u64)),
             err_flag: Constant::new(bits(1 << 26)),
             last_flag: Constant::new(bits(1 << 42)),
         }
@@ -386,7 +401,7 @@ impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> NavionC
     }
 }
 
-impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> Logic for NavionCodec<LA, LD, MA, MD> {
+impl<const LA: usize, const LD: usize, const BA: usize, const BD: usize, const NB: usize, const MD: usize> Logic for NavionCodec<LA, LD, BA, BD, NB, MD> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
@@ -394,7 +409,7 @@ impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> Logic f
             h_m1, x, y, wr_addr, pending, s1_valid, s1_first, s1_last, s1_end, s1_p3, s2_valid, s2_first,
             s2_last, s2_end, s2_col, s3_valid, s3_first, s3_last, s3_end, s3_col, s3_min, s3_max, acc_min,
             acc_max, s4_valid, s4_end, d1_valid, d1_err, rd_pending, chk2, chk3, prod_q, shape_ok, size_ok_q, s5_we, s5_push,
-            s5_end, s5_addr, s5_word, s5_entry, d2_valid, d2_err, d2_word
+            s5_end, s5_addr, s5_word, s5_entry, d2_valid, d2_err, d1_bank, d2_bank
         );
         self.chk2.rst.next = self.rst.val();
         self.chk3.rst.next = self.rst.val();
@@ -409,7 +424,8 @@ impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> Logic f
         self.s5_entry.rst.next = self.rst.val();
         self.d2_valid.rst.next = self.rst.val();
         self.d2_err.rst.next = self.rst.val();
-        self.d2_word.rst.next = self.rst.val();
+        self.d1_bank.rst.next = self.rst.val();
+        self.d2_bank.rst.next = self.rst.val();
         self.req_w.rst.next = self.rst.val();
         self.req_h.rst.next = self.rst.val();
         self.req_load.rst.next = self.rst.val();
@@ -458,7 +474,12 @@ impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> Logic f
         self.line0.clk.next = self.clk.val();
         self.line1.clk.next = self.clk.val();
         self.line2.clk.next = self.clk.val();
-        self.frames.clk.next = self.clk.val();
+        for i in 0..NB {
+            self.banks[i].clk.next = self.clk.val();
+            self.bank_q[i].clock.next = self.clk.val();
+            self.bank_q[i].rst.next = self.rst.val();
+            self.bank_q[i].d.next = self.banks[i].rdata.val();
+        }
         self.out_fifo.clk.next = self.clk.val();
         self.out_fifo.rst.next = self.rst.val();
         self.blk_fifo.clk.next = self.clk.val();
@@ -698,9 +719,12 @@ impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> Logic f
             self.s5_word.d.next = self.ld_data.val();
         }
         self.s5_entry.d.next = self.out_entry.val();
-        self.frames.waddr.next = self.s5_addr.q.val().get_bits::<MA>(0);
-        self.frames.wdata.next = self.s5_word.q.val();
-        self.frames.we.next = self.s5_we.q.val();
+        self.wr_bank.next = self.s5_addr.q.val() >> self.bank_shift.val();
+        for i in 0..NB {
+            self.banks[i].waddr.next = self.s5_addr.q.val().get_bits::<BA>(0);
+            self.banks[i].wdata.next = self.s5_word.q.val();
+            self.banks[i].we.next = self.s5_we.q.val() & (self.wr_bank.val().index() == i);
+        }
         self.out_fifo.in_valid.next = self.s5_push.q.val();
         self.out_fifo.in_data.next = self.s5_entry.q.val();
         if self.s4_valid.q.val() | self.take_ld.val() {
@@ -727,20 +751,30 @@ impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> Logic f
             self.pending.d.next = self.pending.q.val() - 1;
         }
 
-        // Block reads: the memory is read the cycle a request is taken, its word enters the
-        // response FIFO the next.
+        // Block reads: the addressed bank is read the cycle a request is taken (d0), its word
+        // registered at the bank's output (d1, every bank into its own register: no
+        // multiplexer between a block RAM and a register), then the bank picked and the word
+        // pushed into the response FIFO (d2).
         self.in_range.next = self.rd_addr.val() < self.nblocks.q.val();
-        self.frames.raddr.next = self.rd_addr.val().get_bits::<MA>(0);
-        self.frames.re.next = self.take_rd.val() & self.in_range.val();
+        self.rd_bank.next = self.rd_addr.val() >> self.bank_shift.val();
+        for i in 0..NB {
+            self.banks[i].raddr.next = self.rd_addr.val().get_bits::<BA>(0);
+            self.banks[i].re.next = self.take_rd.val() & self.in_range.val() & (self.rd_bank.val().index() == i);
+        }
         self.d1_valid.d.next = self.take_rd.val();
         self.d1_err.d.next = !self.in_range.val();
-        // d2: the word registered out of the memory (a wide memory's output multiplexer),
-        // then into the response FIFO.
+        self.d1_bank.d.next = self.rd_bank.val().get_bits::<4>(0);
         self.d2_valid.d.next = self.d1_valid.q.val();
         self.d2_err.d.next = self.d1_err.q.val();
-        self.d2_word.d.next = self.frames.rdata.val();
+        self.d2_bank.d.next = self.d1_bank.q.val();
+        self.rd_word.next = self.bank_q[0].q.val();
+        for i in 0..NB {
+            if self.d2_bank.q.val().index() == i {
+                self.rd_word.next = self.bank_q[i].q.val();
+            }
+        }
         self.blk_fifo.in_valid.next = self.d2_valid.q.val();
-        self.blk_fifo.in_data.next = bit_cast::<27, 26>(self.d2_word.q.val());
+        self.blk_fifo.in_data.next = bit_cast::<27, 26>(self.rd_word.val());
         if self.d2_err.q.val() {
             self.blk_fifo.in_data.next = self.err_flag.val();
         }
@@ -817,7 +851,7 @@ impl<const LA: usize, const LD: usize, const MA: usize, const MD: usize> Logic f
 }
 
 crate::sim::sim_ports!(
-    [const LA: usize, const LD: usize, const MA: usize, const MD: usize] NavionCodec<LA, LD, MA, MD>,
+    [const LA: usize, const LD: usize, const BA: usize, const BD: usize, const NB: usize, const MD: usize] NavionCodec<LA, LD, BA, BD, NB, MD>,
     clock: clk,
     inputs: [
         rst, cfg_valid, cfg_width, cfg_height, cfg_load, in_valid, in_data, ld_valid, ld_data, out_ready,
