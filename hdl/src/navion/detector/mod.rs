@@ -134,7 +134,7 @@ pub const UNIT: Unit = Unit {
     presets: &["small", "navion"],
     simulated: &["small"],
     synth_preset: "small",
-    netlist: false,
+    netlist: true,
     config_type: "DetectorConfig",
     stimulus: "navion::driver::stimulus",
     config: |p| crate::config_json(DetectorConfig::preset(p).map_err(|e| preset_error(p, e))),
