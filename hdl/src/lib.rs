@@ -120,6 +120,7 @@ pub static UNITS: &[Unit] = &[
     board::UNIT,
     navion::codec::UNIT,
     navion::detector::UNIT,
+    navion::tracker::UNIT,
     fsmi::UNIT,
 ];
 

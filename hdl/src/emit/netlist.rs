@@ -546,7 +546,7 @@ fn size_casts(m: &Module, line: &str) -> String {
     let cast = CAST.get_or_init(|| Regex::new(r"\(\(([A-Za-z_][A-Za-z0-9_$]*)\) & (\d+)'h([0-9a-f]+)\)").unwrap());
     cast.replace_all(line, |c: &regex::Captures| {
         let to: u32 = c[2].parse().unwrap_or(0);
-        let all_ones = (1..=64).contains(&to) && u64::from_str_radix(&c[3], 16).ok() == Some(u64::MAX >> (64 - to));
+        let all_ones = to >= 1 && c[3] == all_ones_hex(to);
         match m.width_of(&c[1]) {
             Some(w) if all_ones && w < to => format!("{{{}'h0, {}}}", to - w, &c[1]),
             Some(w) if all_ones && w > to => format!("{}[{}:0]", &c[1], to - 1),
@@ -555,6 +555,14 @@ fn size_casts(m: &Module, line: &str) -> String {
         }
     })
     .into_owned()
+}
+
+/// The hex digits of a `bits`-wide all-ones literal, as rust-hdl writes it (any width).
+fn all_ones_hex(bits: u32) -> String {
+    let top = bits % 4;
+    let mut h = if top == 0 { String::new() } else { format!("{:x}", (1u32 << top) - 1) };
+    h.push_str(&"f".repeat((bits / 4) as usize));
+    h
 }
 
 /// `a$b` -> `a_b`, refusing to merge two different names into one.
@@ -935,6 +943,8 @@ mod tests {
         assert_eq!(size_literals(&m, "    if (x == 32'h2) begin"), "    if (x == 4'h2) begin");
         assert_eq!(size_casts(&m, "    z = ((x) & 8'hff);"), "    z = {4'h0, x};");
         assert_eq!(size_casts(&m, "    z = ((x) & 2'h3);"), "    z = x[1:0];");
+        assert_eq!(all_ones_hex(80), "f".repeat(20));
+        assert_eq!(all_ones_hex(7), "7f");
         // Does not fit: left alone for lint to flag.
         assert_eq!(size_literals(&m, "    x = 32'h10;"), "    x = 32'h10;");
         // Part of a larger expression: resizing could drop a carry, so it is left alone.

@@ -22,6 +22,7 @@ pub mod image;
 pub mod motion;
 pub mod pyramid;
 pub mod tracker;
+pub mod tracker_driver;
 
 /// An 8-bit grayscale frame, pixels in raster order (row 0 first, left to right).
 #[derive(Clone, Debug, PartialEq, Eq)]

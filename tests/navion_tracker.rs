@@ -1,0 +1,98 @@
+//! Co-simulation of the Navion tracker: the Verilated `small` preset against the golden model
+//! `edgertl_sim::navion::tracker::track`, bit for bit (position, status, iterations of every
+//! point), on frame pairs of known motion and a photograph pair, with random points (near and
+//! on the borders, outside), random idle and back-pressure; and against rust-hdl's own
+//! simulator, cycle by cycle.
+//!
+//! Replay a failure with the seed it prints: `EDGERTL_SEED=<seed> EDGERTL_TRACE=1 cargo test
+//! --release -p edgertl-tests --test navion_tracker <name>`.
+
+use edgertl_sim::harness::{Handshake, Lockstep, RustHdl, Stimulus};
+use edgertl_sim::navion::tracker::TrackerConfig;
+use edgertl_sim::navion::tracker_driver::{compare, random_points, test_pair, TrackerDriver, Traffic};
+use edgertl_sim::verilated::navion_tracker;
+use edgertl_hdl::navion::tracker::TrackerHwConfig;
+use edgertl_tests::check;
+use rand::Rng;
+
+#[test]
+fn random_points_match_the_model_under_traffic() {
+    let mut stim = Stimulus::from_env();
+    let test = "random_points_match_the_model_under_traffic";
+    let hint = stim.replay_hint(test);
+    let mut drv = TrackerDriver::new(navion_tracker::Model::for_test(test, stim.seed), TrackerHwConfig::small());
+    let mut points_total = 0;
+    for k in 0..6 {
+        let (w, h) = if k == 0 { (64, 48) } else { (stim.rng.gen_range(8..65), stim.rng.gen_range(6..49)) };
+        let (dx, dy) = (stim.rng.gen_range(-6.0..6.0), stim.rng.gen_range(-6.0..6.0));
+        let (a, b) = test_pair(w, h, dx, dy, &mut stim.rng);
+        let cfg = TrackerConfig {
+            levels: stim.rng.gen_range(1..=2),
+            iterations: [10, 1, 30, 5, 10, 10][k],
+            epsilon: [2, 0, 2, 40, 256, 2][k],
+            min_eigen: [105, 105, 0, 105, 3000, 105][k],
+            ..TrackerConfig::small()
+        };
+        drv.load(&cfg, &a, &b, Handshake::random(&mut stim.rng), &mut stim.rng).unwrap_or_else(|e| panic!("{e}\n{hint}"));
+        let pts = random_points(w, h, 25, &mut stim.rng);
+        let traffic = if k == 0 { Traffic::FULL_SPEED } else { Traffic::random(&mut stim.rng) };
+        let t = drv.track(&cfg, &pts, traffic, &mut stim.rng).unwrap_or_else(|e| panic!("{e}\n{hint}"));
+        check(compare(&cfg, &a, &b, &pts, &t.tracks).map_err(|e| format!("pair {k} ({w} x {h}, {cfg:?}): {e}")), &hint);
+        points_total += pts.len();
+    }
+    eprintln!("{points_total} points bit-exact");
+}
+
+#[test]
+fn cycles_per_feature_on_a_moving_texture() {
+    let mut stim = Stimulus::from_env();
+    let mut drv = TrackerDriver::new(navion_tracker::Model::new(), TrackerHwConfig::small());
+    let cfg = TrackerConfig::small();
+    let (a, b) = test_pair(64, 48, 2.7, -1.9, &mut stim.rng);
+    drv.load(&cfg, &a, &b, Handshake::NONE, &mut stim.rng).unwrap();
+    // Interior points on a grid (the detector's corners would be; none near a border).
+    let pts: Vec<(i32, i32)> = (0..5).flat_map(|j| (0..7).map(move |i| ((8 + 8 * i) << 8 | 77, (8 + 8 * j) << 8 | 133))).collect();
+    let t = drv.track(&cfg, &pts, Traffic::FULL_SPEED, &mut stim.rng).unwrap();
+    compare(&cfg, &a, &b, &pts, &t.tracks).unwrap();
+    let its: u32 = t.tracks.iter().map(|t| t.iterations).sum();
+    let per = t.cycles as f64 / pts.len() as f64;
+    eprintln!(
+        "{} points, {} iterations ({:.2} a point), {} cycles: {per:.1} cycles a feature ({:.1} a point-iteration)",
+        pts.len(),
+        its,
+        f64::from(its) / pts.len() as f64,
+        t.cycles,
+        t.cycles as f64 / f64::from(its)
+    );
+    assert!(t.tracks.iter().filter(|t| t.lost.is_none()).count() >= pts.len() * 3 / 4);
+}
+
+#[test]
+fn frames_the_preset_cannot_take_are_errors() {
+    let mut stim = Stimulus::from_env();
+    let mut drv = TrackerDriver::new(navion_tracker::Model::new(), TrackerHwConfig::small());
+    let (a, b) = test_pair(65, 10, 1.0, 1.0, &mut stim.rng);
+    let err = drv.load(&TrackerConfig::small(), &a, &b, Handshake::NONE, &mut stim.rng).unwrap_err();
+    assert!(err.contains("1 ..= 64"), "{err}");
+    let (a, b) = test_pair(20, 10, 1.0, 1.0, &mut stim.rng);
+    let err = drv.load(&TrackerConfig { window: 9, ..TrackerConfig::small() }, &a, &b, Handshake::NONE, &mut stim.rng).unwrap_err();
+    assert!(err.contains("7 x 7 window"), "{err}");
+    let err = drv.load(&TrackerConfig { levels: 3, ..TrackerConfig::small() }, &a, &b, Handshake::NONE, &mut stim.rng).unwrap_err();
+    assert!(err.contains("levels"), "{err}");
+    assert!(drv.track(&TrackerConfig::small(), &[(0, 0)], Traffic::FULL_SPEED, &mut stim.rng).unwrap_err().contains("no frames"));
+}
+
+#[test]
+fn rust_hdl_simulator_agrees_with_verilated_tracker_cycle_by_cycle() {
+    let mut stim = Stimulus::from_env();
+    let hint = stim.replay_hint("rust_hdl_simulator_agrees_with_verilated_tracker_cycle_by_cycle");
+    let dut = Lockstep::new(navion_tracker::Model::new(), RustHdl::preset("navion_tracker", Some("small")).unwrap(), navion_tracker::OUTPUTS, hint.clone());
+    let mut drv = TrackerDriver::new(dut, TrackerHwConfig::small());
+    let cfg = TrackerConfig { iterations: 3, ..TrackerConfig::small() };
+    let (a, b) = test_pair(16, 12, 1.3, -0.7, &mut stim.rng);
+    drv.load(&cfg, &a, &b, Handshake::NONE, &mut stim.rng).unwrap();
+    let pts = [(7 << 8 | 40, 6 << 8 | 200), (0, 11 << 8), (-5, 3 << 8)];
+    let t = drv.track(&cfg, &pts, Traffic::random(&mut stim.rng), &mut stim.rng).unwrap();
+    check(compare(&cfg, &a, &b, &pts, &t.tracks), &hint);
+    eprintln!("{} cycles in lockstep", drv.pins.cycles());
+}
