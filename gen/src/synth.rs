@@ -777,6 +777,14 @@ pub struct Budget {
     pub bram: u64,
     pub dsp: u64,
     pub fmax_mhz: Option<f64>,
+    /// `false`: the unit does not fit this device. The numbers are the last measurement, kept
+    /// as a record; the synthesis test does not run it again (`edgertl synth` still does).
+    #[serde(default = "fits_by_default", skip_serializing_if = "Clone::clone")]
+    pub fits: bool,
+}
+
+fn fits_by_default() -> bool {
+    true
 }
 
 impl Budget {
