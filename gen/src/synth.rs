@@ -779,12 +779,16 @@ pub struct Budget {
     pub fmax_mhz: Option<f64>,
     /// `false`: the unit does not fit this device. The numbers are the last measurement, kept
     /// as a record; the synthesis test does not run it again (`edgertl synth` still does).
-    #[serde(default = "fits_by_default", skip_serializing_if = "Clone::clone")]
+    #[serde(default = "fits_by_default", skip_serializing_if = "is_true")]
     pub fits: bool,
 }
 
 fn fits_by_default() -> bool {
     true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 impl Budget {

@@ -77,11 +77,22 @@ impl<B: SimPorts> Stepper<B> {
     }
 }
 
-fn settle<B: Block>(uut: &mut B) {
+pub(crate) fn settle<B: Block>(uut: &mut B) {
     assert!(
         rust_hdl::core::simulate::simulate(uut, 1000),
         "rust-hdl's simulator did not settle: a combinational loop in the description"
     );
+}
+
+/// One rising and falling edge of the clock `clk` picks out, settling around each (for a
+/// block's own tests that drive its fields directly).
+#[cfg(test)]
+pub(crate) fn clock_edge<B: Block>(uut: &mut B, clk: fn(&mut B) -> &mut Signal<In, Clock>) {
+    settle(uut);
+    clk(uut).next = Clock::from(true);
+    settle(uut);
+    clk(uut).next = Clock::from(false);
+    settle(uut);
 }
 
 impl<B: SimPorts> crate::RtlSim for Stepper<B> {

@@ -128,19 +128,10 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use std::collections::HashMap;
 
-    fn settle(uut: &mut DrainEngine) {
-        assert!(
-            rust_hdl::core::simulate::simulate(uut, 1000),
-            "did not settle"
-        );
-    }
+    use crate::sim::settle;
 
     fn tick(uut: &mut DrainEngine) {
-        settle(uut);
-        uut.clk.next = Clock::from(true);
-        settle(uut);
-        uut.clk.next = Clock::from(false);
-        settle(uut);
+        crate::sim::clock_edge(uut, |u| &mut u.clk);
     }
 
     // Passes of random psum streams from random PEs of a 3 x 5 array (and, once, from a PE
@@ -231,6 +222,8 @@ mod tests {
         )
         .unwrap();
         assert!(e.verilog.contains("module drain_engine"));
+        // No rust-hdl name is left, at the instances' ports either (`.value$0(` once was).
+        assert!(!e.verilog.contains('$'), "a `$` in the Verilog");
         if let Ok(path) = std::env::var("EDGERTL_DRAIN_V") {
             std::fs::write(path, &e.verilog).unwrap();
         }

@@ -239,19 +239,10 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use std::collections::VecDeque;
 
-    fn settle(uut: &mut FeedEngine) {
-        assert!(
-            rust_hdl::core::simulate::simulate(uut, 1000),
-            "did not settle"
-        );
-    }
+    use crate::sim::settle;
 
     fn tick(uut: &mut FeedEngine) {
-        settle(uut);
-        uut.clk.next = Clock::from(true);
-        settle(uut);
-        uut.clk.next = Clock::from(false);
-        settle(uut);
+        crate::sim::clock_edge(uut, |u| &mut u.clk);
     }
 
     struct Case {
@@ -436,6 +427,8 @@ mod tests {
         let e =
             crate::emit::emit_block(&uut, "feed_engine", "default", serde_json::json!({})).unwrap();
         assert!(e.verilog.contains("module feed_engine"));
+        // No rust-hdl name is left, at the instances' ports either (`.value$0(` once was).
+        assert!(!e.verilog.contains('$'), "a `$` in the Verilog");
         if let Ok(path) = std::env::var("EDGERTL_FEED_V") {
             std::fs::write(path, &e.verilog).unwrap();
         }

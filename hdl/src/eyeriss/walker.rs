@@ -197,16 +197,10 @@ impl Logic for LoopWalker {
 mod tests {
     use super::*;
 
-    fn settle(uut: &mut LoopWalker) {
-        assert!(rust_hdl::core::simulate::simulate(uut, 1000), "did not settle");
-    }
+    use crate::sim::settle;
 
     fn tick(uut: &mut LoopWalker) {
-        settle(uut);
-        uut.clk.next = Clock::from(true);
-        settle(uut);
-        uut.clk.next = Clock::from(false);
-        settle(uut);
+        crate::sim::clock_edge(uut, |u| &mut u.clk);
     }
 
     /// The reference: every index vector of `counts`, last loop fastest.
