@@ -9,12 +9,15 @@
 //!   words in order onto an input bus);
 //! - [`drain`]: the drain engine (a psum pointer per PE, psums from the output network into
 //!   the GLB);
+//! - [`xfer`]: the load and store engines (DRAM beats of four words to and from the buffers,
+//!   a load re-using the beat it read last, a store gathering a beat's words into one write);
 //! - [`regs`]: the program word the controller will fetch from DRAM and every engine's
 //!   register map (`edgertl_sim::eyeriss::binary` encodes programs to it).
 //!
-//! Still to build: the load/store engines and the DRAM link, the word fetcher, and the unit
+//! Still to build: the word fetcher and the DRAM link's arbiter, and the unit
 //! itself (global buffer + PE array + engines), which is not registered yet.
 pub mod drain;
 pub mod feed;
 pub mod regs;
 pub mod walker;
+pub mod xfer;

@@ -33,8 +33,9 @@
 //! - [`PASS`]: `start` with the pass word: S bits 0-3, U 4-7, p 8-12, q 13-16, e 17-24,
 //!   shift 25-29.
 //!
-//! Engines built in RTL so far: the feed engines and the drain ([`super::feed`],
-//! [`super::drain`]); the load/store engines and the fetcher are still to come, to this map.
+//! Engines built in RTL so far: the load and store engines ([`super::xfer`]), the feed
+//! engines ([`super::feed`]) and the drain ([`super::drain`]); the fetcher is still to come,
+//! to this map.
 
 pub const CTRL: u64 = 0;
 pub const LOAD: u64 = 1;
@@ -52,9 +53,9 @@ pub const OP_SYNC: u64 = 2;
 pub const OP_END: u64 = 3;
 
 /// The load/store engines' own registers (after their walker's 64).
-pub const XFER_LO: u64 = 64;
-pub const XFER_HI: u64 = 65;
-pub const XFER_MODE: u64 = 66;
+pub const XFER_LO: u64 = super::xfer::cfg::LO;
+pub const XFER_HI: u64 = super::xfer::cfg::HI;
+pub const XFER_MODE: u64 = super::xfer::cfg::MODE;
 
 /// Loop walker addresses: lane `f`'s stride for loop `k`, its base, loop `k`'s count.
 pub const fn walker_stride(f: u64, k: u64) -> u64 {
