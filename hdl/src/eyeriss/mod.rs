@@ -11,11 +11,14 @@
 //!   the GLB);
 //! - [`xfer`]: the load and store engines (DRAM beats of four words to and from the buffers,
 //!   a load re-using the beat it read last, a store gathering a beat's words into one write);
+//! - [`ctrl`]: the sequencer (program words fetched from DRAM, four in flight; each handed to
+//!   its engine when that engine is idle; syncs at the pass boundary; end and error);
 //! - [`regs`]: the program word the controller will fetch from DRAM and every engine's
 //!   register map (`edgertl_sim::eyeriss::binary` encodes programs to it).
 //!
-//! Still to build: the word fetcher and the DRAM link's arbiter, and the unit
+//! Still to build: the DRAM link's arbiter (sequencer, load and store on one 64-bit port), and the unit
 //! itself (global buffer + PE array + engines), which is not registered yet.
+pub mod ctrl;
 pub mod drain;
 pub mod feed;
 pub mod regs;
