@@ -13,14 +13,17 @@
 //!   a load re-using the beat it read last, a store gathering a beat's words into one write);
 //! - [`ctrl`]: the sequencer (program words fetched from DRAM, four in flight; each handed to
 //!   its engine when that engine is idle; syncs at the pass boundary; end and error);
+//! - [`link`]: the DRAM link (the sequencer's and the load engine's reads and the store
+//!   engine's writes on one 64-bit port, responses routed back by tag);
 //! - [`regs`]: the program word the controller will fetch from DRAM and every engine's
 //!   register map (`edgertl_sim::eyeriss::binary` encodes programs to it).
 //!
-//! Still to build: the DRAM link's arbiter (sequencer, load and store on one 64-bit port), and the unit
-//! itself (global buffer + PE array + engines), which is not registered yet.
+//! Still to build: the unit itself (global buffer + PE array + engines), which is not
+//! registered yet.
 pub mod ctrl;
 pub mod drain;
 pub mod feed;
+pub mod link;
 pub mod regs;
 pub mod walker;
 pub mod xfer;
