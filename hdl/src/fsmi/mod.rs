@@ -41,13 +41,17 @@
 //! together, `Assignment::Contiguous`). At a round's start a core reads its beam's entry and
 //! starts from the pose's cell with t_x = delta_x >> 1, t_y = delta_y >> 1 (U12.20, 32 bits).
 //! Each step it moves one cell (x when t_x < t_y, else y; the beam ends when the step starts
-//! at t >= range or leaves the map) and reads that cell's code. Per code q, in a 5-stage
-//! pipeline: the tables give occ[q] (U0.16), f_occ[q] and f_emp[q] (16 bits at 2^-f_frac
-//! nats); P = round(V occ / 2^16), with V (U1.23, 24 bits, 1.0 at a beam's first cell) times
-//! occ as two 16 x 16 products; V -= P; C = f_occ + S (S: the sum of f_emp so far, below 2^27,
-//! in 32 bits); the term, P C (below 2^52, four 16 x 16 products) shifted right by `shift`,
-//! goes into a 64-bit accumulator. After the last round and the pipelines' drain, the C
-//! accumulators shift into one 64-bit sum, C cycles.
+//! at t >= range or leaves the map) and reads that cell's code. Per code q, in a 9-stage
+//! pipeline (every stage registered; the only loop is stage 4's V): 1 the code (from the
+//! bank of the grant) into a register; 2 its table entry read; 3 the entry into registers:
+//! occn[q] = 2^16 - occ[q] (U0.16: the table stores occn, the load port takes occ), f_occ[q]
+//! and f_emp[q] (16 bits at 2^-f_frac nats); 4 V' = (V occn + 2^15 - 1) >> 16, which is
+//! V - round(V occ / 2^16), with V (U1.23, 24 bits, 1.0 at a beam's first cell, where V' =
+//! occn << 7) times occn as two 16 x 16 products, C = f_occ + S (S: the sum of f_emp so far,
+//! below 2^27, in 32 bits), S += f_emp; 5 P = V - V'; 6 P C (below 2^52) as four 16 x 16
+//! products; 7 their 64-bit sum; 8 the term, shifted right by `shift`; 9 the 64-bit
+//! accumulator. After the last round and the pipelines' drain, the C accumulators shift
+//! into one 64-bit sum, C cycles. Codes 0 and 255 are not map codes (their occn would wrap).
 //!
 //! # Banks and the arbiter
 //! NB single-port banks of 2^(2M - log2 NB) 8-bit words; maps up to 2^M x 2^M. Cell (row, col)
@@ -66,7 +70,7 @@
 //!
 //! # Cycles
 //! A pose takes 1 (read the first beams) + per round 3 (start, first step of the traversal,
-//! end) + its steps and stalls, then the pipeline's drain (5 cycles after a last round that
+//! end) + its steps and stalls, then the pipeline's drain (9 cycles after a last round that
 //! read a cell) and C cycles of sum: `res_cycles` counts every cycle from the pose's edge to
 //! the result's (`edgertl_sim::fsmi::driver::expected_cycles` is the formula the tests hold
 //! it to).
@@ -74,7 +78,8 @@
 //! # Widths
 //! Coordinates M + 1 bits (stepping off either edge wraps above W), bank index log2 NB, bank
 //! address 2M - log2 NB, distances and range 32 (U12.20), beams 16 (at most C 2^beam_bits),
-//! V 24, S and C 32, products 32 each, term and accumulators 64, counters 32.
+//! V, V' and P 24, occn and the f entries 16, S and C 32, products 32 each, their sum, the
+//! term and accumulators 64, counters 32.
 
 mod rtl;
 

@@ -78,24 +78,39 @@ pub struct MiCore<const XB: usize, const BB: usize, const AB: usize, const BTB: 
     cand_q: Reg<Bit>,
     granted_q: Reg<Bit>,
     first_q: Reg<Bit>,
-    // MI pipeline: 1 code in, 2 tables out, 3 P and C, 4 partial products, 5 the term.
-    g1: Reg<Bit>,
-    gf1: Reg<Bit>,
+    // MI pipeline (`v<k>`: stage k holds a cell, `f<k>`: a beam's first): 1 the code in,
+    // 2 its table entry read, 3 the entry out, 4 V and S, 5 P, 6 partial products, 7 their
+    // sum, 8 the term, 9 the accumulator.
+    v1: Reg<Bit>,
+    f1: Reg<Bit>,
     gbank_q: Reg<Bits<BB>>,
+    code_q: Reg<Bits<8>>,
     v2: Reg<Bit>,
     f2: Reg<Bit>,
-    vis: Reg<Bits<24>>,
-    s: Reg<Bits<32>>,
     v3: Reg<Bit>,
-    p3: Reg<Bits<24>>,
-    c3: Reg<Bits<32>>,
+    f3: Reg<Bit>,
+    occn_q: Reg<Bits<16>>,
+    fo_q: Reg<Bits<16>>,
+    fe_q: Reg<Bits<16>>,
     v4: Reg<Bit>,
+    f4: Reg<Bit>,
+    vis: Reg<Bits<24>>,
+    vold: Reg<Bits<24>>,
+    s: Reg<Bits<32>>,
+    c5: Reg<Bits<32>>,
+    v5: Reg<Bit>,
+    p6: Reg<Bits<24>>,
+    c6: Reg<Bits<32>>,
+    v6: Reg<Bit>,
     pp0: Reg<Bits<32>>,
     pp1: Reg<Bits<32>>,
     pp2: Reg<Bits<32>>,
     pp3: Reg<Bits<32>>,
-    v5: Reg<Bit>,
+    v7: Reg<Bit>,
+    sum_q: Reg<Bits<64>>,
+    v8: Reg<Bit>,
     term: Reg<Bits<64>>,
+    v9: Reg<Bit>,
     acc_q: Reg<Bits<64>>,
     // Combinational.
     dx: Signal<Local, Bits<32>>,
@@ -119,9 +134,7 @@ pub struct MiCore<const XB: usize, const BB: usize, const AB: usize, const BTB: 
     ph16: Signal<Local, Bits<16>>,
     cl: Signal<Local, Bits<16>>,
     ch: Signal<Local, Bits<16>>,
-    occ: Signal<Local, Bits<16>>,
-    fo: Signal<Local, Bits<16>>,
-    fe: Signal<Local, Bits<16>>,
+    tbl_occn: Signal<Local, Bits<16>>,
     vin: Signal<Local, Bits<24>>,
     sin: Signal<Local, Bits<32>>,
     m_lo: Signal<Local, Bits<32>>,
@@ -129,12 +142,14 @@ pub struct MiCore<const XB: usize, const BB: usize, const AB: usize, const BTB: 
     m_rnd: Signal<Local, Bits<32>>,
     unused_m_hi: Signal<Local, Bits<32>>,
     unused_m_rnd: Signal<Local, Bits<32>>,
-    p: Signal<Local, Bits<24>>,
-    sum: Signal<Local, Bits<64>>,
+    vnext: Signal<Local, Bits<24>>,
     lb: Constant<Bits<8>>,
     bb: Constant<Bits<8>>,
-    round_half: Constant<Bits<32>>,
+    round_down: Constant<Bits<32>>,
     vis_one: Constant<Bits<24>>,
+    seven: Constant<Bits<8>>,
+    zero16: Constant<Bits<16>>,
+    f_mask: Constant<Bits<48>>,
 }
 
 impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const BTD: usize> MiCore<XB, BB, AB, BTB, BTD> {
@@ -189,23 +204,36 @@ impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const 
             cand_q: Default::default(),
             granted_q: Default::default(),
             first_q: Default::default(),
-            g1: Default::default(),
-            gf1: Default::default(),
+            v1: Default::default(),
+            f1: Default::default(),
             gbank_q: Default::default(),
+            code_q: Default::default(),
             v2: Default::default(),
             f2: Default::default(),
-            vis: Default::default(),
-            s: Default::default(),
             v3: Default::default(),
-            p3: Default::default(),
-            c3: Default::default(),
+            f3: Default::default(),
+            occn_q: Default::default(),
+            fo_q: Default::default(),
+            fe_q: Default::default(),
             v4: Default::default(),
+            f4: Default::default(),
+            vis: Default::default(),
+            vold: Default::default(),
+            s: Default::default(),
+            c5: Default::default(),
+            v5: Default::default(),
+            p6: Default::default(),
+            c6: Default::default(),
+            v6: Default::default(),
             pp0: Default::default(),
             pp1: Default::default(),
             pp2: Default::default(),
             pp3: Default::default(),
-            v5: Default::default(),
+            v7: Default::default(),
+            sum_q: Default::default(),
+            v8: Default::default(),
             term: Default::default(),
+            v9: Default::default(),
             acc_q: Default::default(),
             dx: Default::default(),
             dy: Default::default(),
@@ -228,9 +256,7 @@ impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const 
             ph16: Default::default(),
             cl: Default::default(),
             ch: Default::default(),
-            occ: Default::default(),
-            fo: Default::default(),
-            fe: Default::default(),
+            tbl_occn: Default::default(),
             vin: Default::default(),
             sin: Default::default(),
             m_lo: Default::default(),
@@ -238,12 +264,14 @@ impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const 
             m_rnd: Default::default(),
             unused_m_hi: Default::default(),
             unused_m_rnd: Default::default(),
-            p: Default::default(),
-            sum: Default::default(),
+            vnext: Default::default(),
             lb: Constant::new(bits((m - BB) as u64)),
             bb: Constant::new(bits(BB as u64)),
-            round_half: Constant::new(bits(1 << 15)),
+            round_down: Constant::new(bits((1 << 15) - 1)),
             vis_one: Constant::new(bits(1 << 23)),
+            seven: Constant::new(bits(7)),
+            zero16: Constant::new(bits(0)),
+            f_mask: Constant::new(bits(0xffff_ffff_0000)),
         }
     }
 }
@@ -252,8 +280,9 @@ impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const 
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clk, x, y, tx, ty, bk, live_q, cand_q, granted_q, first_q, g1, gf1, gbank_q, v2, f2, vis, s, v3, p3,
-            c3, v4, pp0, pp1, pp2, pp3, v5, term, acc_q
+            self, clk, x, y, tx, ty, bk, live_q, cand_q, granted_q, first_q, v1, f1, gbank_q, code_q, v2, f2, v3, f3,
+            occn_q, fo_q, fe_q, v4, f4, vis, vold, s, c5, v5, p6, c6, v6, pp0, pp1, pp2, pp3, v7, sum_q, v8, term, v9,
+            acc_q
         );
         self.x.rst.next = self.rst.val();
         self.y.rst.next = self.rst.val();
@@ -264,23 +293,36 @@ impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const 
         self.cand_q.rst.next = self.rst.val();
         self.granted_q.rst.next = self.rst.val();
         self.first_q.rst.next = self.rst.val();
-        self.g1.rst.next = self.rst.val();
-        self.gf1.rst.next = self.rst.val();
+        self.v1.rst.next = self.rst.val();
+        self.f1.rst.next = self.rst.val();
         self.gbank_q.rst.next = self.rst.val();
+        self.code_q.rst.next = self.rst.val();
         self.v2.rst.next = self.rst.val();
         self.f2.rst.next = self.rst.val();
-        self.vis.rst.next = self.rst.val();
-        self.s.rst.next = self.rst.val();
         self.v3.rst.next = self.rst.val();
-        self.p3.rst.next = self.rst.val();
-        self.c3.rst.next = self.rst.val();
+        self.f3.rst.next = self.rst.val();
+        self.occn_q.rst.next = self.rst.val();
+        self.fo_q.rst.next = self.rst.val();
+        self.fe_q.rst.next = self.rst.val();
         self.v4.rst.next = self.rst.val();
+        self.f4.rst.next = self.rst.val();
+        self.vis.rst.next = self.rst.val();
+        self.vold.rst.next = self.rst.val();
+        self.s.rst.next = self.rst.val();
+        self.c5.rst.next = self.rst.val();
+        self.v5.rst.next = self.rst.val();
+        self.p6.rst.next = self.rst.val();
+        self.c6.rst.next = self.rst.val();
+        self.v6.rst.next = self.rst.val();
         self.pp0.rst.next = self.rst.val();
         self.pp1.rst.next = self.rst.val();
         self.pp2.rst.next = self.rst.val();
         self.pp3.rst.next = self.rst.val();
-        self.v5.rst.next = self.rst.val();
+        self.v7.rst.next = self.rst.val();
+        self.sum_q.rst.next = self.rst.val();
+        self.v8.rst.next = self.rst.val();
         self.term.rst.next = self.rst.val();
+        self.v9.rst.next = self.rst.val();
         self.acc_q.rst.next = self.rst.val();
         self.tables.clk.next = self.clk.val();
         self.beam_x.clk.next = self.clk.val();
@@ -290,7 +332,10 @@ impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const 
         // each round's start.
         self.tables.we.next = self.tbl_we.val();
         self.tables.waddr.next = self.tbl_waddr.val();
-        self.tables.wdata.next = self.tbl_wdata.val();
+        // The table keeps occn = 2^16 - occ (occ is 257..=65279 for the codes 1..=254), the
+        // factor of V' in stage 4.
+        self.tbl_occn.next = self.zero16.val() - self.tbl_wdata.val().get_bits::<16>(0);
+        self.tables.wdata.next = (self.tbl_wdata.val() & self.f_mask.val()) | bit_cast::<48, 16>(self.tbl_occn.val());
         self.beam_x.we.next = self.bx_we.val();
         self.beam_y.we.next = self.by_we.val();
         self.beam_x.waddr.next = self.bt_waddr.val();
@@ -371,70 +416,95 @@ impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const 
             self.granted_q.d.next = false;
         }
 
-        // Stage 1: the code arrives; read its table entry.
-        self.g1.d.next = self.grant.val();
-        self.gf1.d.next = self.first_q.q.val();
+        // Stage 1: the code arrives (the bank of last cycle's grant); register it.
+        self.v1.d.next = self.grant.val();
+        self.f1.d.next = self.first_q.q.val();
         if self.grant.val() {
             self.gbank_q.d.next = self.bk.q.val();
         }
         self.gbank.next = self.gbank_q.q.val();
-        self.tables.raddr.next = self.code.val();
-        self.tables.re.next = self.g1.q.val();
-        self.v2.d.next = self.g1.q.val();
-        self.f2.d.next = self.gf1.q.val();
-
-        // Stage 2: P = round(V occ / 2^16), V -= P, C = f_occ + S, S += f_emp; a beam's first
-        // cell starts from V = 1 (2^23) and S = 0.
-        self.occ.next = self.tables.rdata.val().get_bits::<16>(0);
-        self.fo.next = self.tables.rdata.val().get_bits::<16>(16);
-        self.fe.next = self.tables.rdata.val().get_bits::<16>(32);
-        self.vin.next = self.vis.q.val();
-        self.sin.next = self.s.q.val();
-        if self.f2.q.val() {
-            self.vin.next = self.vis_one.val();
-            self.sin.next = 0.into();
+        if self.v1.q.val() {
+            self.code_q.d.next = self.code.val();
         }
-        self.vl.next = self.vin.val().get_bits::<16>(0);
-        self.vh.next = self.vin.val().get_bits::<8>(16);
+        self.v2.d.next = self.v1.q.val();
+        self.f2.d.next = self.f1.q.val();
+
+        // Stage 2: read the code's table entry.
+        self.tables.raddr.next = self.code_q.q.val();
+        self.tables.re.next = self.v2.q.val();
+        self.v3.d.next = self.v2.q.val();
+        self.f3.d.next = self.f2.q.val();
+
+        // Stage 3: the entry into registers: occn = 2^16 - occ (the table holds it), f_occ, f_emp.
+        if self.v3.q.val() {
+            self.occn_q.d.next = self.tables.rdata.val().get_bits::<16>(0);
+            self.fo_q.d.next = self.tables.rdata.val().get_bits::<16>(16);
+            self.fe_q.d.next = self.tables.rdata.val().get_bits::<16>(32);
+        }
+        self.v4.d.next = self.v3.q.val();
+        self.f4.d.next = self.f3.q.val();
+
+        // Stage 4, the one loop: V' = V - round(V occ / 2^16) = (V occn + 2^15 - 1) >> 16, as
+        // two 16 x 16 products of V (the register) and occn; a beam's first cell starts from
+        // V = 1 (2^23), whose V' is occn << 7, and S = 0. C = f_occ + S, S += f_emp.
+        self.vl.next = self.vis.q.val().get_bits::<16>(0);
+        self.vh.next = self.vis.q.val().get_bits::<8>(16);
         self.vh16.next = bit_cast::<16, 8>(self.vh.val());
-        self.m_lo.next = self.vl.val() * self.occ.val();
-        self.m_hi.next = self.vh16.val() * self.occ.val();
-        self.m_rnd.next = self.m_lo.val() + self.round_half.val();
+        self.m_lo.next = self.vl.val() * self.occn_q.q.val();
+        self.m_hi.next = self.vh16.val() * self.occn_q.q.val();
+        self.m_rnd.next = self.m_lo.val() + self.round_down.val();
         self.unused_m_hi.next = self.m_hi.val();
         self.unused_m_rnd.next = self.m_rnd.val();
         self.m_rh.next = self.m_rnd.val().get_bits::<16>(16);
         self.m_rh24.next = bit_cast::<24, 16>(self.m_rh.val());
         self.m_hi24.next = self.m_hi.val().get_bits::<24>(0);
-        self.p.next = self.m_hi24.val() + self.m_rh24.val();
-        self.v3.d.next = self.v2.q.val();
-        if self.v2.q.val() {
-            self.vis.d.next = self.vin.val() - self.p.val();
-            self.s.d.next = self.sin.val() + bit_cast::<32, 16>(self.fe.val());
-            self.p3.d.next = self.p.val();
-            self.c3.d.next = self.sin.val() + bit_cast::<32, 16>(self.fo.val());
+        self.vnext.next = self.m_hi24.val() + self.m_rh24.val();
+        self.vin.next = self.vis.q.val();
+        self.sin.next = self.s.q.val();
+        if self.f4.q.val() {
+            self.vnext.next = bit_cast::<24, 16>(self.occn_q.q.val()) << self.seven.val();
+            self.vin.next = self.vis_one.val();
+            self.sin.next = 0.into();
+        }
+        self.v5.d.next = self.v4.q.val();
+        if self.v4.q.val() {
+            self.vis.d.next = self.vnext.val();
+            self.vold.d.next = self.vin.val();
+            self.s.d.next = self.sin.val() + bit_cast::<32, 16>(self.fe_q.q.val());
+            self.c5.d.next = self.sin.val() + bit_cast::<32, 16>(self.fo_q.q.val());
         }
 
-        // Stage 3: P C as four 16 x 16 products (P < 2^24, C < 2^28).
-        self.v4.d.next = self.v3.q.val();
-        self.pl.next = self.p3.q.val().get_bits::<16>(0);
-        self.ph.next = self.p3.q.val().get_bits::<8>(16);
+        // Stage 5: P = V - V' (U0.23; vis holds this cell's V' while it is in stage 5).
+        self.v6.d.next = self.v5.q.val();
+        if self.v5.q.val() {
+            self.p6.d.next = self.vold.q.val() - self.vis.q.val();
+            self.c6.d.next = self.c5.q.val();
+        }
+
+        // Stage 6: P C as four 16 x 16 products (P < 2^24, C < 2^28).
+        self.v7.d.next = self.v6.q.val();
+        self.pl.next = self.p6.q.val().get_bits::<16>(0);
+        self.ph.next = self.p6.q.val().get_bits::<8>(16);
         self.ph16.next = bit_cast::<16, 8>(self.ph.val());
-        self.cl.next = self.c3.q.val().get_bits::<16>(0);
-        self.ch.next = self.c3.q.val().get_bits::<16>(16);
+        self.cl.next = self.c6.q.val().get_bits::<16>(0);
+        self.ch.next = self.c6.q.val().get_bits::<16>(16);
         self.pp0.d.next = self.pl.val() * self.cl.val();
         self.pp1.d.next = self.pl.val() * self.ch.val();
         self.pp2.d.next = self.ph16.val() * self.cl.val();
         self.pp3.d.next = self.ph16.val() * self.ch.val();
 
-        // Stage 4: the term, (P C) >> shift, U.32 nats.
-        self.sum.next = bit_cast::<64, 32>(self.pp0.q.val())
+        // Stage 7: P C (below 2^52).
+        self.v8.d.next = self.v7.q.val();
+        self.sum_q.d.next = bit_cast::<64, 32>(self.pp0.q.val())
             + ((bit_cast::<64, 32>(self.pp1.q.val()) + bit_cast::<64, 32>(self.pp2.q.val())) << 16)
             + (bit_cast::<64, 32>(self.pp3.q.val()) << 32);
-        self.v5.d.next = self.v4.q.val();
-        self.term.d.next = self.sum.val() >> self.shift.val();
 
-        // Stage 5: accumulate.
-        if self.v5.q.val() {
+        // Stage 8: the term, (P C) >> shift, U.32 nats.
+        self.v9.d.next = self.v8.q.val();
+        self.term.d.next = self.sum_q.q.val() >> self.shift.val();
+
+        // Stage 9: accumulate.
+        if self.v9.q.val() {
             self.acc_q.d.next = self.acc_q.q.val() + self.term.q.val();
         }
         if self.clear.val() {
@@ -444,7 +514,15 @@ impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const 
             self.acc_q.d.next = self.acc_in.val();
         }
         self.acc.next = self.acc_q.q.val();
-        self.busy.next = self.g1.q.val() | self.v2.q.val() | self.v3.q.val() | self.v4.q.val() | self.v5.q.val();
+        self.busy.next = self.v1.q.val()
+            | self.v2.q.val()
+            | self.v3.q.val()
+            | self.v4.q.val()
+            | self.v5.q.val()
+            | self.v6.q.val()
+            | self.v7.q.val()
+            | self.v8.q.val()
+            | self.v9.q.val();
     }
 }
 

@@ -67,16 +67,21 @@ pub fn bank_config(hw: &FsmiHwConfig, banking: Banking) -> BankConfig {
     BankConfig { cores: hw.cores as usize, banks: hw.banks as usize, banking, assignment: Assignment::Contiguous }
 }
 
+/// The stages of each core's MI pipeline (`edgertl_hdl::fsmi`): a cell read in a round's
+/// last step leaves the pipeline this many cycles after the round's end.
+pub const PIPELINE_STAGES: u64 = 9;
+
 /// The cycles a pose in the map takes, from the bank model's steps and stalls: the first beam
 /// read, 3 a round (start, the traversal's first step, the end), the steps and stalls, the
-/// MI pipeline's drain after the last round and C cycles of sum. The drain: the 5-stage
-/// pipeline empties 5 cycles after the round's end when the last round read a cell, 2 when
-/// the last read was one round earlier, else at once (1 cycle); `rounds_since_read` is the
-/// number of rounds after the last one that read a cell (`None`: no round read one).
+/// MI pipeline's drain after the last round and C cycles of sum. The drain: the
+/// [`PIPELINE_STAGES`]-stage pipeline empties that many cycles after the round's end when the
+/// last round read a cell, 3 fewer for each round since (each takes 3 cycles), and at least
+/// 1 cycle; `rounds_since_read` is the number of rounds after the last one that read a cell
+/// (`None`: no round read one).
 pub fn expected_cycles(hw: &FsmiHwConfig, beams: usize, st: &ConflictStats, rounds_since_read: Option<usize>) -> u64 {
     let rounds = beams.div_ceil(hw.cores as usize) as u64;
     let drain = match rounds_since_read {
-        Some(k) => 5u64.saturating_sub(3 * k as u64).max(1),
+        Some(k) => PIPELINE_STAGES.saturating_sub(3 * k as u64).max(1),
         None => 1,
     };
     1 + 3 * rounds + st.steps + st.stalls + drain + hw.cores as u64
