@@ -2,8 +2,8 @@
 //! each to its engine, in order, with no host between passes.
 //!
 //! - **Fetch.** `go` starts a run at beat `prog_beat` (one 64-bit program word a beat). Up to
-//!   4 beats are in flight or waiting at once (a 4-word FIFO and a credit count), so words
-//!   arrive one a cycle whatever the DRAM latency, as long as it keeps 4 reads in flight.
+//!   4 beats are in flight or waiting at once (a 4-word FIFO and a credit count): one word a
+//!   cycle while DRAM answers within 4 cycles, 4 words per round trip when it is slower.
 //! - **Dispatch.** The word at the FIFO's head executes when its target can take it:
 //!   - *write* (op 0) and *start* (op 1): when `idle[target]` is high (an engine takes
 //!     registers and starts only while idle); for one cycle `act_valid` is high with
@@ -12,8 +12,9 @@
 //!     array idle: the pass boundary), then goes on;
 //!   - *end* (op 3): the run stops fetching, waits for the beats still in flight (they are
 //!     dropped), and raises `done` (held until the next `go`).
-//!   A word with an unknown op or target (target > 8, or a sync/end for a target other than
-//!   CTRL, or reserved bits 39-32 set) stops the run with `error` held (until the next `go`); `done` is not raised.
+//! - **Errors.** A word with an unknown op or target (target > 8, a sync or end for a target
+//!   other than CTRL, or reserved bits 39-32 set) stops the run with `error` held until the
+//!   next `go`; `done` is not raised.
 //! - `busy`: a run is under way (between `go` and `done` or `error`); `go` while busy is
 //!   ignored. `words`: program words executed in this run (32 bits).
 //!
@@ -127,7 +128,10 @@ impl Logic for Sequencer {
                 | ((self.op.val() == 2) & self.all_idle.val())
                 | (self.op.val() == 3));
         self.act_valid.next = self.exec.val() & (self.op.val() < 2);
-        self.act_start.next = (self.op.val() == 1);
+        self.act_start.next = false;
+        if self.op.val() == 1 {
+            self.act_start.next = true;
+        }
         self.act_target.next = self.target.val();
         self.act_addr.next = self.head.val().get_bits::<16>(40);
         self.act_data.next = self.head.val().get_bits::<32>(0);

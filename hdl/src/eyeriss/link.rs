@@ -151,7 +151,8 @@ mod tests {
         let mut mem: Vec<u64> = (0..256).map(|_| rng.gen()).collect();
         let mut want = mem.clone();
         // Per client: the pending request (beat, data, mask) and the expected responses.
-        let (mut seq_req, mut ld_req, mut st_req): (Option<u64>, Option<u64>, Option<(u64, u64, u64)>) = (None, None, None);
+        let (mut seq_req, mut ld_req): (Option<u64>, Option<u64>) = (None, None);
+        let mut st_req: Option<(u64, u64, u64)> = None;
         let (mut seq_want, mut ld_want) = (VecDeque::new(), VecDeque::new());
         let mut flight: VecDeque<(u64, u64)> = VecDeque::new();
         let (mut reads, mut writes, mut ld_served, mut st_served) = (0, 0, 0, 0);

@@ -139,7 +139,7 @@ impl Logic for XferWalk {
             self.mode.d.next = self.cfg_data.val().get_bits::<4>(0);
         }
         self.skipped.next = self.mode.q.val().get_bit(0)
-            & !((self.walker.value[2].val() - self.lo.q.val()) < (self.hi.q.val() - self.lo.q.val()));
+            & ((self.walker.value[2].val() - self.lo.q.val()) >= (self.hi.q.val() - self.lo.q.val()));
         self.valid.next = self.walker.valid.val() & !self.skipped.val();
         self.walker.ready.next = self.skipped.val() | self.ready.val();
         self.dram_addr.next = self.walker.value[0].val();
@@ -534,7 +534,7 @@ mod tests {
             assert_eq!(reads, want_beats, "case {case}: beats read");
             assert!(flight.is_empty(), "case {case}: a response was not taken");
             assert_eq!(uut.filter.val(), c.mode & cfg::FILTER_OR_RELU != 0, "case {case}: filter flag");
-            assert_eq!(uut.kind.val().to_u64(), (case % 3) as u64, "case {case}: kind");
+            assert_eq!(uut.kind.val().to_u64(), case % 3, "case {case}: kind");
             words += want.len();
             total_beats += want_beats;
         }
