@@ -3,7 +3,13 @@
 //! codec's frames, with and without smoothing, pooled over every pair
 //! (see `edgertl_sim::navion::motion` for the sequences and the resampler).
 //!
-//! `cargo run --release -p edgertl-sim --example track_report [-- --quick] [--pairs DIR]`
+//! `cargo run --release -p edgertl-sim --example track_report [-- --quick] [--pairs DIR]
+//! [--iterations]`
+//!
+//! First the iterations per feature of the presets' configuration (3 levels, 15 x 15, 30
+//! iterations) measured on every pair, 8-bit and codec frames: their distribution and the
+//! tracker's cycles a frame of 200 features by the unit's timing (a point 3 + L (W + 62) +
+//! n (W + 37) cycles, `hdl/src/navion/tracker`); `--iterations` stops after it.
 //!
 //! `--pairs DIR` also writes every pair (A.png, B.png and the points with their true
 //! positions, `pairs.json`) for `scripts/navion/opencv_track.py`, which runs OpenCV's
@@ -27,6 +33,54 @@ fn row(frames: &str, model: &str, smooth: bool, a: &Accuracy, iterations: Option
     );
 }
 
+/// The tracker's cycles for a point of `n` iterations (summed over the levels): the unit's
+/// measured timing (`hdl/src/navion/tracker`, "Timing").
+fn point_cycles(cfg: &TrackerConfig, n: f64) -> f64 {
+    let w = f64::from(cfg.window);
+    3.0 + f64::from(cfg.levels) * (w + 62.0) + n * (w + 37.0)
+}
+
+/// The iterations per feature on every pair (tracked or lost: the unit spends them all) and
+/// what they cost a frame of 200 features.
+fn iterations_section(all: &[Pair], cfg: &TrackerConfig) -> Result<(), Box<dyn std::error::Error>> {
+    const FEATURES: f64 = 200.0;
+    const FPS: f64 = 171.0;
+    println!(
+        "\nIterations per feature (summed over the levels), {} levels, {} x {}, at most {} a level, epsilon {}/256 px; \
+         cycles a frame of {FEATURES} features = {FEATURES} x (3 + {} x {} + n x {}), and the clock 171 frames/s needs:\n",
+        cfg.levels, cfg.window, cfg.window, cfg.iterations, cfg.epsilon, cfg.levels, cfg.window + 62, cfg.window + 37
+    );
+    println!("| frames | points | mean | median | p95 | p99 | max | at the mean: cycles a frame, MHz | at p95: cycles, MHz | at the max: cycles, MHz |");
+    println!("|--------|--------|------|--------|-----|-----|-----|----------------------------------|---------------------|-------------------------|");
+    for (input, name) in [(Input::Raw, "8-bit"), (Input::Codec, "codec")] {
+        let mut its = evaluate(all, cfg, input, false)?.per_point;
+        its.sort_unstable();
+        let n = its.len().max(1);
+        let q = |p: f64| f64::from(its[((p * n as f64).ceil() as usize).clamp(1, n) - 1]);
+        let mean = its.iter().map(|&i| f64::from(i)).sum::<f64>() / n as f64;
+        let frame = |i: f64| FEATURES * point_cycles(cfg, i);
+        let cell = |i: f64| format!("{:.0}, {:.1}", frame(i), frame(i) * FPS / 1e6);
+        println!(
+            "| {name:<6} | {:>6} | {mean:.2} | {} | {} | {} | {} | {} | {} | {} |",
+            its.len(),
+            q(0.5),
+            q(0.95),
+            q(0.99),
+            q(1.0),
+            cell(mean),
+            cell(q(0.95)),
+            cell(q(1.0))
+        );
+        let mut hist = vec![0usize; (cfg.levels * cfg.iterations) as usize + 1];
+        for &i in &its {
+            hist[i as usize] += 1;
+        }
+        let shown: Vec<String> = hist.iter().enumerate().filter(|(_, &c)| c > 0).map(|(i, c)| format!("{i}: {c}")).collect();
+        eprintln!("  {name}: points by iterations: {}", shown.join(", "));
+    }
+    Ok(())
+}
+
 fn write_pairs(dir: &Path, all: &[Pair]) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(dir)?;
     let mut list = Vec::new();
@@ -47,6 +101,7 @@ fn write_pairs(dir: &Path, all: &[Pair]) -> Result<(), Box<dyn std::error::Error
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
+    let only_iterations = args.iter().any(|a| a == "--iterations");
     let pairs_dir = args.iter().position(|a| a == "--pairs").and_then(|i| args.get(i + 1)).map(PathBuf::from);
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/navion");
     let t = Instant::now();
@@ -64,6 +119,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         write_pairs(dir, &all)?;
     }
     let base = TrackerConfig::navion();
+    iterations_section(&all, &base)?;
+    if only_iterations {
+        return Ok(());
+    }
     println!(
         "\nTracker: {} levels, {} x {} window, {} iterations, epsilon {}/256 px, T {}; errors of the points tracked whose true position stays {} px inside\n",
         base.levels,

@@ -23,6 +23,7 @@ pub mod motion;
 pub mod pyramid;
 pub mod tracker;
 pub mod tracker_driver;
+pub mod tracker_rtl;
 
 /// An 8-bit grayscale frame, pixels in raster order (row 0 first, left to right).
 #[derive(Clone, Debug, PartialEq, Eq)]
