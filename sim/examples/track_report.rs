@@ -54,6 +54,17 @@ fn iterations_section(all: &[Pair], cfg: &TrackerConfig) -> Result<(), Box<dyn s
     println!("|--------|--------|------|--------|-----|-----|-----|----------------------------------|---------------------|-------------------------|");
     for (input, name) in [(Input::Raw, "8-bit"), (Input::Codec, "codec")] {
         let mut its = evaluate(all, cfg, input, false)?.per_point;
+        // Each pair's mean (a frame's 200 features cost their mean): the worst pair.
+        let mut at = 0;
+        let mut worst = (0.0f64, String::new());
+        for p in all {
+            let n = p.points.len();
+            let m = its[at..at + n].iter().map(|&i| f64::from(i)).sum::<f64>() / n.max(1) as f64;
+            if m > worst.0 {
+                worst = (m, format!("{} {}", p.source, p.motion.describe()));
+            }
+            at += n;
+        }
         its.sort_unstable();
         let n = its.len().max(1);
         let q = |p: f64| f64::from(its[((p * n as f64).ceil() as usize).clamp(1, n) - 1]);
@@ -77,6 +88,13 @@ fn iterations_section(all: &[Pair], cfg: &TrackerConfig) -> Result<(), Box<dyn s
         }
         let shown: Vec<String> = hist.iter().enumerate().filter(|(_, &c)| c > 0).map(|(i, c)| format!("{i}: {c}")).collect();
         eprintln!("  {name}: points by iterations: {}", shown.join(", "));
+        println!(
+            "  {name}: the worst pair's mean, {:.2} iterations ({}): {:.0} cycles a frame of 200, {:.1} MHz",
+            worst.0,
+            worst.1,
+            frame(worst.0),
+            frame(worst.0) * FPS / 1e6
+        );
     }
     Ok(())
 }
