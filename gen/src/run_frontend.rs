@@ -25,6 +25,7 @@
 //!
 //! A progress bar over the frames shows on a terminal.
 
+use crate::run_navion::corners_json;
 use crate::run_track::{flow_overlay, tracks_json};
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -86,14 +87,6 @@ fn frame_paths(dir: &Path) -> Result<Vec<PathBuf>> {
 pub fn formula_cycles(cfg: &TrackerConfig, tracks: &[Track]) -> u64 {
     let w = u64::from(cfg.window);
     tracks.iter().map(|t| 3 + u64::from(cfg.levels) * (w + 62) + u64::from(t.iterations) * (w + 37)).sum()
-}
-
-/// C.json as `edgertl run corners` writes it.
-fn corners_json(d: &Detection) -> String {
-    let corners: Vec<String> =
-        d.corners.iter().map(|c| format!("    {}", serde_json::json!({"x": c.x, "y": c.y, "score": c.score}))).collect();
-    let list = if corners.is_empty() { "[]".to_string() } else { format!("[\n{}\n  ]", corners.join(",\n")) };
-    format!("{{\n  \"width\": {},\n  \"height\": {},\n  \"corners\": {list}\n}}\n", d.width, d.height)
 }
 
 fn png(img: &image::Rgb) -> Result<Vec<u8>> {

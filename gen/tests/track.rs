@@ -15,26 +15,27 @@ fn write_png(path: &Path, f: &Frame) {
     nimage::write_png_gray(std::fs::File::create(path).unwrap(), f).unwrap();
 }
 
-/// Frames A and B (camera, 160 x 120) with B moved by 3.4, -2.2 pixels and 1 degree.
-fn pair(dir: &Path) -> (PathBuf, PathBuf, Frame, Frame, Motion) {
+/// Frames A and B, `w` x `h` views of the camera photograph, B moved by `m`.
+fn views(dir: &Path, w: usize, h: usize, m: Motion) -> (PathBuf, PathBuf, Frame, Frame) {
     let src = nimage::read_png(&data("camera_512x512.png")).unwrap();
-    let m = Motion { tx: 3.4, ty: -2.2, degrees: 1.0, scale: 1.0 };
-    let (a, b) = (render(&src, 160, 120, &Motion::translation(0.0, 0.0)), render(&src, 160, 120, &m));
+    let (a, b) = (render(&src, w, h, &Motion::translation(0.0, 0.0)), render(&src, w, h, &m));
     let (pa, pb) = (dir.join("a.png"), dir.join("b.png"));
     write_png(&pa, &a);
     write_png(&pb, &b);
+    (pa, pb, a, b)
+}
+
+/// Frames A and B (camera, 160 x 120) with B moved by 3.4, -2.2 pixels and 1 degree.
+fn pair(dir: &Path) -> (PathBuf, PathBuf, Frame, Frame, Motion) {
+    let m = Motion { tx: 3.4, ty: -2.2, degrees: 1.0, scale: 1.0 };
+    let (pa, pb, a, b) = views(dir, 160, 120, m);
     (pa, pb, a, b, m)
 }
 
 /// Frames A and B: a 64 x 48 view of the camera photograph, B moved by 2.6, -1.7 pixels and
 /// half a degree (what the `small` hardware preset takes).
 fn small_pair(dir: &Path) -> (PathBuf, PathBuf) {
-    let src = nimage::read_png(&data("camera_512x512.png")).unwrap();
-    let m = Motion { tx: 2.6, ty: -1.7, degrees: 0.5, scale: 1.0 };
-    let (a, b) = (render(&src, 64, 48, &Motion::translation(0.0, 0.0)), render(&src, 64, 48, &m));
-    let (pa, pb) = (dir.join("a.png"), dir.join("b.png"));
-    write_png(&pa, &a);
-    write_png(&pb, &b);
+    let (pa, pb, _, _) = views(dir, 64, 48, Motion { tx: 2.6, ty: -1.7, degrees: 0.5, scale: 1.0 });
     (pa, pb)
 }
 

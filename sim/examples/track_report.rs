@@ -15,7 +15,7 @@
 //! positions, `pairs.json`) for `scripts/navion/opencv_track.py`, which runs OpenCV's
 //! calcOpticalFlowPyrLK on the same points.
 use edgertl_sim::navion::image::write_png_gray;
-use edgertl_sim::navion::motion::{evaluate, pairs, sources, Accuracy, Pair};
+use edgertl_sim::navion::motion::{accuracy_pairs, evaluate, Accuracy, Pair};
 use edgertl_sim::navion::tracker::{Input, TrackerConfig};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -123,14 +123,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pairs_dir = args.iter().position(|a| a == "--pairs").and_then(|i| args.get(i + 1)).map(PathBuf::from);
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/navion");
     let t = Instant::now();
-    let mut all = Vec::new();
-    for (k, src) in sources(&data)?.iter().enumerate() {
-        let mut ps = pairs(src, 100 + k as u64);
-        if quick {
-            ps.truncate(6);
-        }
-        all.extend(ps);
-    }
+    let all = accuracy_pairs(&data, quick.then_some(6))?;
     let points: usize = all.iter().map(|p| p.points.len()).sum();
     println!("{} pairs, {points} corners tracked (made in {:.1} s)", all.len(), t.elapsed().as_secs_f64());
     if let Some(dir) = &pairs_dir {

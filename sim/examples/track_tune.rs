@@ -4,7 +4,7 @@
 //! loads), so every row stays bit-exact with the RTL. Same pairs and pooling as `track_report`.
 //!
 //! `cargo run --release -p edgertl-sim --example track_tune [-- --quick]`
-use edgertl_sim::navion::motion::{evaluate, pairs, sources, Pair};
+use edgertl_sim::navion::motion::{accuracy_pairs, evaluate, Pair};
 use edgertl_sim::navion::pyramid::smooth3;
 use edgertl_sim::navion::tracker::{Input, TrackerConfig};
 use std::path::Path;
@@ -13,14 +13,7 @@ use std::time::Instant;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let quick = std::env::args().any(|a| a == "--quick");
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/navion");
-    let mut all = Vec::new();
-    for (k, src) in sources(&data)?.iter().enumerate() {
-        let mut ps = pairs(src, 100 + k as u64);
-        if quick {
-            ps.truncate(6);
-        }
-        all.extend(ps);
-    }
+    let all = accuracy_pairs(&data, quick.then_some(6))?;
     let base = TrackerConfig::navion();
     let rows: Vec<(String, TrackerConfig)> = vec![
         ("presets (epsilon 2, T 105, 30 iterations)".into(), base.clone()),

@@ -355,6 +355,18 @@ pub fn sources(dir: &std::path::Path) -> Result<Vec<Source>, super::image::Image
         .collect()
 }
 
+/// The accuracy sequences: every source's [`pairs`] (seed 100 + its index), or the first
+/// `per_source` of each.
+pub fn accuracy_pairs(dir: &std::path::Path, per_source: Option<usize>) -> Result<Vec<Pair>, super::image::ImageError> {
+    let mut all = Vec::new();
+    for (k, src) in sources(dir)?.iter().enumerate() {
+        let mut ps = pairs(src, 100 + k as u64);
+        ps.truncate(per_source.unwrap_or(ps.len()));
+        all.extend(ps);
+    }
+    Ok(all)
+}
+
 /// T(p) inside the frame by `margin` pixels.
 pub fn stays_inside(p: (f64, f64), w: usize, h: usize, margin: f64) -> bool {
     p.0 >= margin && p.1 >= margin && p.0 <= w as f64 - 1.0 - margin && p.1 <= h as f64 - 1.0 - margin

@@ -85,5 +85,8 @@ mod tests {
         assert!(e.contains("`small` takes frames up to 64 x 48, 1 to 2 levels and a 7 x 7 window"), "{e}");
         assert!(e.contains("Crop the frames") && e.contains("leave out --rtl"), "{e}");
         assert!(pick(64, 48, &TrackerConfig::navion()).unwrap_err().contains("3 levels and a 15 x 15 window"));
+        assert!(pick(64, 48, &TrackerConfig { levels: 3, ..small.clone() }).unwrap_err().contains("with 3 levels and a 7 x 7 window"));
+        assert!(pick(64, 48, &TrackerConfig { window: 9, ..small.clone() }).is_err());
+        assert!(pick(64, 49, &small).is_err() && pick(0, 48, &small).is_err());
     }
 }
