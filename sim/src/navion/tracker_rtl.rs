@@ -12,6 +12,7 @@ use super::tracker::{Track, TrackerConfig};
 use super::tracker_driver::{TrackerDriver, Traffic};
 use super::Frame;
 use crate::harness::{Handshake, Variant};
+use crate::verilated::navion_tracker;
 use edgertl_hdl::navion::tracker::{TrackerHwConfig, UNIT};
 use rand::SeedableRng;
 
@@ -62,6 +63,14 @@ pub fn track(cfg: &TrackerConfig, a: &Frame, b: &Frame, points: &[(i32, i32)]) -
     }
     let (preset, hw) = pick(a.width(), a.height(), cfg)?;
     let mut model = crate::verilated::model(UNIT.name, Some(preset), Variant::Fast)?;
+    // The driver speaks the default preset's ports; a preset with others (a memory port) needs
+    // its own driver before it can run here.
+    if model.inputs() != navion_tracker::INPUTS || model.outputs() != navion_tracker::OUTPUTS {
+        return Err(format!(
+            "the tracker driver knows the ports of preset `{}`, not those of `{preset}`: drive it before using it here",
+            navion_tracker::PRESET
+        ));
+    }
     let mut drv = TrackerDriver::new(&mut *model, hw);
     let mut rng = rand::rngs::StdRng::seed_from_u64(0);
     let start = drv.pins.cycles();
