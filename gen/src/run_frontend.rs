@@ -13,7 +13,8 @@
 //!   were tracked into it and lost (weak, left the frame), and the cycles: the detector and the
 //!   codec take one pixel a clock from the camera (W x H each, side by side), the tracker's come
 //!   from its measured formula (a point 3 + L (W + 62) + n (W + 37) cycles for n iterations,
-//!   the RTL's own timing: `hdl/src/navion/tracker`) or, with `--rtl`, are counted on it.
+//!   the RTL's own timing: `hdl/src/navion/tracker`); with `--rtl` all three are counted on
+//!   the units.
 //! - `--out DIR` (created when missing; not the frames' folder): per frame `<name>.corners.json`
 //!   (`edgertl run corners`'s shape), and from the second frame on `<name>.tracks.json` (`edgertl
 //!   run track`'s shape: the previous frame's corners into this one) and `<name>.flow.png` (the
@@ -95,21 +96,19 @@ fn png(img: &image::Rgb) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// One frame through the front-end: its corners and the frame the tracker reads.
-fn stage(frame: &Frame, dcfg: &DetectorConfig, preset: &str, raw: bool, rtl: bool) -> Result<(Detection, Frame)> {
-    let d = if rtl {
-        edgertl_sim::navion::rtl::detect(frame, preset, dcfg).map_err(anyhow::Error::msg)?
-    } else {
-        detector::detect(frame, dcfg)?
-    };
-    let stored = if raw {
-        frame.clone()
-    } else if rtl {
-        edgertl_sim::navion::codec_rtl::encode(frame).map_err(anyhow::Error::msg)?.decode()
-    } else {
-        tracker::input_frame(frame, Input::Codec)?
-    };
-    Ok((d, stored))
+/// One frame through the front-end: its corners, the frame the tracker reads, and the
+/// detector's and the codec's cycles (counted on the RTL with `rtl`, else a pixel a clock).
+fn stage(frame: &Frame, dcfg: &DetectorConfig, preset: &str, raw: bool, rtl: bool) -> Result<(Detection, Frame, String)> {
+    let pixels = frame.width() * frame.height();
+    if !rtl {
+        let d = detector::detect(frame, dcfg)?;
+        let stored = if raw { frame.clone() } else { tracker::input_frame(frame, Input::Codec)? };
+        return Ok((d, stored, format!("detector and codec {pixels} (a pixel a clock)")));
+    }
+    let (d, dc) = edgertl_sim::navion::rtl::detect_counted(frame, preset, dcfg).map_err(anyhow::Error::msg)?;
+    let (c, cc) = edgertl_sim::navion::codec_rtl::encode_counted(frame).map_err(anyhow::Error::msg)?;
+    let stored = if raw { frame.clone() } else { c.decode() };
+    Ok((d, stored, format!("detector {dc}, codec {cc} (counted on the RTL; {pixels} pixels)")))
 }
 
 pub fn frontend(args: FrontendArgs) -> Result<()> {
@@ -175,7 +174,7 @@ pub fn frontend(args: FrontendArgs) -> Result<()> {
     let (mut all_tracked, mut all_lost, mut all_cycles) = (0usize, 0usize, 0u64);
     for (k, (path, frame)) in paths.iter().zip(&frames).enumerate() {
         let shown = path.display().to_string();
-        let (d, stored) = stage(frame, &dcfg, &args.preset, args.raw, args.rtl).with_context(|| shown.clone())?;
+        let (d, stored, front) = stage(frame, &dcfg, &args.preset, args.raw, args.rtl).with_context(|| shown.clone())?;
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let mut line = format!("frame {}/{} {}: {} corners", k + 1, frames.len(), stem, d.corners.len());
         let mut overlay = None;
@@ -196,19 +195,18 @@ pub fn frontend(args: FrontendArgs) -> Result<()> {
             all_lost += tracks.len() - tracked;
             all_cycles += cycles;
             line += &format!(
-                "; {} of the previous frame's tracked, {} lost ({} weak, {} left the frame); cycles: detector and codec {} (a pixel a clock), tracker {cycles} ({how})",
+                "; {} of the previous frame's tracked, {} lost ({} weak, {} left the frame); cycles: {front}, tracker {cycles} ({how})",
                 tracked,
                 tracks.len() - tracked,
                 lost(Loss::Weak),
                 lost(Loss::Left),
-                w * h
             );
             if set.is_some() {
                 tracks_text = Some(tracks_json(&tracks, w, h, if args.raw { Input::Raw } else { Input::Codec }));
                 overlay = Some(png(&flow_overlay(&stored, &tracks))?);
             }
         } else {
-            line += &format!("; cycles: detector and codec {} (a pixel a clock)", w * h);
+            line += &format!("; cycles: {front}");
             if set.is_some() {
                 overlay = Some(png(&image::overlay(frame, &d.corners, &dcfg))?);
             }

@@ -104,6 +104,7 @@ fn frontend_rtl_writes_the_golden_models_bytes() {
     assert_eq!(code(&r), 0, "{}", stderr(&r));
     eprint!("{}", stdout(&r));
     assert!(stdout(&r).contains("(counted on the RTL)"), "{}", stdout(&r));
+    assert_eq!(stdout(&r).matches("(counted on the RTL; 3072 pixels)").count(), 3, "{}", stdout(&r));
     eprintln!("tracker cycles a frame: formula {formula:?}, counted {:?}", cycles(&stdout(&r)));
     assert_eq!(cycles(&stdout(&r)), formula, "the formula is the unit's timing, lost points too");
     let names = files(&golden);
