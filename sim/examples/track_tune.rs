@@ -5,8 +5,11 @@
 //!
 //! `cargo run --release -p edgertl-sim --example track_tune [-- --quick]`
 use edgertl_sim::navion::motion::{accuracy_pairs, evaluate, Pair};
-use edgertl_sim::navion::pyramid::smooth3;
-use edgertl_sim::navion::tracker::{Input, TrackerConfig};
+use edgertl_sim::navion::motion::Accuracy;
+use edgertl_sim::navion::pyramid::{pyramid, smooth3, smooth5};
+use edgertl_sim::navion::tracker::{to_pixels, track_on_levels, Input, TrackerConfig, FRAC};
+use edgertl_sim::navion::Frame;
+use rayon::prelude::*;
 use std::path::Path;
 use std::time::Instant;
 
@@ -52,6 +55,67 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             e.iterations as f64 / e.per_point.len().max(1) as f64
         );
         eprintln!("  ({:.1} s)", t.elapsed().as_secs_f64());
+    }
+    smoothing(&all, &base)?;
+    Ok(())
+}
+
+/// A way to smooth the levels: level 0's filters, then the coarser levels'.
+type Filters = (&'static str, &'static [fn(&Frame) -> Frame], &'static [fn(&Frame) -> Frame]);
+
+/// Other smoothings of the levels (the host's work: the unit reads whatever levels it is
+/// loaded with, so each stays bit-exact with the RTL).
+fn smoothing(all: &[Pair], cfg: &TrackerConfig) -> Result<(), Box<dyn std::error::Error>> {
+    let variants: [Filters; 7] = [
+        ("3x3 on level 0, 5x5 on the others (the presets)", &[smooth3], &[smooth5]),
+        ("3x3 on every level", &[smooth3], &[smooth3]),
+        ("5x5 on every level", &[smooth5], &[smooth5]),
+        ("none on level 0, 5x5 on the others", &[], &[smooth5]),
+        ("3x3 twice on level 0, 5x5 on the others", &[smooth3, smooth3], &[smooth5]),
+        ("3x3 on level 0, 5x5 twice on the others", &[smooth3], &[smooth5, smooth5]),
+        ("3x3 on level 0, 5x5 then 3x3 on the others", &[smooth3], &[smooth5, smooth3]),
+    ];
+    println!("\nThe levels' smoothing (8-bit frames, the presets otherwise):\n");
+    println!("| smoothing | points | lost | median | p95 | <= 1 px |");
+    println!("|---|---|---|---|---|---|");
+    let margin = f64::from(cfg.window / 2 + 1);
+    for (name, first, rest) in variants {
+        let levels = |f: &Frame| -> Vec<Frame> {
+            pyramid(f, cfg.levels as usize)
+                .into_iter()
+                .enumerate()
+                .map(|(l, mut f)| {
+                    for s in if l == 0 { first } else { rest } {
+                        f = s(&f);
+                    }
+                    f
+                })
+                .collect()
+        };
+        let per_pair: Vec<Accuracy> = all
+            .par_iter()
+            .map(|p| {
+                let pts: Vec<(i32, i32)> = p.points.iter().map(|&(x, y)| ((x as i32) << FRAC, (y as i32) << FRAC)).collect();
+                let t = track_on_levels(cfg, &levels(&p.a), &levels(&p.b), &pts)?;
+                let mut acc = Accuracy::default();
+                for (t, &truth) in t.iter().zip(&p.truth) {
+                    acc.add(truth, p.a.width(), p.a.height(), margin, t.lost.is_none().then(|| (to_pixels(t.x1), to_pixels(t.y1))));
+                }
+                Ok(acc)
+            })
+            .collect::<Result<_, edgertl_sim::navion::tracker::TrackerError>>()?;
+        let mut a = Accuracy::default();
+        for p in &per_pair {
+            a.merge(p);
+        }
+        println!(
+            "| {name} | {} | {:.2}% | {:.3} | {:.3} | {:.1}% |",
+            a.points(),
+            100.0 * a.lost_fraction(),
+            a.median(),
+            a.p95(),
+            100.0 * a.within(1.0)
+        );
     }
     Ok(())
 }
