@@ -36,6 +36,8 @@
 //!   the mutual information of poses, or the surface of a whole occupancy map (see [`run_fsmi`]).
 //! - `edgertl run track --prev A.png --next B.png --out T.json [...]`: Navion's Lucas-Kanade
 //!   tracker on two frames (see [`run_track`]).
+//! - `edgertl run frontend --frames DIR [--out DIR]`: a sequence of frames through Navion's
+//!   detector, codec and tracker, as the chip's front-end runs it (see [`run_frontend`]).
 //!
 //! Exit codes: 0 success; 1 a failed check, a failed emission, a missing tool (`verilator not
 //! found: run scripts/setup.sh`) or an I/O error; 2 bad usage (unknown unit or preset, bad
@@ -56,6 +58,7 @@ mod board;
 mod cover;
 mod rlc;
 mod run_conv;
+mod run_frontend;
 mod run_fsmi;
 mod run_navion;
 mod run_track;
@@ -266,6 +269,10 @@ enum RunCommand {
     /// Navion's pyramidal Lucas-Kanade tracker from frame A to frame B (PNG): the tracks
     /// (JSON) and an overlay of the flow (see run_track.rs).
     Track(run_track::TrackArgs),
+    /// A sequence of PNG frames through Navion's front-end: the detector's corners of each
+    /// frame tracked into the next on the codec's frames; per frame a summary, JSON and an
+    /// overlay (see run_frontend.rs).
+    Frontend(run_frontend::FrontendArgs),
 }
 
 fn main() -> ExitCode {
@@ -364,6 +371,7 @@ fn run(cli: Cli) -> Result<()> {
             RunCommand::Codec { command } => run_navion::codec(command),
             RunCommand::Mi(args) => run_fsmi::mi(args),
             RunCommand::Track(args) => run_track::track(args),
+            RunCommand::Frontend(args) => run_frontend::frontend(args),
         },
     }
 }

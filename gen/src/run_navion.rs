@@ -178,7 +178,7 @@ pub fn corners(args: CornersArgs) -> Result<()> {
 }
 
 /// C.json: the size, then one corner a line.
-fn corners_json(d: &detector::Detection) -> String {
+pub fn corners_json(d: &detector::Detection) -> String {
     let corners: Vec<String> = d
         .corners
         .iter()

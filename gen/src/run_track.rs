@@ -16,8 +16,12 @@
 //! - O.png: frame B scaled up to 640 pixels or more, each tracked point's flow drawn from its
 //!   start (a yellow line to a green dot where it ended), lost points as red crosses at their start.
 //!
-//! `--rtl` (the Verilated navion_tracker) is refused with a clear error: the hardware unit is
-//! not built yet. Outputs go through [`edgertl::output`], checked before any work is done.
+//! `--rtl` runs the Verilated `navion_tracker` instead of the golden model, with a
+//! byte-identical T.json ([`edgertl_sim::navion::tracker_rtl`]): the first hardware preset of
+//! the registry that takes the frames, the window and the levels (today `small`: frames up to
+//! 64 x 48, 1 or 2 levels, 7 x 7; `--preset small` on a crop); anything else is an error
+//! naming every preset's limits. Its summary adds the cycles the unit took. Outputs go
+//! through [`edgertl::output`], checked before any work is done.
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -25,6 +29,7 @@ use edgertl::output::Output;
 use edgertl_sim::navion::detector::{self, DetectorConfig};
 use edgertl_sim::navion::image::{self, Rgb, OVERLAY_SIDE};
 use edgertl_sim::navion::tracker::{self, Input, Loss, Track, TrackerConfig};
+use edgertl_sim::navion::tracker_rtl;
 use edgertl_sim::navion::Frame;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -60,7 +65,9 @@ pub struct TrackArgs {
     /// Track the 8-bit frames rather than the codec's decoded frames.
     #[arg(long)]
     raw: bool,
-    /// Run the Verilated hardware instead of the golden model (not available yet).
+    /// Run the Verilated navion_tracker instead of the golden model: the same T.json, and the
+    /// cycles it took. Its presets fix the largest frame, the levels and the window (`small`:
+    /// up to 64 x 48, 1 or 2 levels, 7 x 7: `--preset small` on frames that small).
     #[arg(long)]
     rtl: bool,
     /// The tracks as JSON.
@@ -169,12 +176,6 @@ pub fn flow_overlay(f: &Frame, tracks: &[Track]) -> Rgb {
 }
 
 pub fn track(args: TrackArgs) -> Result<()> {
-    if args.rtl {
-        bail!(
-            "--rtl is not available yet: the navion_tracker hardware unit is not built (issue 14); \
-             run without --rtl for the golden model"
-        );
-    }
     let mut cfg = TrackerConfig::preset(&args.preset)?;
     cfg.levels = args.levels.unwrap_or(cfg.levels);
     cfg.window = args.window.unwrap_or(cfg.window);
@@ -192,6 +193,9 @@ pub fn track(args: TrackArgs) -> Result<()> {
             b.width(),
             b.height()
         );
+    }
+    if args.rtl {
+        tracker_rtl::pick(a.width(), a.height(), &cfg).map_err(|e| anyhow::anyhow!("--rtl: {e}"))?;
     }
     let points = match &args.points {
         Some(p) => {
@@ -216,7 +220,12 @@ pub fn track(args: TrackArgs) -> Result<()> {
         tracker::input_frame(f, input).context("the frames must be stored by the codec (width and height multiples of 4); --raw tracks the 8-bit frames")
     };
     let (fa, fb) = (frame(&a)?, frame(&b)?);
-    let tracks = tracker::track(&cfg, &fa, &fb, &points)?;
+    let (tracks, hw) = if args.rtl {
+        let r = tracker_rtl::track(&cfg, &fa, &fb, &points).map_err(|e| anyhow::anyhow!("--rtl: {e}"))?;
+        (r.tracks.clone(), Some(r))
+    } else {
+        (tracker::track(&cfg, &fa, &fb, &points)?, None)
+    };
     let shown = out.path().display().to_string();
     out.write_all(tracks_json(&tracks, a.width(), a.height(), input).as_bytes())
         .with_context(|| format!("cannot write {shown}"))?;
@@ -230,7 +239,7 @@ pub fn track(args: TrackArgs) -> Result<()> {
     let tracked = tracks.iter().filter(|t| t.lost.is_none()).count();
     let iterations: u64 = tracks.iter().map(|t| u64::from(t.iterations)).sum();
     println!(
-        "{} -> {}: {} x {}, {} frames, {} levels, {}x{} window, {} iterations a level, golden model",
+        "{} -> {}: {} x {}, {} frames, {} levels, {}x{} window, {} iterations a level, {}",
         args.prev.display(),
         args.next.display(),
         a.width(),
@@ -239,7 +248,11 @@ pub fn track(args: TrackArgs) -> Result<()> {
         cfg.levels,
         cfg.window,
         cfg.window,
-        cfg.iterations
+        cfg.iterations,
+        match &hw {
+            Some(r) => format!("Verilated navion_tracker (preset {})", r.preset),
+            None => "golden model".to_string(),
+        }
     );
     println!(
         "  {} points ({}): {tracked} tracked, {} lost ({} weak, {} left the frame), {:.1} iterations a point",
@@ -250,6 +263,15 @@ pub fn track(args: TrackArgs) -> Result<()> {
         lost(Loss::Left),
         iterations as f64 / tracks.len().max(1) as f64
     );
+    if let Some(r) = &hw {
+        println!(
+            "  navion_tracker: {} cycles for {} points ({:.1} a point), after {} cycles loading both frames' levels",
+            r.cycles,
+            tracks.len(),
+            r.cycles as f64 / tracks.len().max(1) as f64,
+            r.load_cycles
+        );
+    }
     println!("  wrote {}", out.commit()?.display());
     if let Some(o) = overlay {
         println!("  wrote {}", o.commit()?.display());

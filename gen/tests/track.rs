@@ -15,15 +15,28 @@ fn write_png(path: &Path, f: &Frame) {
     nimage::write_png_gray(std::fs::File::create(path).unwrap(), f).unwrap();
 }
 
-/// Frames A and B (camera, 160 x 120) with B moved by 3.4, -2.2 pixels and 1 degree.
-fn pair(dir: &Path) -> (PathBuf, PathBuf, Frame, Frame, Motion) {
+/// Frames A and B, `w` x `h` views of the camera photograph, B moved by `m`.
+fn views(dir: &Path, w: usize, h: usize, m: Motion) -> (PathBuf, PathBuf, Frame, Frame) {
     let src = nimage::read_png(&data("camera_512x512.png")).unwrap();
-    let m = Motion { tx: 3.4, ty: -2.2, degrees: 1.0, scale: 1.0 };
-    let (a, b) = (render(&src, 160, 120, &Motion::translation(0.0, 0.0)), render(&src, 160, 120, &m));
+    let (a, b) = (render(&src, w, h, &Motion::translation(0.0, 0.0)), render(&src, w, h, &m));
     let (pa, pb) = (dir.join("a.png"), dir.join("b.png"));
     write_png(&pa, &a);
     write_png(&pb, &b);
+    (pa, pb, a, b)
+}
+
+/// Frames A and B (camera, 160 x 120) with B moved by 3.4, -2.2 pixels and 1 degree.
+fn pair(dir: &Path) -> (PathBuf, PathBuf, Frame, Frame, Motion) {
+    let m = Motion { tx: 3.4, ty: -2.2, degrees: 1.0, scale: 1.0 };
+    let (pa, pb, a, b) = views(dir, 160, 120, m);
     (pa, pb, a, b, m)
+}
+
+/// Frames A and B: a 64 x 48 view of the camera photograph, B moved by 2.6, -1.7 pixels and
+/// half a degree (what the `small` hardware preset takes).
+fn small_pair(dir: &Path) -> (PathBuf, PathBuf) {
+    let (pa, pb, _, _) = views(dir, 64, 48, Motion { tx: 2.6, ty: -1.7, degrees: 0.5, scale: 1.0 });
+    (pa, pb)
 }
 
 /// T.json's tracks as (x0, y0, x1, y1, status, iterations).
@@ -133,7 +146,8 @@ fn track_refuses_bad_input_and_writes_nothing() {
         (vec!["--next", s(&pb), "--points", s(&nolist)], "no \"corners\" list", 1),
         (vec!["--next", s(&pb), "--points", s(&outside)], "corner 0 (x 160, y 3) is outside the 160 x 120 frame", 1),
         (vec!["--next", s(&pb), "--points", s(&missing)], "cannot read", 1),
-        (vec!["--next", s(&pb), "--rtl"], "--rtl is not available yet", 1),
+        (vec!["--next", s(&pb), "--rtl"], "no navion_tracker hardware preset takes 160 x 120 frames with 3 levels and a 15 x 15 window", 1),
+        (vec!["--next", s(&pb), "--rtl", "--preset", "small"], "`small` takes frames up to 64 x 48, 1 to 2 levels and a 7 x 7 window", 1),
         (vec!["--next", s(&pb), "--preset", "huge"], "invalid value 'huge'", 2),
         (vec!["--next", s(&text)], "not a PNG file", 1),
     ];
@@ -164,4 +178,36 @@ fn track_refuses_bad_input_and_writes_nothing() {
         files(d.path()),
         ["a.png", "b.png", "bad.json", "nolist.json", "odd.png", "odd2.png", "outside.json", "small.png"]
     );
+}
+
+/// `--rtl` runs the Verilated `navion_tracker` (preset `small`) and writes the very bytes the
+/// golden model does, on codec and on 8-bit frames, with the detector's corners and with a
+/// points file near the borders; its summary gives the cycles.
+#[test]
+fn track_rtl_writes_the_golden_models_bytes() {
+    let d = tempfile::tempdir().unwrap();
+    let (pa, pb) = small_pair(d.path());
+    let (golden, rtl) = (d.path().join("golden.json"), d.path().join("rtl.json"));
+    let pj = d.path().join("p.json");
+    std::fs::write(&pj, r#"{"corners": [{"x": 0, "y": 0}, {"x": 63, "y": 47}, {"x": 2.5, "y": 30.25}, {"x": 31.7, "y": 1}, {"x": 40, "y": 20}]}"#).unwrap();
+    let runs: [&[&str]; 3] = [&[], &["--raw", "--iters", "30", "--levels", "1"], &["--points", s(&pj)]];
+    for extra in runs {
+        let mut args = vec!["run", "track", "--prev", s(&pa), "--next", s(&pb), "--preset", "small"];
+        args.extend(extra);
+        let r = edgertl(&[&args[..], &["--out", s(&golden)]].concat());
+        assert_eq!(code(&r), 0, "{extra:?}: {}", stderr(&r));
+        let r = edgertl(&[&args[..], &["--out", s(&rtl), "--rtl"]].concat());
+        assert_eq!(code(&r), 0, "{extra:?}: {}", stderr(&r));
+        let out = stdout(&r);
+        eprint!("{out}");
+        assert!(out.contains("Verilated navion_tracker (preset small)"), "{out}");
+        let cycles: u64 = out.split("navion_tracker: ").nth(1).and_then(|t| t.split(' ').next()).and_then(|c| c.parse().ok()).unwrap_or_else(|| panic!("{out}"));
+        let tracks = read_tracks(&rtl);
+        let tracked = tracks.iter().filter(|t| t.4 == "tracked").count();
+        // The detector's corners mostly tracked; the points file's near the borders leave.
+        let most = if extra.is_empty() || extra[0] == "--raw" { tracked * 4 >= tracks.len() * 3 } else { tracked == 2 };
+        assert!(tracks.len() >= 5 && most, "{extra:?}: {tracks:?}");
+        assert!(cycles > 100 * tracks.len() as u64, "{out}");
+        assert_eq!(String::from_utf8(std::fs::read(&rtl).unwrap()).unwrap(), String::from_utf8(std::fs::read(&golden).unwrap()).unwrap(), "{extra:?}");
+    }
 }

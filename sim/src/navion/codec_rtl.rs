@@ -21,6 +21,12 @@ fn check(width: usize, height: usize) -> Result<(), String> {
 
 /// Encodes `frame` on the Verilated unit.
 pub fn encode(frame: &Frame) -> Result<Compressed, String> {
+    encode_counted(frame).map(|(c, _)| c)
+}
+
+/// Encodes `frame` on the Verilated unit: the frame and the cycles from its first pixel
+/// offered to its last word out.
+pub fn encode_counted(frame: &Frame) -> Result<(Compressed, u64), String> {
     check(frame.width(), frame.height())?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(0);
     let mut d = CodecDriver::new(navion_codec::Model::new());
@@ -33,7 +39,8 @@ pub fn encode(frame: &Frame) -> Result<Compressed, String> {
             return Err(format!("word {k} came out with address {addr} (last {last})"));
         }
     }
-    Compressed::from_words(frame.width(), frame.height(), &words).map_err(|e| format!("the unit's words: {e}"))
+    let c = Compressed::from_words(frame.width(), frame.height(), &words).map_err(|e| format!("the unit's words: {e}"))?;
+    Ok((c, e.cycles))
 }
 
 /// Decodes `c` on the Verilated unit: its words loaded into the frame memory, every block

@@ -7,7 +7,9 @@
 //!   by address) and the `.nfc` file; [`codec_driver`] drives the `navion_codec` unit (any
 //!   `Dut`) against it, [`codec_rtl`] runs the Verilated unit on whole frames (`--rtl`).
 //! - [`pyramid`], [`tracker`], [`motion`] (issue 14): OpenCV's pyrDown, the fixed-point pyramidal
-//!   Lucas-Kanade tracker with its f64 reference, and test sequences of known motion.
+//!   Lucas-Kanade tracker with its f64 reference, and test sequences of known motion;
+//!   [`tracker_driver`] drives the `navion_tracker` unit, [`tracker_rtl`] runs the Verilated
+//!   unit of the preset that fits (`--rtl`).
 //! - [`image`](mod@image): PNG files to an 8-bit gray [`Frame`] and back, and the corner overlay.
 //!
 //! Both models work on a [`Frame`], 8-bit gray pixels in raster order. They are the
@@ -23,6 +25,7 @@ pub mod motion;
 pub mod pyramid;
 pub mod tracker;
 pub mod tracker_driver;
+pub mod tracker_rtl;
 
 /// An 8-bit grayscale frame, pixels in raster order (row 0 first, left to right).
 #[derive(Clone, Debug, PartialEq, Eq)]

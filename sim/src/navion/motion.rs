@@ -283,6 +283,9 @@ pub struct Evaluation {
     /// Iterations summed over the levels, over every point tracked (fixed point).
     pub iterations: u64,
     pub tracked: u64,
+    /// Every point's iterations summed over the levels (fixed point), tracked or lost, in
+    /// the pairs' order: what the unit's cycles follow from.
+    pub per_point: Vec<u32>,
 }
 
 /// Tracks every pair's points with `cfg` on `input` frames, fixed point and (when `reference`)
@@ -301,6 +304,7 @@ pub fn evaluate(pairs: &[Pair], cfg: &TrackerConfig, input: Input, reference: bo
             for (t, &truth) in fixed.iter().zip(&p.truth) {
                 e.fixed.add(truth, w, h, margin, t.lost.is_none().then(|| (to_pixels(t.x1), to_pixels(t.y1))));
                 e.iterations += u64::from(t.iterations);
+                e.per_point.push(t.iterations);
                 e.tracked += 1;
             }
             if reference {
@@ -330,6 +334,7 @@ pub fn evaluate(pairs: &[Pair], cfg: &TrackerConfig, input: Input, reference: bo
         gap_sum += e.mean_gap * e.tracked as f64;
         gap_n += e.tracked;
         all.iterations += e.iterations;
+        all.per_point.extend_from_slice(&e.per_point);
     }
     all.mean_gap = gap_sum / gap_n.max(1) as f64;
     all.tracked = gap_n;
@@ -348,6 +353,18 @@ pub fn sources(dir: &std::path::Path) -> Result<Vec<Source>, super::image::Image
             Ok(Source { name: name.into(), image: super::image::read_png(&dir.join(file))?, width, height })
         })
         .collect()
+}
+
+/// The accuracy sequences: every source's [`pairs`] (seed 100 + its index), or the first
+/// `per_source` of each.
+pub fn accuracy_pairs(dir: &std::path::Path, per_source: Option<usize>) -> Result<Vec<Pair>, super::image::ImageError> {
+    let mut all = Vec::new();
+    for (k, src) in sources(dir)?.iter().enumerate() {
+        let mut ps = pairs(src, 100 + k as u64);
+        ps.truncate(per_source.unwrap_or(ps.len()));
+        all.extend(ps);
+    }
+    Ok(all)
 }
 
 /// T(p) inside the frame by `margin` pixels.

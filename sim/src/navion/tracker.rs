@@ -44,7 +44,7 @@
 //!  s    = max(0, bitlen(max(gxx, gyy)) - 16)
 //!  g'   = gxx >> s, gyy >> s, sign(gxy) (|gxy| >> s)        det' = gxx' gyy' - gxy'^2
 //!  det' <= 0: weak (as the minimum eigenvalue test)           e = bitlen(det')
-//!  inv  = floor(2^(e + 17) / det')                             (2^17 < inv <= 2^18)
+//!  inv  = floor(2^(e + 17) / det')                             (2^17 <= inv <= 2^18)
 //!  b'   = b >> s                                               (arithmetic)
 //!  nx   = gyy' bx' - gxy' by'     ny = gxx' by' - gxy' bx'
 //!  dx   = -round_shift(nx inv, e + 17 - F)  saturated to +-2^18 (1024 pixels), dy the same
@@ -84,7 +84,7 @@
 //! | gxx', gyy'       | < 2^16                                   | 16 bits unsigned |
 //! | gxy'             | abs < 2^16                               | 17 bits signed   |
 //! | det'             | < 2^32                                   | 32 bits (> 0)    |
-//! | inv              | 2^17 + 1 ..= 2^18                        | 19 bits unsigned |
+//! | inv              | 2^17 ..= 2^18                            | 19 bits unsigned |
 //! | bx', by'         | abs < 2^25 (below)                       | 26 bits signed   |
 //! | nx, ny           | abs < 2 * 2^16 * 2^25 = 2^42             | 43 bits signed   |
 //! | nx inv           | abs < 2^60                               | 61 bits signed   |
@@ -333,6 +333,19 @@ pub fn track(cfg: &TrackerConfig, a: &Frame, b: &Frame, points: &[(i32, i32)]) -
     Ok(points.iter().map(|&(x, y)| track_point(cfg, &la, &lb, x, y)).collect())
 }
 
+/// Tracks `points` on levels the caller made (`la`, `lb`: level 0 first, `cfg.levels` of
+/// each, as the hardware takes any levels the host loads): [`track`] is this on [`levels`].
+pub fn track_on_levels(cfg: &TrackerConfig, la: &[Frame], lb: &[Frame], points: &[(i32, i32)]) -> Result<Vec<Track>, TrackerError> {
+    let need = cfg.levels as usize;
+    for given in [la.len(), lb.len()] {
+        if given < need || la.is_empty() {
+            return Err(TrackerError::OutOfRange { what: "the levels given", value: given as u64, min: need as u64, max: MAX_LEVELS.into() });
+        }
+    }
+    check(cfg, &la[0], &lb[0])?;
+    Ok(points.iter().map(|&(x, y)| track_point(cfg, la, lb, x, y)).collect())
+}
+
 /// Tracks `points` (pixels) with the f64 reference on the same levels as [`track`].
 pub fn track_f64(cfg: &TrackerConfig, a: &Frame, b: &Frame, points: &[(f64, f64)]) -> Result<Vec<TrackF64>, TrackerError> {
     check(cfg, a, b)?;
@@ -460,12 +473,10 @@ fn track_level(cfg: &TrackerConfig, a: &Frame, b: &Frame, ax: i64, ay: i64, mut 
     if det <= 0 {
         return (Level::Weak, 0);
     }
-    let e = bit_length(det as u64);
-    let inv = (1i64 << (e + 17)) / det;
+    let (e, inv) = reciprocal(det);
     // The widths of the module doc, checked as the model runs.
     assert!(gxx < 1 << 32 && gyy < 1 << 32 && gxy.abs() < 1 << 32 && s <= 16, "G ({gxx}, {gxy}, {gyy})");
     assert!(sxx < 1 << 16 && syy < 1 << 16 && sxy.abs() < 1 << 16 && det < 1 << 32, "G' ({sxx}, {sxy}, {syy})");
-    assert!(inv > 1 << 17 && inv <= 1 << 18, "inv {inv}");
     let eps = i64::from(cfg.epsilon);
     let mut its = 0;
     for _ in 0..cfg.iterations {
@@ -509,6 +520,15 @@ fn track_level(cfg: &TrackerConfig, a: &Frame, b: &Frame, ax: i64, ay: i64, mut 
         return (Level::Left { x, y }, its);
     }
     (Level::Done { x, y }, its)
+}
+
+/// det' > 0 as `(e, inv)`: e = bitlen(det'), inv = floor(2^(e + 17) / det'), 2^17 ..= 2^18
+/// (2^17 exactly when det' is just under 2^e with e >= 18: 2^17 / (2^e - 1) < 1).
+fn reciprocal(det: i64) -> (u32, i64) {
+    let e = bit_length(det as u64);
+    let inv = (1i64 << (e + 17)) / det;
+    assert!((1 << 17..=1 << 18).contains(&inv), "inv {inv}");
+    (e, inv)
 }
 
 fn track_point_f64(cfg: &TrackerConfig, la: &[Frame], lb: &[Frame], x0: f64, y0: f64) -> TrackF64 {
@@ -695,6 +715,19 @@ mod tests {
         // Exactly at the boundary: G = diag(5, 9), t = 5 passes, t = 6 fails.
         assert!(strong_enough(5, 0, 9, 5));
         assert!(!strong_enough(5, 0, 9, 6));
+    }
+
+    #[test]
+    fn the_reciprocal_spans_2_17_to_2_18() {
+        // A det' just under a power of two from 2^18 up gives 2^17 exactly (a 3x3 smoothing
+        // of every level met one on the photographs); a power of two gives 2^18.
+        assert_eq!(reciprocal((1 << 18) - 1), (18, 1 << 17));
+        assert_eq!(reciprocal((1 << 31) - 1), (31, 1 << 17));
+        assert_eq!(reciprocal((1 << 17) - 1), (17, (1 << 17) + 1));
+        for e in 1..32 {
+            assert_eq!(reciprocal(1 << (e - 1)), (e, 1 << 18));
+        }
+        assert_eq!(reciprocal(1), (1, 1 << 18));
     }
 
     #[test]
