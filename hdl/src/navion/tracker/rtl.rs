@@ -155,6 +155,7 @@ pub struct NavionTracker<const RB: usize, const RA: usize, const RD: usize> {
     j_last: Constant<Bits<5>>,
     frame_b: Constant<Bits<RA>>,
     lane_k: Vec<Constant<Bits<11>>>,
+    lane_k8: Vec<Constant<Bits<8>>>,
     blc: Vec<Constant<Bits<6>>>,
     top1: Vec<Constant<Bits<34>>>,
     max_step: Constant<Bits<80>>,
@@ -195,6 +196,17 @@ pub struct NavionTracker<const RB: usize, const RA: usize, const RD: usize> {
     ck: Vec<Signal<Local, Bits<11>>>,
     col: Vec<Signal<Local, Bits<11>>>,
     unused_lane: Vec<Signal<Local, Bits<RB>>>,
+    c0: Signal<Local, Bits<11>>,
+    c0_neg: Signal<Local, Bit>,
+    c0_m: Signal<Local, Bits<11>>,
+    win_row: Signal<Local, Bits<RB>>,
+    p_first: Signal<Local, Bits<8>>,
+    r_sel: Signal<Local, Bits<11>>,
+    unused_r_sel: Signal<Local, Bits<11>>,
+    r_sel5: Signal<Local, Bits<5>>,
+    r_word: Signal<Local, Bits<RB>>,
+    unused_r_word: Signal<Local, Bits<RB>>,
+    p_last: Signal<Local, Bits<8>>,
     j4: Signal<Local, Bits<4>>,
     e_m2: Signal<Local, Bits<5>>,
     unused_e_m2: Signal<Local, Bits<5>>,
@@ -389,6 +401,7 @@ impl<const RB: usize, const RA: usize, const RD: usize> NavionTracker<RB, RA, RD
             j_last: Constant::new(bits((w - 1) as u64)),
             frame_b: Constant::new(bits(1u64 << (RA - 1))),
             lane_k: (0..w + 3).map(|k| Constant::new(bits(k as u64))).collect(),
+            lane_k8: (0..w + 3).map(|k| Constant::new(bits(8 * k as u64))).collect(),
             blc: (0..32).map(|k| Constant::new(bits((k + 1) as u64))).collect(),
             top1: (0..32).map(|k| Constant::new(bits(1u64 << k))).collect(),
             max_step: Constant::new(bits(1u64 << 18)),
@@ -427,6 +440,17 @@ impl<const RB: usize, const RA: usize, const RD: usize> NavionTracker<RB, RA, RD
             ck: lanes(w + 3),
             col: lanes(w + 3),
             unused_lane: lanes(w + 3),
+            c0: Default::default(),
+            c0_neg: Default::default(),
+            c0_m: Default::default(),
+            win_row: Default::default(),
+            p_first: Default::default(),
+            r_sel: Default::default(),
+            unused_r_sel: Default::default(),
+            r_sel5: Default::default(),
+            r_word: Default::default(),
+            unused_r_word: Default::default(),
+            p_last: Default::default(),
             j4: Default::default(),
             e_m2: Default::default(),
             unused_e_m2: Default::default(),
@@ -676,17 +700,35 @@ impl<const RB: usize, const RA: usize, const RD: usize> Logic for NavionTracker<
         }
 
         // ---- S1 -> S2: the row's pixel lanes, columns clamped to the level ----
+        // One shift brings column c0 = pix - h - 1 (the leftmost lane's) to byte 0 (a left
+        // shift when c0 < 0); lane k takes byte k of it, or the level's first pixel (column
+        // < 0) or its last (column > Wl - 1). The last pixel is byte Wl - 1 - c0 of the
+        // shifted row (below W + 3 whenever a lane clamps there).
+        self.c0.next = self.pix.val() - self.hp1.val();
+        self.c0_neg.next = self.pix.val() < self.hp1.val();
+        self.c0_m.next = self.hp1.val() - self.pix.val();
+        self.win_row.next = self.frames.rdata.val() >> (bit_cast::<16, 11>(self.c0.val()) << 3);
+        if self.c0_neg.val() {
+            self.win_row.next = self.frames.rdata.val() << (bit_cast::<16, 11>(self.c0_m.val()) << 3);
+        }
+        self.p_first.next = self.frames.rdata.val().get_bits::<8>(0);
+        self.r_sel.next = (self.wl_m1.val() + self.hp1.val()) - self.pix.val();
+        self.unused_r_sel.next = self.r_sel.val();
+        self.r_sel5.next = self.r_sel.val().get_bits::<5>(0);
+        self.r_word.next = self.win_row.val() >> (bit_cast::<8, 5>(self.r_sel5.val()) << 3);
+        self.unused_r_word.next = self.r_word.val();
+        self.p_last.next = self.r_word.val().get_bits::<8>(0);
         for k in 0..self.ck.len() {
             self.ck[k].next = self.pix.val() + self.lane_k[k].val();
             self.col[k].next = self.ck[k].val() - self.hp1.val();
-            if self.ck[k].val() < self.hp1.val() {
-                self.col[k].next = 0.into();
-            } else if (self.ck[k].val() - self.hp1.val()) > self.wl_m1.val() {
-                self.col[k].next = self.wl_m1.val();
-            }
-            self.unused_lane[k].next = self.frames.rdata.val() >> (self.col[k].val() << 3);
+            self.unused_lane[k].next = self.win_row.val() >> self.lane_k8[k].val();
             if self.s1_v.q.val() {
                 self.p2[k].d.next = self.unused_lane[k].val().get_bits::<8>(0);
+                if self.ck[k].val() < self.hp1.val() {
+                    self.p2[k].d.next = self.p_first.val();
+                } else if self.col[k].val() > self.wl_m1.val() {
+                    self.p2[k].d.next = self.p_last.val();
+                }
             }
         }
         self.s2_v.d.next = self.s1_v.q.val();
