@@ -1,4 +1,6 @@
-//! Co-simulation of the Navion tracker: the Verilated `small` preset against the golden model
+//! Co-simulation of the Navion tracker: the Verilated `small` preset (on-chip frame memory)
+//! and `navion` preset (Navion's 3 levels and 15 x 15 window, frames through the memory port,
+//! served by the driver with random latency and stalls) against the golden model
 //! `edgertl_sim::navion::tracker::track`, bit for bit (position, status, iterations of every
 //! point), on frame pairs of known motion and a photograph pair, with random points (near and
 //! on the borders, outside), random idle and back-pressure; and against rust-hdl's own
@@ -8,8 +10,9 @@
 //! --release -p edgertl-tests --test navion_tracker <name>`.
 
 use edgertl_sim::harness::{Handshake, Lockstep, RustHdl, Stimulus};
-use edgertl_sim::navion::tracker::TrackerConfig;
-use edgertl_sim::navion::tracker_driver::{compare, random_points, test_pair, TrackerDriver, Traffic};
+use edgertl_sim::navion::motion;
+use edgertl_sim::navion::tracker::{input_frame, Input, TrackerConfig};
+use edgertl_sim::navion::tracker_driver::{compare, random_points, test_pair, MemoryPort, TrackerDriver, Traffic};
 use edgertl_sim::verilated::navion_tracker;
 use edgertl_hdl::navion::tracker::TrackerHwConfig;
 use edgertl_tests::check;
@@ -92,6 +95,86 @@ fn rust_hdl_simulator_agrees_with_verilated_tracker_cycle_by_cycle() {
     let (a, b) = test_pair(16, 12, 1.3, -0.7, &mut stim.rng);
     drv.load(&cfg, &a, &b, Handshake::NONE, &mut stim.rng).unwrap();
     let pts = [(7 << 8 | 40, 6 << 8 | 200), (0, 11 << 8), (-5, 3 << 8)];
+    let t = drv.track(&cfg, &pts, Traffic::random(&mut stim.rng), &mut stim.rng).unwrap();
+    check(compare(&cfg, &a, &b, &pts, &t.tracks), &hint);
+    eprintln!("{} cycles in lockstep", drv.pins.cycles());
+}
+
+#[test]
+fn navion_port_random_points_match_the_model_under_memory_latency() {
+    let mut stim = Stimulus::from_env();
+    let test = "navion_port_random_points_match_the_model_under_memory_latency";
+    let hint = stim.replay_hint(test);
+    let mut drv = TrackerDriver::new(navion_tracker::navion::Model::for_test(test, stim.seed), TrackerHwConfig::navion());
+    let mut points_total = 0;
+    for k in 0..4 {
+        let (w, h) = if k == 0 { (128, 96) } else { (stim.rng.gen_range(12..129), stim.rng.gen_range(8..97)) };
+        let (dx, dy) = (stim.rng.gen_range(-9.0..9.0), stim.rng.gen_range(-9.0..9.0));
+        let (a, b) = test_pair(w, h, dx, dy, &mut stim.rng);
+        let cfg = TrackerConfig {
+            levels: if k == 0 { 3 } else { stim.rng.gen_range(1..=3) },
+            iterations: [30, 1, 10, 7][k],
+            epsilon: [2, 0, 40, 2][k],
+            min_eigen: [105, 0, 105, 3000][k],
+            ..TrackerConfig::navion()
+        };
+        drv.load(&cfg, &a, &b, Handshake::NONE, &mut stim.rng).unwrap_or_else(|e| panic!("{e}\n{hint}"));
+        drv.memory = if k == 0 { MemoryPort::FAST } else { MemoryPort::random(&mut stim.rng) };
+        let pts = random_points(w, h, 20, &mut stim.rng);
+        let traffic = if k == 0 { Traffic::FULL_SPEED } else { Traffic::random(&mut stim.rng) };
+        let t = drv.track(&cfg, &pts, traffic, &mut stim.rng).unwrap_or_else(|e| panic!("{e}\n{hint}"));
+        check(compare(&cfg, &a, &b, &pts, &t.tracks).map_err(|e| format!("pair {k} ({w} x {h}, {cfg:?}, {:?}): {e}", drv.memory)), &hint);
+        points_total += pts.len();
+    }
+    eprintln!("{points_total} points bit-exact through the memory port");
+}
+
+/// Cycles a feature of the `navion` preset on a photograph pair of known motion (the
+/// accuracy sequences' coffee pair, a 12-pixel move, on the codec's frames as Navion tracks),
+/// from the detector's corners, with a memory answering the next cycle and 8 cycles later.
+#[test]
+fn navion_cycles_per_feature_on_a_photograph_pair() {
+    let mut stim = Stimulus::from_env();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/navion");
+    let src = motion::sources(&dir).unwrap().into_iter().find(|s| s.name == "coffee").unwrap();
+    let m = motion::motions(101)[4];
+    let p = motion::pair(&src, &m);
+    let (a, b) = (input_frame(&p.a, Input::Codec).unwrap(), input_frame(&p.b, Input::Codec).unwrap());
+    let cfg = TrackerConfig::navion();
+    let pts: Vec<(i32, i32)> = p.points.iter().take(200).map(|&(x, y)| ((x as i32) << 8, (y as i32) << 8)).collect();
+    let mut drv = TrackerDriver::new(navion_tracker::navion::Model::new(), TrackerHwConfig::navion());
+    drv.load(&cfg, &a, &b, Handshake::NONE, &mut stim.rng).unwrap();
+    for latency in [1, 8] {
+        drv.memory = MemoryPort { latency, jitter: 0, stall: 0.0 };
+        let t = drv.track(&cfg, &pts, Traffic::FULL_SPEED, &mut stim.rng).unwrap();
+        compare(&cfg, &a, &b, &pts, &t.tracks).unwrap();
+        let its: u32 = t.tracks.iter().map(|t| t.iterations).sum();
+        let tracked = t.tracks.iter().filter(|t| t.lost.is_none()).count();
+        let per = t.cycles as f64 / pts.len() as f64;
+        eprintln!(
+            "{} ({} x {}, {}): {} points ({tracked} tracked), memory latency {latency}: {} iterations ({:.2} a point), {} cycles, {} row requests: {per:.1} cycles a feature; 200 features a frame take {:.0} cycles",
+            p.source, a.width(), a.height(), m.describe(), pts.len(), its, f64::from(its) / pts.len() as f64, t.cycles, t.requests, 200.0 * per
+        );
+        assert!(tracked >= pts.len() * 3 / 4, "{tracked} of {} tracked", pts.len());
+    }
+}
+
+#[test]
+fn rust_hdl_simulator_agrees_with_verilated_navion_port_cycle_by_cycle() {
+    let mut stim = Stimulus::from_env();
+    let hint = stim.replay_hint("rust_hdl_simulator_agrees_with_verilated_navion_port_cycle_by_cycle");
+    let dut = Lockstep::new(
+        navion_tracker::navion::Model::new(),
+        RustHdl::preset("navion_tracker", Some("navion")).unwrap(),
+        navion_tracker::navion::OUTPUTS,
+        hint.clone(),
+    );
+    let mut drv = TrackerDriver::new(dut, TrackerHwConfig::navion());
+    let cfg = TrackerConfig { levels: 2, iterations: 2, ..TrackerConfig::navion() };
+    let (a, b) = test_pair(40, 20, 1.3, -0.7, &mut stim.rng);
+    drv.load(&cfg, &a, &b, Handshake::NONE, &mut stim.rng).unwrap();
+    drv.memory = MemoryPort { latency: 3, jitter: 2, stall: 0.3 };
+    let pts = [(17 << 8 | 40, 9 << 8 | 200), (1 << 8, 19 << 8)];
     let t = drv.track(&cfg, &pts, Traffic::random(&mut stim.rng), &mut stim.rng).unwrap();
     check(compare(&cfg, &a, &b, &pts, &t.tracks), &hint);
     eprintln!("{} cycles in lockstep", drv.pins.cycles());

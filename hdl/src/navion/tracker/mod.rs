@@ -2,13 +2,16 @@
 //! with the golden model `edgertl_sim::navion::tracker::track`.
 //!
 //! The two frames' pyramid levels (already built and smoothed, as the golden model's
-//! `tracker::levels` gives them) sit in an on-chip frame memory the host loads row by row;
-//! points go in, tracked points come out, one point in the unit at a time.
+//! `tracker::levels` gives them) are read a row segment at a time through a memory port:
+//! preset `small` serves it from an on-chip frame memory the host loads row by row (`ld_*`);
+//! preset `navion` makes the port the unit's own, for a frame memory outside it (both frames'
+//! pyramids of 752 x 480 do not fit on chip). Points go in, tracked points come out, one point
+//! in the unit at a time.
 //!
 //! ```text
 //!            ┌────────── window pass: one pixel row a clock, W + 3 pixel lanes ──────────┐
-//!  frame ──► row ─► S1 lanes ─► S2 H = bilinear x ─► S3 E = bilinear y ─► S4 I, Scharr ─► S5 products ─► S6 row sums ─► S7 sums
-//!  memory   word    (clamped)    (W+2 lanes)         (W+2 lanes, 3 rows)   (W lanes)      (3 a lane)      (adder chain)   G or b
+//!  memory ──► row ─► S1 lanes ─► S2 H = bilinear x ─► S3 E = bilinear y ─► S4 I, Scharr ─► S5 products ─► S6 row sums ─► S7 sums
+//!  port      seg.    (clamped)    (W+2 lanes)         (W+2 lanes, 3 rows)   (W lanes)      (3 a lane)      (adder chain)   G or b
 //!                                                                           │ patch RAM (A pass writes, B passes read)
 //!  solver: one 16 x 16 multiplier, 80-bit accumulator, jobs of 16-bit pieces; a 19-step divider
 //! ```
@@ -18,14 +21,30 @@
 //!   `max_height`; `levels` (2 bits, 1 ..= `max_levels`), `iterations` (5 bits, 1 ..= 30),
 //!   `epsilon` (9 bits, 1/256 pixel, 0 ..= 256), `t_min` (28 bits, t = T W^2 of the golden
 //!   model's threshold T). Static: held while a point is in the unit (the driver does).
-//! - `ld_valid`/`ld_ready`, `ld_addr` (RA bits), `ld_data` (64), `ld_last`: the frame memory
-//!   load. A row word holds `max_width` pixels (pixel i in bits 8i..8i+7); it comes as
+//! - `small` only: `ld_valid`/`ld_ready`, `ld_addr` (RA bits), `ld_data` (64), `ld_last`: the
+//!   frame memory load. A row word holds `max_width` pixels (pixel i in bits 8i..8i+7); it comes as
 //!   `max_width / 8` beats of 8 pixels, the first beat the leftmost, and is written at
 //!   `ld_addr` with the beat that has `ld_last`. Rows: frame A's level 0 at 0 ..= H0 - 1,
 //!   level 1 at H0 ..= H0 + H1 - 1 (and level 2 after it); frame B the same from
 //!   `2^(RA - 1)`. Level l + 1 is `ceil(Wl / 2) x ceil(Hl / 2)` (`pyrDown`'s size). Taken
 //!   only while the unit is idle (no point in it, no result waiting); a load beat has
-//!   priority over a point.
+//!   priority over a point. The on-chip memory answers each memory port request (below,
+//!   whole rows: `mem_req_col` is 0) the next clock.
+//! - `navion` only, the memory port. Request: `mem_req_valid`/`mem_req_ready`,
+//!   `mem_req_level` (2 bits, 0 = the frame), `mem_req_frame` (1 bit: 0 = A, 1 = B),
+//!   `mem_req_row` (11 bits: the row of that level, always 0 ..= Hl - 1), `mem_req_col` (8
+//!   bits: the segment's first column / 8, always 8 col <= Wl - 1). Response:
+//!   `mem_rsp_valid`/`mem_rsp_ready`, `mem_rsp_d0` .. `mem_rsp_d3` (64 bits each): the
+//!   32-pixel segment of columns 8 col ..= 8 col + 31, pixel 8k + i in bits 8i..8i+7 of
+//!   `mem_rsp_d<k>`; pixels past the level's last column may be anything (the unit does not
+//!   use them). Responses come in request order, with any latency (1 clock or more after
+//!   the request is taken) and any gaps; `mem_rsp_ready` is always 1 (the unit never has
+//!   more requests out than it takes responses for). A window pass asks for its W + 3 rows,
+//!   a request a clock while `mem_req_ready`, all with the same `mem_req_col`: columns c0 =
+//!   x - h - 1 ..= c0 + W + 2 (x the integer position) lie within the segment that starts
+//!   at 8 floor(max(c0, 0) / 8), as 7 + W + 3 <= 32. A memory of four 64-bit banks, column
+//!   words interleaved (word j of a row in bank j mod 4), serves any such segment in one
+//!   access.
 //! - `in_valid`/`in_ready`, `in_x`, `in_y` (24-bit two's complement, 1/256 pixel): a point
 //!   of level 0.
 //! - `out_valid`/`out_ready`, `out_x`, `out_y` (24-bit two's complement, 1/256 pixel),
@@ -45,8 +64,11 @@
 //!
 //! # The window pass
 //! A pass reads W + 3 pixel rows (offsets -h-1 ..= h+2 around the integer position, h = W/2,
-//! rows clamped to the level) one a clock. Each row word gives W + 3 pixel lanes (columns
-//! clamped to the level: the hardware clamps the address, as the model reads); lane k of the
+//! rows clamped to the level) one a clock. Each row segment gives W + 3 pixel lanes (columns
+//! clamped to the level, as the model reads): one shift of the segment brings column c0 to
+//! byte 0 (a left shift by -c0 bytes when c0 < 0), lane k takes its byte k, or the level's
+//! first pixel (byte 0 of the segment) when c0 + k < 0, or its last when c0 + k > Wl - 1
+//! (byte Wl - 1 - c0 of the shifted segment, below W + 3 whenever a lane clamps); lane k of the
 //! horizontal stage computes `H = 256 p_k + fx (p_(k+1) - p_k)` (exact, 16 bits), the
 //! vertical stage `E = 256 H(r) + fy (H(r+1) - H(r))` (exact bilinear sum, scale 2^16, 24
 //! bits) for the W + 2 columns -h-1 ..= h+1. With three E rows the S4 stage gives, for the W
@@ -67,7 +89,9 @@
 //! is a restoring division, one quotient bit a clock (19 clocks a level).
 //!
 //! # Timing
-//! A pass takes W + 11 clocks (W + 3 reads, 7 pipeline stages, one to see the sums). A level
+//! With a memory answering the next clock (the on-chip one): a pass takes W + 11 clocks (W + 3
+//! reads, 7 pipeline stages, one to see the sums); a memory latency of d clocks adds d - 1
+//! to every pass, stalls and gaps add their clocks. A level
 //! costs W + 62 clocks (its A pass, the test's 20 solver clocks, det', the divider's 19 and
 //! the state steps), an iteration W + 37 (its B pass, 20 solver clocks for nx, ny and the two
 //! steps, the state steps); a point 3 more. The tests measure it: 518 clocks a feature for
@@ -80,12 +104,15 @@
 //! and flows 24 two's complement, steps 19 + sign, memory row addresses 11 (level bases).
 //!
 //! # Presets
-//! `small`: 64 x 48 frames, 2 levels, W = 7 (7 lanes): 512-bit row words, 2 x 128 rows (200
-//! words used). A Navion-size unit (752 x 480, 3 levels, W = 15) would read its rows through
-//! a memory port from the frame memory instead of a row-wide on-chip RAM; it is not built.
+//! - `small`: 64 x 48 frames, 2 levels, W = 7 (7 lanes), on-chip: 512-bit row words (a
+//!   segment is a whole row), 2 x 128 rows (200 words used).
+//! - `navion`: Navion's 752 x 480 frames, 3 levels, W = 15 (15 lanes), the memory port with
+//!   32-pixel segments. The unit itself works on any frame up to 2047 x 2047 (11-bit sizes);
+//!   752 x 480 is what the driver checks. Tested on smaller frames through the same port.
 
 mod lanes;
 mod rtl;
+mod top;
 
 use crate::{EmitError, Emitted, RtlSim, Unit};
 use serde::{Deserialize, Serialize};
@@ -93,8 +120,8 @@ use serde::{Deserialize, Serialize};
 pub const UNIT: Unit = Unit {
     name: "navion_tracker",
     summary: "Navion pyramidal Lucas-Kanade tracker: pyramid levels in on-chip memory, points in, tracked points out",
-    presets: &["small"],
-    simulated: &["small"],
+    presets: &["small", "navion"],
+    simulated: &["small", "navion"],
     synth_preset: "small",
     netlist: false,
     config_type: "TrackerHwConfig",
@@ -123,12 +150,16 @@ pub struct TrackerHwConfig {
     pub max_levels: u32,
     /// The window's side W (odd, 3 ..= 15): the lanes.
     pub window: u32,
+    /// The frames are read through the memory port (32-pixel segments) from a memory outside
+    /// the unit; else they sit in the unit's on-chip frame memory, loaded through `ld_*`.
+    #[serde(default)]
+    pub port: bool,
 }
 
 /// A configuration or a frame the tracker unit cannot take.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TrackerHwError {
-    #[error("unknown tracker preset `{0}` (known: small)")]
+    #[error("unknown tracker preset `{0}` (known: small, navion)")]
     UnknownPreset(String),
     #[error("the frame is {width} x {height} pixels; the tracker unit takes 1 ..= {max_width} x 1 ..= {max_height}")]
     BadFrame { width: usize, height: usize, max_width: u32, max_height: u32 },
@@ -139,16 +170,24 @@ pub enum TrackerHwError {
 }
 
 impl TrackerHwConfig {
-    pub const PRESETS: &'static [&'static str] = &["small"];
+    pub const PRESETS: &'static [&'static str] = &["small", "navion"];
 
-    /// Test frames up to 64 x 48, 2 levels, a 7 x 7 window (the golden model's `small`).
+    /// Test frames up to 64 x 48, 2 levels, a 7 x 7 window (the golden model's `small`), in
+    /// the on-chip frame memory.
     pub fn small() -> Self {
-        TrackerHwConfig { max_width: 64, max_height: 48, max_levels: 2, window: 7 }
+        TrackerHwConfig { max_width: 64, max_height: 48, max_levels: 2, window: 7, port: false }
+    }
+
+    /// Navion's frames, 752 x 480, 3 levels, a 15 x 15 window (the golden model's `navion`),
+    /// read through the memory port.
+    pub fn navion() -> Self {
+        TrackerHwConfig { max_width: 752, max_height: 480, max_levels: 3, window: 15, port: true }
     }
 
     pub fn preset(name: &str) -> Result<Self, TrackerHwError> {
         match name {
             "small" => Ok(Self::small()),
+            "navion" => Ok(Self::navion()),
             _ => Err(TrackerHwError::UnknownPreset(name.into())),
         }
     }
@@ -191,7 +230,11 @@ macro_rules! with_tracker {
         let $cfg = TrackerHwConfig::preset($preset).map_err(|_| preset_error($preset))?;
         match $preset {
             "small" => {
-                type $t = rtl::NavionTracker<512, 8, 200>;
+                type $t = top::NavionTracker<512, 8, 200>;
+                $body
+            }
+            "navion" => {
+                type $t = top::NavionTrackerPort;
                 $body
             }
             _ => Err(preset_error($preset)),
@@ -230,5 +273,9 @@ mod tests {
         assert!(c.check(64, 48, 9, 2).is_err());
         assert!(c.check(64, 48, 7, 3).is_err());
         assert!(TrackerHwConfig::preset("big").is_err());
+        let n = TrackerHwConfig::navion();
+        assert!(n.check(752, 480, 15, 3).is_ok());
+        assert!(n.check(753, 480, 15, 3).is_err());
+        assert!(n.check(752, 480, 7, 3).is_err());
     }
 }

@@ -1,19 +1,20 @@
 //! The tracker's rust-hdl description (see the parent module for its behaviour, timing and
 //! widths).
 //!
-//! Generic over its frame memory: `RB` bits a row word (8 per pixel of the widest level 0),
-//! `RA` address bits (the top one picks frame A or B), `RD` words. The window's lanes are
-//! the lengths of the lane vectors (built from the configuration's W).
+//! [`TrackerCore`] is the tracker behind its memory port, generic over `SB`, the bits of a
+//! response segment; the window's lanes are the lengths of the lane vectors (built from the
+//! configuration's W). The presets' top levels (an on-chip frame memory serving the port, or
+//! the port as the unit's own) are in `top.rs`.
 
 #![allow(unused_parens)]
 
 use super::lanes::{ColLane, WinLane};
-use crate::widgets::{Reg, Sram};
+use crate::widgets::Reg;
 use rust_hdl::prelude::*;
 
-/// The Navion pyramidal Lucas-Kanade tracker.
+/// The Navion pyramidal Lucas-Kanade tracker, reading pyramid rows through its memory port.
 #[derive(LogicBlock)]
-pub struct NavionTracker<const RB: usize, const RA: usize, const RD: usize> {
+pub struct TrackerCore<const SB: usize> {
     /// Clock; everything happens on its rising edge.
     pub clk: Signal<In, Clock>,
     /// Synchronous active-high reset (the memories keep their contents).
@@ -26,13 +27,18 @@ pub struct NavionTracker<const RB: usize, const RA: usize, const RD: usize> {
     pub iterations: Signal<In, Bits<5>>,
     pub epsilon: Signal<In, Bits<9>>,
     pub t_min: Signal<In, Bits<28>>,
-    /// Frame memory rows in: 8 pixels a beat (pixel i in bits 8i..8i+7), a row word written
-    /// at `ld_addr` with the beat that has `ld_last`. Taken while no point is in the unit.
-    pub ld_valid: Signal<In, Bit>,
-    pub ld_ready: Signal<Out, Bit>,
-    pub ld_addr: Signal<In, Bits<RA>>,
-    pub ld_data: Signal<In, Bits<64>>,
-    pub ld_last: Signal<In, Bit>,
+    /// The memory port: a request for a row segment (level, frame A = 0 / B = 1, the row of
+    /// the level, the first column / 8; only `col` 0 when `seg_cols` is off), the responses in
+    /// request order, pixel i of the segment in bits 8i..8i+7; always taken.
+    pub mem_req_valid: Signal<Out, Bit>,
+    pub mem_req_ready: Signal<In, Bit>,
+    pub mem_req_level: Signal<Out, Bits<2>>,
+    pub mem_req_frame: Signal<Out, Bit>,
+    pub mem_req_row: Signal<Out, Bits<11>>,
+    pub mem_req_col: Signal<Out, Bits<8>>,
+    pub mem_rsp_valid: Signal<In, Bit>,
+    pub mem_rsp_ready: Signal<Out, Bit>,
+    pub mem_rsp_data: Signal<In, Bits<SB>>,
     /// Points in: level-0 position, 1/256 pixel, 24-bit two's complement.
     pub in_valid: Signal<In, Bit>,
     pub in_ready: Signal<Out, Bit>,
@@ -47,9 +53,7 @@ pub struct NavionTracker<const RB: usize, const RA: usize, const RD: usize> {
     pub out_status: Signal<Out, Bits<2>>,
     pub out_iters: Signal<Out, Bits<7>>,
 
-    // ---- Memories ----
-    frames: Sram<Bits<RB>, RA, RD>,
-    rowbuf: Reg<Bits<RB>>,
+    // ---- Lanes ----
     col_lane: Vec<ColLane>,
     win: Vec<WinLane>,
 
@@ -77,8 +81,7 @@ pub struct NavionTracker<const RB: usize, const RA: usize, const RD: usize> {
     pass_run: Reg<Bit>,
     pass_it: Reg<Bit>,
     q: Reg<Bits<5>>,
-    s1_v: Reg<Bit>,
-    s1_q: Reg<Bits<5>>,
+    rq: Reg<Bits<5>>,
     s2_v: Reg<Bit>,
     s2_q: Reg<Bits<5>>,
     p2: Vec<Reg<Bits<8>>>,
@@ -149,12 +152,13 @@ pub struct NavionTracker<const RB: usize, const RA: usize, const RD: usize> {
     st_div_init: Constant<Bits<5>>,
 
     // ---- Constants ----
-    ld_shift: Constant<Bits<16>>,
+    seg_cols: Constant<Bit>,
+    seven11: Constant<Bits<11>>,
     hp1: Constant<Bits<11>>,
     q_last: Constant<Bits<5>>,
     j_last: Constant<Bits<5>>,
-    frame_b: Constant<Bits<RA>>,
     lane_k: Vec<Constant<Bits<11>>>,
+    lane_k8: Vec<Constant<Bits<8>>>,
     blc: Vec<Constant<Bits<6>>>,
     top1: Vec<Constant<Bits<34>>>,
     max_step: Constant<Bits<80>>,
@@ -170,8 +174,8 @@ pub struct NavionTracker<const RB: usize, const RA: usize, const RD: usize> {
     sext32: Constant<Bits<36>>,
 
     // ---- Combinational ----
-    ld_word: Signal<Local, Bits<RB>>,
-    take_ld: Signal<Local, Bit>,
+    s1_v: Signal<Local, Bit>,
+    req_go: Signal<Local, Bit>,
     take_in: Signal<Local, Bit>,
     w1: Signal<Local, Bits<11>>,
     w2: Signal<Local, Bits<11>>,
@@ -179,7 +183,6 @@ pub struct NavionTracker<const RB: usize, const RA: usize, const RD: usize> {
     h2: Signal<Local, Bits<11>>,
     wl_m1: Signal<Local, Bits<11>>,
     hl_m1: Signal<Local, Bits<11>>,
-    base: Signal<Local, Bits<11>>,
     in_frame: Signal<Local, Bit>,
     in_level: Signal<Local, Bit>,
     pos_x: Signal<Local, Bits<24>>,
@@ -190,11 +193,24 @@ pub struct NavionTracker<const RB: usize, const RA: usize, const RD: usize> {
     fy: Signal<Local, Bits<8>>,
     ry: Signal<Local, Bits<11>>,
     row: Signal<Local, Bits<11>>,
-    row_addr: Signal<Local, Bits<11>>,
-    unused_row_addr: Signal<Local, Bits<11>>,
     ck: Vec<Signal<Local, Bits<11>>>,
     col: Vec<Signal<Local, Bits<11>>>,
-    unused_lane: Vec<Signal<Local, Bits<RB>>>,
+    unused_lane: Vec<Signal<Local, Bits<SB>>>,
+    c0: Signal<Local, Bits<11>>,
+    c0_neg: Signal<Local, Bit>,
+    c0_m: Signal<Local, Bits<11>>,
+    c0_s: Signal<Local, Bits<11>>,
+    unused_c0_s: Signal<Local, Bits<11>>,
+    seg: Signal<Local, Bits<8>>,
+    off: Signal<Local, Bits<11>>,
+    win_row: Signal<Local, Bits<SB>>,
+    p_first: Signal<Local, Bits<8>>,
+    r_sel: Signal<Local, Bits<11>>,
+    unused_r_sel: Signal<Local, Bits<11>>,
+    r_sel5: Signal<Local, Bits<5>>,
+    r_word: Signal<Local, Bits<SB>>,
+    unused_r_word: Signal<Local, Bits<SB>>,
+    p_last: Signal<Local, Bits<8>>,
     j4: Signal<Local, Bits<4>>,
     e_m2: Signal<Local, Bits<5>>,
     unused_e_m2: Signal<Local, Bits<5>>,
@@ -262,13 +278,15 @@ fn lanes<T: Default>(n: usize) -> Vec<T> {
     (0..n).map(|_| T::default()).collect()
 }
 
-impl<const RB: usize, const RA: usize, const RD: usize> NavionTracker<RB, RA, RD> {
-    /// A tracker with a W x W window (W lanes).
-    pub(crate) fn built(window: usize) -> Self {
+impl<const SB: usize> TrackerCore<SB> {
+    /// A tracker with a W x W window (W lanes); `seg_cols`: segments start at any multiple of
+    /// 8 columns (else a segment is a whole row: `mem_req_col` is 0).
+    pub(crate) fn built(window: usize, seg_cols: bool) -> Self {
+        assert!((SB / 8).is_power_of_two() && SB >= 256, "a segment is a power of two pixels, 32 or more");
         let w = window;
         let h = w / 2;
         let st = |k: u64| Constant::new(bits::<5>(k));
-        let mut uut = NavionTracker {
+        let mut uut = TrackerCore {
             clk: Default::default(),
             rst: Default::default(),
             width: Default::default(),
@@ -277,11 +295,15 @@ impl<const RB: usize, const RA: usize, const RD: usize> NavionTracker<RB, RA, RD
             iterations: Default::default(),
             epsilon: Default::default(),
             t_min: Default::default(),
-            ld_valid: Default::default(),
-            ld_ready: Default::default(),
-            ld_addr: Default::default(),
-            ld_data: Default::default(),
-            ld_last: Default::default(),
+            mem_req_valid: Default::default(),
+            mem_req_ready: Default::default(),
+            mem_req_level: Default::default(),
+            mem_req_frame: Default::default(),
+            mem_req_row: Default::default(),
+            mem_req_col: Default::default(),
+            mem_rsp_valid: Default::default(),
+            mem_rsp_ready: Default::default(),
+            mem_rsp_data: Default::default(),
             in_valid: Default::default(),
             in_ready: Default::default(),
             in_x: Default::default(),
@@ -292,8 +314,6 @@ impl<const RB: usize, const RA: usize, const RD: usize> NavionTracker<RB, RA, RD
             out_y: Default::default(),
             out_status: Default::default(),
             out_iters: Default::default(),
-            frames: Default::default(),
-            rowbuf: Default::default(),
             col_lane: lanes(w + 2),
             win: lanes(w),
             st: Default::default(),
@@ -317,8 +337,7 @@ impl<const RB: usize, const RA: usize, const RD: usize> NavionTracker<RB, RA, RD
             pass_run: Default::default(),
             pass_it: Default::default(),
             q: Default::default(),
-            s1_v: Default::default(),
-            s1_q: Default::default(),
+            rq: Default::default(),
             s2_v: Default::default(),
             s2_q: Default::default(),
             p2: lanes(w + 3),
@@ -383,12 +402,13 @@ impl<const RB: usize, const RA: usize, const RD: usize> NavionTracker<RB, RA, RD
             st_final: st(18),
             st_level_end: st(19),
             st_div_init: st(20),
-            ld_shift: Constant::new(bits((RB - 64) as u64)),
+            seg_cols: Constant::new(seg_cols),
+            seven11: Constant::new(bits(7)),
             hp1: Constant::new(bits((h + 1) as u64)),
             q_last: Constant::new(bits((w + 2) as u64)),
             j_last: Constant::new(bits((w - 1) as u64)),
-            frame_b: Constant::new(bits(1u64 << (RA - 1))),
             lane_k: (0..w + 3).map(|k| Constant::new(bits(k as u64))).collect(),
+            lane_k8: (0..w + 3).map(|k| Constant::new(bits(8 * k as u64))).collect(),
             blc: (0..32).map(|k| Constant::new(bits((k + 1) as u64))).collect(),
             top1: (0..32).map(|k| Constant::new(bits(1u64 << k))).collect(),
             max_step: Constant::new(bits(1u64 << 18)),
@@ -402,8 +422,8 @@ impl<const RB: usize, const RA: usize, const RD: usize> NavionTracker<RB, RA, RD
             c16: Constant::new(bits(16)),
             c9: Constant::new(bits(9)),
             sext32: Constant::new(bits(0xF_0000_0000)),
-            ld_word: Default::default(),
-            take_ld: Default::default(),
+            s1_v: Default::default(),
+            req_go: Default::default(),
             take_in: Default::default(),
             w1: Default::default(),
             w2: Default::default(),
@@ -411,7 +431,6 @@ impl<const RB: usize, const RA: usize, const RD: usize> NavionTracker<RB, RA, RD
             h2: Default::default(),
             wl_m1: Default::default(),
             hl_m1: Default::default(),
-            base: Default::default(),
             in_frame: Default::default(),
             in_level: Default::default(),
             pos_x: Default::default(),
@@ -422,11 +441,24 @@ impl<const RB: usize, const RA: usize, const RD: usize> NavionTracker<RB, RA, RD
             fy: Default::default(),
             ry: Default::default(),
             row: Default::default(),
-            row_addr: Default::default(),
-            unused_row_addr: Default::default(),
             ck: lanes(w + 3),
             col: lanes(w + 3),
             unused_lane: lanes(w + 3),
+            c0: Default::default(),
+            c0_neg: Default::default(),
+            c0_m: Default::default(),
+            c0_s: Default::default(),
+            unused_c0_s: Default::default(),
+            seg: Default::default(),
+            off: Default::default(),
+            win_row: Default::default(),
+            p_first: Default::default(),
+            r_sel: Default::default(),
+            unused_r_sel: Default::default(),
+            r_sel5: Default::default(),
+            r_word: Default::default(),
+            unused_r_word: Default::default(),
+            p_last: Default::default(),
             j4: Default::default(),
             e_m2: Default::default(),
             unused_e_m2: Default::default(),
@@ -493,17 +525,16 @@ impl<const RB: usize, const RA: usize, const RD: usize> NavionTracker<RB, RA, RD
     }
 }
 
-impl<const RB: usize, const RA: usize, const RD: usize> Logic for NavionTracker<RB, RA, RD> {
+impl<const SB: usize> Logic for TrackerCore<SB> {
     #[allow(clippy::collapsible_if)] // one `if` a state: the description reads as the state machine
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clk, rowbuf, st, x0, y0, lvl, ax, ay, gx, gy, px, py, its, n, outcome, out_full, o_x, o_y, o_status,
-            o_iters, pass_run, pass_it, q, s1_v, s1_q, s2_v, s2_q, s3_v, s3_q, s4_v, s4_e, s5_v, s5_j, s6_v, s6_last,
+            self, clk, st, x0, y0, lvl, ax, ay, gx, gy, px, py, its, n, outcome, out_full, o_x, o_y, o_status,
+            o_iters, pass_run, pass_it, q, rq, s2_v, s2_q, s3_v, s3_q, s4_v, s4_e, s5_v, s5_j, s6_v, s6_last,
             s7_v, s7_last, r7a, r7b, r7c, acc0, acc1, acc2, pass_end, job, mi, mj, acc, s, sxx, syy, sxy_m, sxy_n,
             det, e, drem, dq, dcnt, bx_m, bx_n, by_m, by_n, nx_m, nx_n, ny_m, ny_n, dx, dxm
         );
-        self.rowbuf.rst.next = self.rst.val();
         self.st.rst.next = self.rst.val();
         self.x0.rst.next = self.rst.val();
         self.y0.rst.next = self.rst.val();
@@ -525,8 +556,7 @@ impl<const RB: usize, const RA: usize, const RD: usize> Logic for NavionTracker<
         self.pass_run.rst.next = self.rst.val();
         self.pass_it.rst.next = self.rst.val();
         self.q.rst.next = self.rst.val();
-        self.s1_v.rst.next = self.rst.val();
-        self.s1_q.rst.next = self.rst.val();
+        self.rq.rst.next = self.rst.val();
         self.s2_v.rst.next = self.rst.val();
         self.s2_q.rst.next = self.rst.val();
         self.s3_v.rst.next = self.rst.val();
@@ -583,35 +613,20 @@ impl<const RB: usize, const RA: usize, const RD: usize> Logic for NavionTracker<
             self.win[m].clk.next = self.clk.val();
             self.win[m].rst.next = self.rst.val();
         }
-        self.frames.clk.next = self.clk.val();
 
         // ---- Handshakes and outputs, from registers ----
-        self.ld_ready.next = (self.st.q.val() == self.st_idle.val()) & !self.out_full.q.val();
         self.in_ready.next = (self.st.q.val() == self.st_idle.val()) & !self.out_full.q.val();
         self.out_valid.next = self.out_full.q.val();
         self.out_x.next = self.o_x.q.val();
         self.out_y.next = self.o_y.q.val();
         self.out_status.next = self.o_status.q.val();
         self.out_iters.next = self.o_iters.q.val();
-        self.take_ld.next = self.ld_valid.val() & (self.st.q.val() == self.st_idle.val()) & !self.out_full.q.val();
-        self.take_in.next = self.in_valid.val()
-            & !self.ld_valid.val()
-            & (self.st.q.val() == self.st_idle.val())
-            & !self.out_full.q.val();
+        self.take_in.next = self.in_valid.val() & (self.st.q.val() == self.st_idle.val()) & !self.out_full.q.val();
         if self.out_full.q.val() & self.out_ready.val() {
             self.out_full.d.next = false;
         }
 
-        // ---- Frame memory load: a row word gathered 8 pixels a beat ----
-        self.ld_word.next = (self.rowbuf.q.val() >> 64) | (bit_cast::<RB, 64>(self.ld_data.val()) << self.ld_shift.val());
-        if self.take_ld.val() {
-            self.rowbuf.d.next = self.ld_word.val();
-        }
-        self.frames.waddr.next = self.ld_addr.val();
-        self.frames.wdata.next = self.ld_word.val();
-        self.frames.we.next = self.take_ld.val() & self.ld_last.val();
-
-        // ---- The levels: sizes, the current one's last pixel and first memory row ----
+        // ---- The levels: sizes, the current one's last pixel ----
         self.w1.next = (self.width.val() + self.one11.val()) >> 1;
         self.w2.next = (self.w1.val() + self.one11.val()) >> 1;
         self.h1.next = (self.height.val() + self.one11.val()) >> 1;
@@ -620,16 +635,13 @@ impl<const RB: usize, const RA: usize, const RD: usize> Logic for NavionTracker<
         self.h0_m1.next = self.height.val() - self.one11.val();
         self.wl_m1.next = self.width.val() - 1;
         self.hl_m1.next = self.height.val() - 1;
-        self.base.next = 0.into();
         if self.lvl.q.val() == 1 {
             self.wl_m1.next = self.w1.val() - 1;
             self.hl_m1.next = self.h1.val() - 1;
-            self.base.next = self.height.val();
         }
         if self.lvl.q.val() == 2 {
             self.wl_m1.next = self.w2.val() - 1;
             self.hl_m1.next = self.h2.val() - 1;
-            self.base.next = self.height.val() + self.h1.val();
         }
         self.in_frame.next = !self.x0.q.val().get_bit(23)
             & !self.y0.q.val().get_bit(23)
@@ -659,38 +671,71 @@ impl<const RB: usize, const RA: usize, const RD: usize> Logic for NavionTracker<
         } else if (self.ry.val() - self.hp1.val()) > self.hl_m1.val() {
             self.row.next = self.hl_m1.val();
         }
-        self.row_addr.next = self.base.val() + self.row.val();
-        self.unused_row_addr.next = self.row_addr.val();
-        self.frames.raddr.next = bit_cast::<RA, 11>(self.row_addr.val());
-        if self.pass_it.q.val() {
-            self.frames.raddr.next = bit_cast::<RA, 11>(self.row_addr.val()) | self.frame_b.val();
+        // The segment's first column / 8 (see S1 below).
+        self.c0.next = self.pix.val() - self.hp1.val();
+        self.c0_neg.next = self.pix.val() < self.hp1.val();
+        self.c0_m.next = self.hp1.val() - self.pix.val();
+        self.c0_s.next = self.c0.val() >> 3;
+        self.unused_c0_s.next = self.c0_s.val();
+        self.seg.next = 0.into();
+        self.off.next = self.c0.val();
+        if self.seg_cols.val() & !self.c0_neg.val() {
+            self.seg.next = self.c0_s.val().get_bits::<8>(0);
+            self.off.next = self.c0.val() & self.seven11.val();
         }
-        self.frames.re.next = self.pass_run.q.val();
-        self.s1_v.d.next = self.pass_run.q.val();
-        self.s1_q.d.next = self.q.q.val();
-        if self.pass_run.q.val() {
+
+        // A request a clock while the pass has rows to ask for; the responses come back in
+        // order, one row each, into S1.
+        self.mem_req_valid.next = self.pass_run.q.val();
+        self.mem_req_level.next = self.lvl.q.val();
+        self.mem_req_frame.next = self.pass_it.q.val();
+        self.mem_req_row.next = self.row.val();
+        self.mem_req_col.next = self.seg.val();
+        self.mem_rsp_ready.next = true;
+        self.req_go.next = self.pass_run.q.val() & self.mem_req_ready.val();
+        if self.req_go.val() {
             self.q.d.next = self.q.q.val() + 1;
             if self.q.q.val() == self.q_last.val() {
                 self.pass_run.d.next = false;
             }
         }
+        self.s1_v.next = self.mem_rsp_valid.val();
+        if self.s1_v.val() {
+            self.rq.d.next = self.rq.q.val() + 1;
+        }
 
         // ---- S1 -> S2: the row's pixel lanes, columns clamped to the level ----
+        // The segment holds columns 8 seg ..; one shift brings column c0 = pix - h - 1 (the
+        // leftmost lane's) to byte 0 (a left shift when c0 < 0: then seg = 0); lane k takes
+        // byte k of it, or the level's first pixel (column < 0: byte 0 of the segment) or its
+        // last (column > Wl - 1: byte Wl - 1 - c0 of the shifted row, below W + 3 whenever a
+        // lane clamps there).
+        self.win_row.next = self.mem_rsp_data.val() >> (bit_cast::<16, 11>(self.off.val()) << 3);
+        if self.c0_neg.val() {
+            self.win_row.next = self.mem_rsp_data.val() << (bit_cast::<16, 11>(self.c0_m.val()) << 3);
+        }
+        self.p_first.next = self.mem_rsp_data.val().get_bits::<8>(0);
+        self.r_sel.next = (self.wl_m1.val() + self.hp1.val()) - self.pix.val();
+        self.unused_r_sel.next = self.r_sel.val();
+        self.r_sel5.next = self.r_sel.val().get_bits::<5>(0);
+        self.r_word.next = self.win_row.val() >> (bit_cast::<8, 5>(self.r_sel5.val()) << 3);
+        self.unused_r_word.next = self.r_word.val();
+        self.p_last.next = self.r_word.val().get_bits::<8>(0);
         for k in 0..self.ck.len() {
             self.ck[k].next = self.pix.val() + self.lane_k[k].val();
             self.col[k].next = self.ck[k].val() - self.hp1.val();
-            if self.ck[k].val() < self.hp1.val() {
-                self.col[k].next = 0.into();
-            } else if (self.ck[k].val() - self.hp1.val()) > self.wl_m1.val() {
-                self.col[k].next = self.wl_m1.val();
-            }
-            self.unused_lane[k].next = self.frames.rdata.val() >> (self.col[k].val() << 3);
-            if self.s1_v.q.val() {
+            self.unused_lane[k].next = self.win_row.val() >> self.lane_k8[k].val();
+            if self.s1_v.val() {
                 self.p2[k].d.next = self.unused_lane[k].val().get_bits::<8>(0);
+                if self.ck[k].val() < self.hp1.val() {
+                    self.p2[k].d.next = self.p_first.val();
+                } else if self.col[k].val() > self.wl_m1.val() {
+                    self.p2[k].d.next = self.p_last.val();
+                }
             }
         }
-        self.s2_v.d.next = self.s1_v.q.val();
-        self.s2_q.d.next = self.s1_q.q.val();
+        self.s2_v.d.next = self.s1_v.val();
+        self.s2_q.d.next = self.rq.q.val();
 
         // ---- S2 -> S3 -> S4: the column lanes' interpolation ----
         self.s3_v.d.next = self.s2_v.q.val();
@@ -1021,6 +1066,7 @@ impl<const RB: usize, const RA: usize, const RD: usize> Logic for NavionTracker<
             self.pass_run.d.next = true;
             self.pass_it.d.next = false;
             self.q.d.next = 0.into();
+            self.rq.d.next = 0.into();
             self.acc0.d.next = 0.into();
             self.acc1.d.next = 0.into();
             self.acc2.d.next = 0.into();
@@ -1117,6 +1163,7 @@ impl<const RB: usize, const RA: usize, const RD: usize> Logic for NavionTracker<
                 self.pass_run.d.next = true;
                 self.pass_it.d.next = true;
                 self.q.d.next = 0.into();
+                self.rq.d.next = 0.into();
                 self.acc0.d.next = 0.into();
                 self.acc1.d.next = 0.into();
                 self.acc2.d.next = 0.into();
@@ -1193,13 +1240,3 @@ impl<const RB: usize, const RA: usize, const RD: usize> Logic for NavionTracker<
         }
     }
 }
-
-crate::sim::sim_ports!(
-    [const RB: usize, const RA: usize, const RD: usize] NavionTracker<RB, RA, RD>,
-    clock: clk,
-    inputs: [
-        rst, width, height, levels, iterations, epsilon, t_min, ld_valid, ld_addr, ld_data, ld_last, in_valid, in_x,
-        in_y, out_ready
-    ],
-    outputs: [ld_ready, in_ready, out_valid, out_x, out_y, out_status, out_iters]
-);
