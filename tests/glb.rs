@@ -105,8 +105,13 @@ fn directed(test: &str) -> (GlbDriver<Lockstep<glb::Model, GlbModel>>, String) {
 /// Offers a write and/or a read in the same cycle, then runs until both are gone and the
 /// read's response is back; returns (data, err) of the response.
 fn write_and_read(d: &mut GlbDriver<Lockstep<glb::Model, GlbModel>>, wr: Option<(u64, u64, bool, u64)>, rd: Option<(u64, u64, bool)>) -> Option<(u64, bool)> {
-    if let Some((bank, addr, psum, data)) = wr {
-        for (p, v) in [(inp::WR_VALID, 1), (inp::WR_BANK, bank), (inp::WR_ADDR, addr), (inp::WR_PSUM, psum as u64), (inp::WR_DATA, data)] {
+    write_lanes_and_read(d, wr.map(|(b, a, p, v)| (b, a, p, v, 0xf)), rd)
+}
+
+/// [`write_and_read`] with the write's lane mask.
+fn write_lanes_and_read(d: &mut GlbDriver<Lockstep<glb::Model, GlbModel>>, wr: Option<(u64, u64, bool, u64, u64)>, rd: Option<(u64, u64, bool)>) -> Option<(u64, bool)> {
+    if let Some((bank, addr, psum, data, lanes)) = wr {
+        for (p, v) in [(inp::WR_VALID, 1), (inp::WR_BANK, bank), (inp::WR_ADDR, addr), (inp::WR_PSUM, psum as u64), (inp::WR_DATA, data), (inp::WR_MASK, lanes)] {
             d.pins.set(p, v);
         }
     }
@@ -129,6 +134,19 @@ fn write_and_read(d: &mut GlbDriver<Lockstep<glb::Model, GlbModel>>, wr: Option<
     }
     d.pins.set(inp::RD_RESP_READY, 0);
     resp
+}
+
+// A write changes only the 16-bit lanes its mask names (the accelerator writes single words
+// of a 64-bit GLB word): a whole word, then two lanes, then none, read back each time.
+#[test]
+fn lane_masks_write_only_their_lanes() {
+    let (mut d, hint) = directed("lane_masks_write_only_their_lanes");
+    let w = 0x1111_2222_3333_4444;
+    for (data, lanes, want) in [(w, 0xf, w), (0xaaaa_bbbb_cccc_dddd, 0b0110, 0x1111_bbbb_cccc_4444), (0, 0, 0x1111_bbbb_cccc_4444), (0x5555_0000_0000_0000, 0b1000, 0x5555_bbbb_cccc_4444)] {
+        assert_eq!(write_lanes_and_read(&mut d, Some((3, 9, false, data, lanes)), None), None);
+        assert_eq!(write_and_read(&mut d, None, Some((3, 9, false))), Some((want, false)), "lanes {lanes:04b}; {hint}");
+    }
+    assert_eq!(d.bank_counters(3), (4, 4), "a masked write is a write; {hint}");
 }
 
 #[test]
@@ -190,6 +208,7 @@ fn filter_double_buffer_swaps_after_pending_requests() {
         d.pins.set(inp::FILT_WR_VALID, 1);
         d.pins.set(inp::FILT_WR_ADDR, addr);
         d.pins.set(inp::FILT_WR_DATA, data);
+        d.pins.set(inp::FILT_WR_MASK, 0xf);
         d.pins.tick();
         d.pins.set(inp::FILT_WR_VALID, 0);
     };

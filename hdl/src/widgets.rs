@@ -103,6 +103,77 @@ impl<D: Synth, const A: usize, const DEPTH: usize> Logic for Sram<D, A, DEPTH> {
     }
 }
 
+/// An SRAM of 64-bit words in four 16-bit lanes, each written only where its `wmask` bit is
+/// set (the Verilog is the byte-enable shape synthesis maps to block RAM with lane writes).
+/// Otherwise as [`Sram`]: synchronous read with read enable, synchronous write, not reset.
+#[derive(Clone, Debug, LogicBlock)]
+pub struct LaneSram<const A: usize, const DEPTH: usize> {
+    pub clk: Signal<In, Clock>,
+    pub raddr: Signal<In, Bits<A>>,
+    pub re: Signal<In, Bit>,
+    pub rdata: Signal<Out, Bits<64>>,
+    pub waddr: Signal<In, Bits<A>>,
+    pub we: Signal<In, Bit>,
+    pub wmask: Signal<In, Bits<4>>,
+    pub wdata: Signal<In, Bits<64>>,
+    _mem: Vec<u64>,
+}
+
+impl<const A: usize, const DEPTH: usize> Default for LaneSram<A, DEPTH> {
+    fn default() -> Self {
+        assert!(DEPTH <= 1 << A, "LaneSram depth must fit its address");
+        Self {
+            clk: Default::default(),
+            raddr: Default::default(),
+            re: Default::default(),
+            rdata: Default::default(),
+            waddr: Default::default(),
+            we: Default::default(),
+            wmask: Default::default(),
+            wdata: Default::default(),
+            _mem: vec![0; DEPTH],
+        }
+    }
+}
+
+impl<const A: usize, const DEPTH: usize> Logic for LaneSram<A, DEPTH> {
+    fn update(&mut self) {
+        if self.clk.pos_edge() {
+            if self.re.val() {
+                let v = self._mem.get(self.raddr.val().index()).copied().unwrap_or_default();
+                self.rdata.next = bits(v);
+            }
+            if self.we.val() {
+                let (m, d) = (self.wmask.val().to_u64(), self.wdata.val().to_u64());
+                if let Some(w) = self._mem.get_mut(self.waddr.val().index()) {
+                    for k in 0..4 {
+                        if m >> k & 1 != 0 {
+                            let lane = 0xffffu64 << (16 * k);
+                            *w = (*w & !lane) | (d & lane);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    fn connect(&mut self) {
+        self.rdata.connect();
+    }
+    fn hdl(&self) -> Verilog {
+        let lanes: String = (0..4)
+            .map(|k| format!("\x20   if (we & wmask[{k}]) mem[waddr][{hi}:{lo}] <= wdata[{hi}:{lo}];\n", hi = 16 * k + 15, lo = 16 * k))
+            .collect();
+        Verilog::Custom(format!(
+            "reg [63:0] mem [0:{last}];\n\
+             always @(posedge clk) begin\n\
+             \x20   if (re) rdata <= mem[raddr];\n\
+             {lanes}\
+             end",
+            last = DEPTH - 1
+        ))
+    }
+}
+
 /// A register file: `N` words of flip-flops, one combinational read port, one
 /// synchronous write port, all words cleared by `rst`. Written as an indexed array, so that
 /// the Verilog (and its simulation) reads and writes by index instead of through N-way muxes.

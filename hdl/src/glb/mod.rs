@@ -27,11 +27,14 @@
 //! a driver may decide this cycle's inputs from the outputs seen after the last edge.
 //! `rst` is synchronous, active high, and clears all state but the SRAM contents.
 //!
-//! - `wr`: write `wr_data` to word `wr_addr` of bank `wr_bank`; `wr_psum` says whether the
-//!   request is psum (1) or ifmap (0) traffic.
+//! - `wr`: write `wr_data` to word `wr_addr` of bank `wr_bank`, only the 16-bit lanes whose
+//!   bit is set in `wr_mask` (bit k: bits `16k .. 16k+15`; the accelerator writes single
+//!   16-bit words); `wr_psum` says whether the request is psum (1) or ifmap (0) traffic. A
+//!   write with an empty mask still takes its bank cycle and counts as a write.
 //! - `rd`: read word `rd_addr` of bank `rd_bank` (`rd_psum` as for `wr`). Every accepted read
 //!   gets exactly one response on `rd_resp` (`rd_resp_data`, `rd_resp_err`), in request order.
-//! - `filt_wr`: write `filt_wr_data` to word `filt_wr_addr` of the *loading* filter bank.
+//! - `filt_wr`: write `filt_wr_data` to word `filt_wr_addr` of the *loading* filter bank,
+//!   the lanes of `filt_wr_mask` only.
 //! - `filt_rd`: read word `filt_rd_addr` of the *active* filter bank; one response each on
 //!   `filt_rd_resp`, in order.
 //! - `filt_swap`: exchange the active and loading filter banks. `filt_swap_ready` is high only

@@ -4,7 +4,7 @@
 //! `DEPTH` words per bank. Request headers travel through 16-bit FIFOs packed as
 //! `{psum[15], bank[9 +: BA], addr[0 +: WA]}`.
 
-use crate::widgets::{Fifo, Reg, Sram, StepCheck};
+use crate::widgets::{Fifo, LaneSram, Reg, StepCheck};
 use crate::RtlSim;
 use rust_hdl::prelude::*;
 
@@ -33,6 +33,8 @@ pub struct Glb<const NB: usize, const BA: usize, const WA: usize, const DEPTH: u
     pub wr_addr: Signal<In, Bits<WA>>,
     pub wr_psum: Signal<In, Bit>,
     pub wr_data: Signal<In, Bits<64>>,
+    /// A bit per 16-bit lane of `wr_data`: only those lanes are written.
+    pub wr_mask: Signal<In, Bits<4>>,
     /// Read requests.
     pub rd_valid: Signal<In, Bit>,
     pub rd_ready: Signal<Out, Bit>,
@@ -49,6 +51,7 @@ pub struct Glb<const NB: usize, const BA: usize, const WA: usize, const DEPTH: u
     pub filt_wr_ready: Signal<Out, Bit>,
     pub filt_wr_addr: Signal<In, Bits<WA>>,
     pub filt_wr_data: Signal<In, Bits<64>>,
+    pub filt_wr_mask: Signal<In, Bits<4>>,
     /// Filter reads from the active filter bank.
     pub filt_rd_valid: Signal<In, Bit>,
     pub filt_rd_ready: Signal<Out, Bit>,
@@ -75,15 +78,16 @@ pub struct Glb<const NB: usize, const BA: usize, const WA: usize, const DEPTH: u
     /// Refused requests (wrong kind or bank out of range).
     pub bad_accesses: Signal<Out, Bits<32>>,
 
-    banks: [Sram<Bits<64>, WA, DEPTH>; NB],
-    filt_banks: [Sram<Bits<64>, WA, DEPTH>; 2],
+    banks: [LaneSram<WA, DEPTH>; NB],
+    filt_banks: [LaneSram<WA, DEPTH>; 2],
     wr_hdr_fifo: Fifo<Bits<16>>,
-    wr_data_fifo: Fifo<Bits<64>>,
+    /// Data (bits 0-63) and lane mask (64-67).
+    wr_data_fifo: Fifo<Bits<68>>,
     rd_hdr_fifo: Fifo<Bits<16>>,
     rd_resp_fifo: Fifo<Bits<64>>,
     rd_err_fifo: Fifo<Bit>,
     fw_hdr_fifo: Fifo<Bits<16>>,
-    fw_data_fifo: Fifo<Bits<64>>,
+    fw_data_fifo: Fifo<Bits<68>>,
     fr_hdr_fifo: Fifo<Bits<16>>,
     fr_resp_fifo: Fifo<Bits<64>>,
 
@@ -166,6 +170,7 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Glb<
             wr_addr: Default::default(),
             wr_psum: Default::default(),
             wr_data: Default::default(),
+            wr_mask: Default::default(),
             rd_valid: Default::default(),
             rd_ready: Default::default(),
             rd_bank: Default::default(),
@@ -179,6 +184,7 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Glb<
             filt_wr_ready: Default::default(),
             filt_wr_addr: Default::default(),
             filt_wr_data: Default::default(),
+            filt_wr_mask: Default::default(),
             filt_rd_valid: Default::default(),
             filt_rd_ready: Default::default(),
             filt_rd_addr: Default::default(),
@@ -351,7 +357,7 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Logi
         }
         self.wr_hdr_fifo.in_valid.next = self.wr_valid.val();
         self.wr_data_fifo.in_valid.next = self.wr_valid.val();
-        self.wr_data_fifo.in_data.next = self.wr_data.val();
+        self.wr_data_fifo.in_data.next = bit_cast::<68, 64>(self.wr_data.val()) | (bit_cast::<68, 4>(self.wr_mask.val()) << 64);
         self.wr_ready.next = self.wr_hdr_fifo.in_ready.val();
         self.rd_a16.next = bit_cast::<16, WA>(self.rd_addr.val());
         self.rd_b16.next = bit_cast::<16, BA>(self.rd_bank.val()) << 9;
@@ -363,7 +369,7 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Logi
         self.rd_ready.next = self.rd_hdr_fifo.in_ready.val();
         self.fw_hdr_fifo.in_data.next = bit_cast::<16, WA>(self.filt_wr_addr.val());
         self.fw_hdr_fifo.in_valid.next = self.filt_wr_valid.val();
-        self.fw_data_fifo.in_data.next = self.filt_wr_data.val();
+        self.fw_data_fifo.in_data.next = bit_cast::<68, 64>(self.filt_wr_data.val()) | (bit_cast::<68, 4>(self.filt_wr_mask.val()) << 64);
         self.fw_data_fifo.in_valid.next = self.filt_wr_valid.val();
         self.filt_wr_ready.next = self.fw_hdr_fifo.in_ready.val();
         self.fr_hdr_fifo.in_data.next = bit_cast::<16, WA>(self.filt_rd_addr.val());
@@ -460,7 +466,8 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Logi
         // The banks: one access a cycle each, guaranteed by the arbitration above.
         for i in 0..NB {
             self.banks[i].waddr.next = self.wh_addr.val();
-            self.banks[i].wdata.next = self.wr_data_fifo.out_data.val();
+            self.banks[i].wdata.next = self.wr_data_fifo.out_data.val().get_bits::<64>(0);
+            self.banks[i].wmask.next = self.wr_data_fifo.out_data.val().get_bits::<4>(64);
             self.banks[i].raddr.next = self.rh_addr.val();
             self.banks[i].we.next = false;
             self.banks[i].re.next = false;
@@ -507,7 +514,8 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Logi
         self.fr_hdr_fifo.out_ready.next = self.fr_go.val();
         for i in 0..2 {
             self.filt_banks[i].waddr.next = self.fwh.val().get_bits::<WA>(0);
-            self.filt_banks[i].wdata.next = self.fw_data_fifo.out_data.val();
+            self.filt_banks[i].wdata.next = self.fw_data_fifo.out_data.val().get_bits::<64>(0);
+            self.filt_banks[i].wmask.next = self.fw_data_fifo.out_data.val().get_bits::<4>(64);
             self.filt_banks[i].raddr.next = self.frh.val().get_bits::<WA>(0);
         }
         self.filt_banks[0].we.next = self.fw_go.val() & self.active.q.val();
@@ -577,8 +585,8 @@ crate::sim::sim_ports!(
     [const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize] Glb<NB, BA, WA, DEPTH>,
     clock: clk,
     inputs: [
-        rst, cfg_valid, cfg_psum_banks, wr_valid, wr_bank, wr_addr, wr_psum, wr_data, rd_valid,
-        rd_bank, rd_addr, rd_psum, rd_resp_ready, filt_wr_valid, filt_wr_addr, filt_wr_data,
+        rst, cfg_valid, cfg_psum_banks, wr_valid, wr_bank, wr_addr, wr_psum, wr_data, wr_mask, rd_valid,
+        rd_bank, rd_addr, rd_psum, rd_resp_ready, filt_wr_valid, filt_wr_addr, filt_wr_data, filt_wr_mask,
         filt_rd_valid, filt_rd_addr, filt_rd_resp_ready, filt_swap_valid, cnt_sel,
     ],
     outputs: [

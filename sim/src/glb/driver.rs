@@ -174,6 +174,7 @@ impl<D: Dut> GlbDriver<D> {
                 let (addr, psum) = (self.addr(rng), self.kind(rng, bank));
                 let i = self.pins.inputs_mut();
                 (i[inp::WR_VALID], i[inp::WR_BANK], i[inp::WR_ADDR], i[inp::WR_PSUM], i[inp::WR_DATA]) = (1, bank, addr, psum, rng.gen());
+                i[inp::WR_MASK] = lanes(rng);
             }
             if self.pins.input(inp::RD_VALID) == 0 && p.rd.offer(rng) {
                 let bank = self.bank(rng, p.hot);
@@ -185,6 +186,7 @@ impl<D: Dut> GlbDriver<D> {
                 let addr = self.addr(rng);
                 let i = self.pins.inputs_mut();
                 (i[inp::FILT_WR_VALID], i[inp::FILT_WR_ADDR], i[inp::FILT_WR_DATA]) = (1, addr, rng.gen());
+                i[inp::FILT_WR_MASK] = lanes(rng);
             }
             if self.pins.input(inp::FILT_RD_VALID) == 0 && p.fr.offer(rng) {
                 let addr = self.addr(rng);
@@ -264,4 +266,10 @@ pub fn stimulus(dut: &mut dyn Dut, preset: &str, stim: &mut crate::harness::Stim
             .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "the GLB differs from its golden model".into())),
     }
+}
+
+/// A write's lane mask: whole words half the time (the array's psum and ifmap traffic),
+/// otherwise any lanes, none included.
+fn lanes(rng: &mut impl Rng) -> u64 {
+    if rng.gen_bool(0.5) { 0xf } else { rng.gen_range(0..16) }
 }

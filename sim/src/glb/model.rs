@@ -70,12 +70,13 @@ struct Regs {
     fs1_valid: bool,
     fs1_bank: usize,
     wr_hdr: Ring<Req>,
-    wr_data: Ring<u64>,
+    /// Data and lane mask.
+    wr_data: Ring<(u64, u64)>,
     rd_hdr: Ring<Req>,
     rd_resp: Ring<u64>,
     rd_err: Ring<bool>,
     fw_hdr: Ring<usize>,
-    fw_data: Ring<u64>,
+    fw_data: Ring<(u64, u64)>,
     fr_hdr: Ring<usize>,
     fr_resp: Ring<u64>,
     reads: Vec<u32>,
@@ -99,6 +100,16 @@ pub struct GlbModel {
     filt: [Vec<u64>; 2],
     filt_rdata: [u64; 2],
     r: Regs,
+}
+
+/// Writes the lanes of `(data, lane mask)` into `word`.
+fn merge(word: &mut u64, (data, lanes): (u64, u64)) {
+    for k in 0..4 {
+        if lanes >> k & 1 != 0 {
+            let lane = 0xffffu64 << (16 * k);
+            *word = (*word & !lane) | (data & lane);
+        }
+    }
 }
 
 fn mask(bits: u32) -> u64 {
@@ -187,7 +198,7 @@ impl Dut for GlbModel {
             r.reads[rh.bank] = r.reads[rh.bank].wrapping_add(1);
         }
         if wr_go && wr_ok {
-            self.banks[wh.bank][wh.addr] = wd;
+            merge(&mut self.banks[wh.bank][wh.addr], wd);
             r.writes[wh.bank] = r.writes[wh.bank].wrapping_add(1);
         }
         let (active, loading) = (r.active as usize, !r.active as usize);
@@ -196,7 +207,7 @@ impl Dut for GlbModel {
             r.filt_reads = r.filt_reads.wrapping_add(1);
         }
         if fw_go {
-            self.filt[loading][r.fw_hdr.head()] = r.fw_data.head();
+            merge(&mut self.filt[loading][r.fw_hdr.head()], r.fw_data.head());
             r.filt_writes = r.filt_writes.wrapping_add(1);
         }
 
@@ -208,7 +219,7 @@ impl Dut for GlbModel {
             r.rd_out = r.rd_out + rd_go as u32 - rd_pop as u32;
             r.fr_out = r.fr_out + fr_go as u32 - fr_pop as u32;
             let wr = bit(inp::WR_VALID).then(|| {
-                (Req { bank: bank_of(i[inp::WR_BANK]), addr: addr_of(i[inp::WR_ADDR]), psum: bit(inp::WR_PSUM) }, i[inp::WR_DATA])
+                (Req { bank: bank_of(i[inp::WR_BANK]), addr: addr_of(i[inp::WR_ADDR]), psum: bit(inp::WR_PSUM) }, (i[inp::WR_DATA], i[inp::WR_MASK]))
             });
             r.wr_hdr.step(wr.map(|w| w.0), wr_go);
             r.wr_data.step(wr.map(|w| w.1), wr_go);
@@ -219,7 +230,7 @@ impl Dut for GlbModel {
             r.rd_err.step(rd_resp_push.map(|_| r.s1_err), bit(inp::RD_RESP_READY));
             let fw = bit(inp::FILT_WR_VALID);
             r.fw_hdr.step(fw.then(|| addr_of(i[inp::FILT_WR_ADDR])), fw_go);
-            r.fw_data.step(fw.then_some(i[inp::FILT_WR_DATA]), fw_go);
+            r.fw_data.step(fw.then_some((i[inp::FILT_WR_DATA], i[inp::FILT_WR_MASK])), fw_go);
             r.fr_hdr.step(bit(inp::FILT_RD_VALID).then(|| addr_of(i[inp::FILT_RD_ADDR])), fr_go);
             r.fr_resp.step(fr_resp_push, bit(inp::FILT_RD_RESP_READY));
             r.s1_valid = rd_go;
