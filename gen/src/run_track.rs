@@ -18,9 +18,10 @@
 //!
 //! `--rtl` runs the Verilated `navion_tracker` instead of the golden model, with a
 //! byte-identical T.json ([`edgertl_sim::navion::tracker_rtl`]): the first hardware preset of
-//! the registry that takes the frames, the window and the levels (today `small`: frames up to
-//! 64 x 48, 1 or 2 levels, 7 x 7; `--preset small` on a crop); anything else is an error
-//! naming every preset's limits. Its summary adds the cycles the unit took. Outputs go
+//! the registry that takes the frames, the window and the levels (`small`: frames up to
+//! 64 x 48, 1 or 2 levels, 7 x 7, `--preset small` on a crop; `navion`: up to 752 x 480, 1 to 3
+//! levels, 15 x 15, its pyramid rows served through the unit's memory port); anything else is
+//! an error naming every preset's limits. Its summary adds the cycles the unit took. Outputs go
 //! through [`edgertl::output`], checked before any work is done.
 
 use anyhow::{bail, Context, Result};
@@ -264,12 +265,16 @@ pub fn track(args: TrackArgs) -> Result<()> {
         iterations as f64 / tracks.len().max(1) as f64
     );
     if let Some(r) = &hw {
+        let load = if r.load_cycles == 0 {
+            "its pyramid rows served through the memory port".to_string()
+        } else {
+            format!("after {} cycles loading both frames' levels", r.load_cycles)
+        };
         println!(
-            "  navion_tracker: {} cycles for {} points ({:.1} a point), after {} cycles loading both frames' levels",
+            "  navion_tracker: {} cycles for {} points ({:.1} a point), {load}",
             r.cycles,
             tracks.len(),
             r.cycles as f64 / tracks.len().max(1) as f64,
-            r.load_cycles
         );
     }
     println!("  wrote {}", out.commit()?.display());

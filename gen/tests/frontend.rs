@@ -143,7 +143,9 @@ fn frontend_refuses_bad_folders_and_writes_nothing() {
         (vec!["--frames", s(&other)], "notes.txt is not a PNG frame".into()),
         (vec!["--frames", s(&odd)], "multiples of 4; --raw tracks the 8-bit frames".into()),
         (vec!["--frames", s(&missing)], "cannot read the folder".into()),
-        (vec!["--frames", s(&good), "--rtl"], "--rtl: no navion_tracker hardware preset takes 64 x 48 frames with 3 levels".into()),
+        // Navion's configuration: the tracker's `navion` preset takes it, the detector's
+        // `navion` preset is not Verilated by default.
+        (vec!["--frames", s(&good), "--rtl"], "`navion_detector` preset `navion` is not Verilated by this build".into()),
     ];
     for (args, message) in cases {
         let mut full = vec!["run", "frontend", "--out", s(&out)];

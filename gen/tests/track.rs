@@ -146,7 +146,7 @@ fn track_refuses_bad_input_and_writes_nothing() {
         (vec!["--next", s(&pb), "--points", s(&nolist)], "no \"corners\" list", 1),
         (vec!["--next", s(&pb), "--points", s(&outside)], "corner 0 (x 160, y 3) is outside the 160 x 120 frame", 1),
         (vec!["--next", s(&pb), "--points", s(&missing)], "cannot read", 1),
-        (vec!["--next", s(&pb), "--rtl"], "no navion_tracker hardware preset takes 160 x 120 frames with 3 levels and a 15 x 15 window", 1),
+        (vec!["--next", s(&pb), "--rtl", "--window", "13"], "no navion_tracker hardware preset takes 160 x 120 frames with 3 levels and a 13 x 13 window", 1),
         (vec!["--next", s(&pb), "--rtl", "--preset", "small"], "`small` takes frames up to 64 x 48, 1 to 2 levels and a 7 x 7 window", 1),
         (vec!["--next", s(&pb), "--preset", "huge"], "invalid value 'huge'", 2),
         (vec!["--next", s(&text)], "not a PNG file", 1),
@@ -210,4 +210,17 @@ fn track_rtl_writes_the_golden_models_bytes() {
         assert!(cycles > 100 * tracks.len() as u64, "{out}");
         assert_eq!(String::from_utf8(std::fs::read(&rtl).unwrap()).unwrap(), String::from_utf8(std::fs::read(&golden).unwrap()).unwrap(), "{extra:?}");
     }
+    // Navion's configuration (3 levels, 15 x 15) on a 160 x 120 photograph pair runs on the
+    // `navion` preset, its pyramid rows served through the memory port: the same bytes too.
+    let (pa, pb, ..) = pair(d.path());
+    let args = ["run", "track", "--prev", s(&pa), "--next", s(&pb)];
+    let r = edgertl(&[&args[..], &["--out", s(&golden)]].concat());
+    assert_eq!(code(&r), 0, "{}", stderr(&r));
+    let r = edgertl(&[&args[..], &["--out", s(&rtl), "--rtl"]].concat());
+    assert_eq!(code(&r), 0, "{}", stderr(&r));
+    let out = stdout(&r);
+    eprint!("{out}");
+    assert!(out.contains("Verilated navion_tracker (preset navion)"), "{out}");
+    assert!(read_tracks(&rtl).len() >= 20, "{out}");
+    assert_eq!(String::from_utf8(std::fs::read(&rtl).unwrap()).unwrap(), String::from_utf8(std::fs::read(&golden).unwrap()).unwrap(), "navion preset");
 }

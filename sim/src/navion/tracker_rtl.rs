@@ -12,7 +12,6 @@ use super::tracker::{Track, TrackerConfig};
 use super::tracker_driver::{TrackerDriver, Traffic};
 use super::Frame;
 use crate::harness::{Handshake, Variant};
-use crate::verilated::navion_tracker;
 use edgertl_hdl::navion::tracker::{TrackerHwConfig, UNIT};
 use rand::SeedableRng;
 
@@ -63,14 +62,6 @@ pub fn track(cfg: &TrackerConfig, a: &Frame, b: &Frame, points: &[(i32, i32)]) -
     }
     let (preset, hw) = pick(a.width(), a.height(), cfg)?;
     let mut model = crate::verilated::model(UNIT.name, Some(preset), Variant::Fast)?;
-    // The driver speaks the default preset's ports; a preset with others (a memory port) needs
-    // its own driver before it can run here.
-    if model.inputs() != navion_tracker::INPUTS || model.outputs() != navion_tracker::OUTPUTS {
-        return Err(format!(
-            "the tracker driver knows the ports of preset `{}`, not those of `{preset}`: drive it before using it here",
-            navion_tracker::PRESET
-        ));
-    }
     let mut drv = TrackerDriver::new(&mut *model, hw);
     let mut rng = rand::rngs::StdRng::seed_from_u64(0);
     let start = drv.pins.cycles();
@@ -93,7 +84,11 @@ mod tests {
         assert!(e.contains("160 x 120 frames with 2 levels and a 7 x 7 window"), "{e}");
         assert!(e.contains("`small` takes frames up to 64 x 48, 1 to 2 levels and a 7 x 7 window"), "{e}");
         assert!(e.contains("Crop the frames") && e.contains("leave out --rtl"), "{e}");
-        assert!(pick(64, 48, &TrackerConfig::navion()).unwrap_err().contains("3 levels and a 15 x 15 window"));
+        // The memory-port preset takes Navion's configuration up to 752 x 480.
+        assert_eq!(pick(64, 48, &TrackerConfig::navion()).unwrap().0, "navion");
+        assert_eq!(pick(752, 480, &TrackerConfig::navion()).unwrap().0, "navion");
+        let e = pick(800, 480, &TrackerConfig::navion()).unwrap_err();
+        assert!(e.contains("`navion` takes frames up to 752 x 480, 1 to 3 levels and a 15 x 15 window"), "{e}");
         assert!(pick(64, 48, &TrackerConfig { levels: 3, ..small.clone() }).unwrap_err().contains("with 3 levels and a 7 x 7 window"));
         assert!(pick(64, 48, &TrackerConfig { window: 9, ..small.clone() }).is_err());
         assert!(pick(64, 49, &small).is_err() && pick(0, 48, &small).is_err());
