@@ -94,6 +94,21 @@ impl Emitted {
     }
 }
 
+/// For the tests of blocks that are not units yet (the accelerator's engines): emits `uut` as
+/// module `module`, checks that the module is there and that no rust-hdl name (`$`) is left,
+/// at the instances' ports either, and writes `$EDGERTL_BLOCK_V/<module>.v` when that folder
+/// is set, for a manual `verilator --lint-only -Wall` until the unit's own lint covers it.
+#[cfg(test)]
+pub(crate) fn emit_block_for_test<B: Block>(uut: &B, module: &str, split_comb: &[&str]) -> String {
+    let e = emit_block_split(uut, module, "test", serde_json::json!({}), split_comb).unwrap();
+    assert!(e.verilog.contains(&format!("module {module}")), "no module {module}");
+    assert!(!e.verilog.contains('$'), "{module}: a `$` in the Verilog");
+    if let Ok(dir) = std::env::var("EDGERTL_BLOCK_V") {
+        std::fs::write(format!("{dir}/{module}.v"), &e.verilog).unwrap();
+    }
+    e.verilog
+}
+
 /// Emits a connected rust-hdl block as the unit `unit`.
 pub(crate) fn emit_block<B: Block>(
     uut: &B,
