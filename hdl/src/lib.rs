@@ -117,6 +117,7 @@ pub static UNITS: &[Unit] = &[
     rlc::DECODER,
     glb::UNIT,
     array::UNIT,
+    eyeriss::UNIT,
     board::UNIT,
     navion::codec::UNIT,
     navion::detector::UNIT,

@@ -22,8 +22,9 @@ fn main() -> Result<(), String> {
     let batch: usize = std::env::args().nth(1).map_or(Ok(1), |s| s.parse()).map_err(|e| format!("batch: {e}"))?;
     let hw = Hardware::eyeriss_v1();
     let arr = ArrayConfig::eyeriss_v1();
-    // The chip's buffers in 16-bit words: 100 kB of ifmap/psum banks, the 8 kB filter buffer.
-    let buffers = Buffers { glb_words: 51_200, filter_words: 4096 };
+    // The chip's buffers in 16-bit words: 100 kB of ifmap/psum banks (25 of 4 kB), the 8 kB filter
+    // buffer (two banks of 4 kB).
+    let buffers = Buffers { glb_words: 51_200, filter_words: 2048, bank_words: 2048 };
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     println!("layer  mapping                 passes  commands  feeds  program words  kbit  outputs  counts   MMAC/s");
     for mut layer in alexnet(batch, 8) {
@@ -46,7 +47,7 @@ fn main() -> Result<(), String> {
         dram[..ifmap.len()].copy_from_slice(&ifmap);
         dram[prog.dram.filters as usize..][..weights.len()].copy_from_slice(&weights);
         let dram0 = dram.clone();
-        let mut m = Machine::new(&arr, dram, buffers.glb_words as usize, buffers.filter_words as usize);
+        let mut m = Machine::new(&arr, dram, &buffers);
         let t0 = Instant::now();
         m.run(&prog)?;
         let secs = t0.elapsed().as_secs_f64();
@@ -59,7 +60,7 @@ fn main() -> Result<(), String> {
         // The program as the controller fetches it, read back and run: the same layer.
         let words = encode(&prog)?;
         let back = Program { cmds: decode(&words.words, 12, 14)?, ..prog.clone() };
-        let mut m2 = Machine::new(&arr, dram0, buffers.glb_words as usize, buffers.filter_words as usize);
+        let mut m2 = Machine::new(&arr, dram0, &buffers);
         m2.run(&back)?;
         if m2.dram != m.dram || m2.counts != m.counts {
             return Err(format!("{}: the program read back from its words runs differently", layer.name));

@@ -82,6 +82,8 @@
 
 mod rtl;
 
+pub(crate) use rtl::EyerissArray;
+
 use crate::pe::PeConfig;
 use crate::{EmitError, Emitted, RtlSim, Unit};
 use serde::{Deserialize, Serialize};

@@ -486,7 +486,7 @@ pub struct EyerissArray {
 }
 
 impl EyerissArray {
-    fn new(cfg: &ArrayConfig) -> Self {
+    pub(crate) fn new(cfg: &ArrayConfig) -> Self {
         Self {
             clk: Default::default(),
             rst: Default::default(),

@@ -18,7 +18,9 @@
 //! | 31-0 | `data` |
 //!
 //! # Targets and their registers
-//! - [`CTRL`]: `sync` and `end` only.
+//! - [`CTRL`]: `sync`, `end`, and two registers: [`CTRL_PSUM_BANKS`] (the GLB's psum bank
+//!   mask) and [`CTRL_SWAP_FILTERS`] (an action: the filter bank loads wrote becomes the one
+//!   the filter feed reads).
 //! - [`LOAD`] (DRAM to the GLB or the filter buffer) and [`STORE`] (the GLB to DRAM): a loop
 //!   walker with three lanes (0 the DRAM address, 1 the buffer address, 2 a skip range's
 //!   operand) at addresses 0-63 as in [`super::walker`], then [`XFER_LO`] / [`XFER_HI`] the
@@ -33,9 +35,8 @@
 //! - [`PASS`]: `start` with the pass word: S bits 0-3, U 4-7, p 8-12, q 13-16, e 17-24,
 //!   shift 25-29.
 //!
-//! Engines built in RTL so far: the load and store engines ([`super::xfer`]), the feed
-//! engines ([`super::feed`]) and the drain ([`super::drain`]); the fetcher is still to come,
-//! to this map.
+//! The `eyeriss` unit's sequencer ([`super::ctrl`]) fetches these words and its top decodes
+//! each action to its engine.
 
 pub const CTRL: u64 = 0;
 pub const LOAD: u64 = 1;
@@ -46,6 +47,11 @@ pub const FEED_PSUM: u64 = 5;
 pub const DRAIN: u64 = 6;
 pub const IDS: u64 = 7;
 pub const PASS: u64 = 8;
+
+/// The controller's own registers (target [`CTRL`], op write): the GLB's psum bank mask, and
+/// an action: swap the filter banks.
+pub const CTRL_PSUM_BANKS: u64 = 0;
+pub const CTRL_SWAP_FILTERS: u64 = 1;
 
 pub const OP_WRITE: u64 = 0;
 pub const OP_START: u64 = 1;

@@ -77,6 +77,9 @@ pub struct Glb<const NB: usize, const BA: usize, const WA: usize, const DEPTH: u
     pub stall_cycles: Signal<Out, Bits<32>>,
     /// Refused requests (wrong kind or bank out of range).
     pub bad_accesses: Signal<Out, Bits<32>>,
+    /// No request waits in a FIFO and no read response is outstanding: every request
+    /// accepted so far has executed and every response has been taken.
+    pub quiet: Signal<Out, Bit>,
 
     banks: [LaneSram<WA, DEPTH>; NB],
     filt_banks: [LaneSram<WA, DEPTH>; 2],
@@ -156,7 +159,7 @@ pub struct Glb<const NB: usize, const BA: usize, const WA: usize, const DEPTH: u
 }
 
 impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Glb<NB, BA, WA, DEPTH> {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         assert!(NB <= 1 << BA && BA <= HDR_PSUM_AT - HDR_BANK_AT && WA <= HDR_BANK_AT && DEPTH == 1 << WA);
         Self {
             clk: Default::default(),
@@ -202,6 +205,7 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Glb<
             bank_conflicts: Default::default(),
             stall_cycles: Default::default(),
             bad_accesses: Default::default(),
+            quiet: Default::default(),
             banks: std::array::from_fn(|_| Default::default()),
             filt_banks: std::array::from_fn(|_| Default::default()),
             wr_hdr_fifo: Default::default(),
@@ -578,6 +582,12 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Logi
         self.bank_conflicts.next = self.n_conf.q.val();
         self.stall_cycles.next = self.n_stall.q.val();
         self.bad_accesses.next = self.n_bad.q.val();
+        self.quiet.next = !self.wr_hdr_fifo.out_valid.val()
+            & !self.rd_hdr_fifo.out_valid.val()
+            & !self.fw_hdr_fifo.out_valid.val()
+            & !self.fr_hdr_fifo.out_valid.val()
+            & (self.rd_out.q.val() == 0)
+            & (self.fr_out.q.val() == 0);
     }
 }
 
@@ -593,6 +603,6 @@ crate::sim::sim_ports!(
         psum_banks, wr_ready, rd_ready, rd_resp_valid, rd_resp_data, rd_resp_err, filt_wr_ready,
         filt_rd_ready, filt_rd_resp_valid, filt_rd_resp_data, filt_swap_ready, filt_active,
         bank_reads, bank_writes, filt_reads, filt_writes, bank_conflicts, stall_cycles,
-        bad_accesses,
+        bad_accesses, quiet,
     ]
 );

@@ -242,6 +242,16 @@ impl Encoder {
                 self.out.syncs += 1;
                 Ok(())
             }
+            Cmd::PsumBanks(mask) => {
+                self.write(CTRL, CTRL_PSUM_BANKS, *mask);
+                Ok(())
+            }
+            Cmd::SwapFilters => {
+                // An action, not a value: always written.
+                self.held.remove(&(CTRL, CTRL_SWAP_FILTERS));
+                self.write(CTRL, CTRL_SWAP_FILTERS, 1);
+                Ok(())
+            }
         }
     }
 }
@@ -349,6 +359,8 @@ pub fn decode(words: &[u64], rows: usize, cols: usize) -> Result<Vec<Cmd>, Strin
         }
         match (target, op) {
             (CTRL, OP_SYNC) => cmds.push(Cmd::Sync),
+            (CTRL, OP_WRITE) if addr == CTRL_PSUM_BANKS => cmds.push(Cmd::PsumBanks(data)),
+            (CTRL, OP_WRITE) if addr == CTRL_SWAP_FILTERS => cmds.push(Cmd::SwapFilters),
             (CTRL, OP_END) => {
                 if k + 1 != words.len() {
                     return Err(format!("word {k}: words after the end"));
@@ -509,6 +521,7 @@ mod tests {
         let buffers = Buffers {
             glb_words: 1 << 16,
             filter_words: 1 << 14,
+            bank_words: 2048,
         };
         let mut rng = rand::rngs::StdRng::seed_from_u64(5);
         let mut layers = vec![
@@ -552,12 +565,7 @@ mod tests {
                     let mut dram = vec![0i16; p.dram.words as usize];
                     dram[..ifmap.len()].copy_from_slice(&ifmap);
                     dram[p.dram.filters as usize..][..weights.len()].copy_from_slice(&weights);
-                    let mut m = Machine::new(
-                        &arr,
-                        dram,
-                        buffers.glb_words as usize,
-                        buffers.filter_words as usize,
-                    );
+                    let mut m = Machine::new(&arr, dram, &buffers);
                     m.run(p).unwrap();
                     (m.dram, m.counts)
                 };

@@ -8,7 +8,7 @@
 //! array's network counters and the sum of every PE's counters.
 
 use super::counts::{Rw, RwPerType};
-use super::program::{Cmd, Kind, Lin, Program, Range, Space};
+use super::program::{Buffers, Cmd, Kind, Lin, Program, Range, Space};
 use crate::array::model::{ArrayCounters, ArrayModel, Bus, Traffic, Word};
 use crate::pe::model::Counters;
 use edgertl_hdl::array::ArrayConfig;
@@ -41,7 +41,12 @@ pub struct MachineCounts {
 pub struct Machine {
     pub dram: Vec<i16>,
     glb: Vec<i16>,
-    filt: Vec<i16>,
+    /// The filter banks: loads write `filt[1 - active]`, feeds read `filt[active]`.
+    filt: [Vec<i16>; 2],
+    active: usize,
+    /// The psum bank mask in force and the GLB's bank size (0: no banks).
+    psum_banks: u32,
+    bank_words: usize,
     array: ArrayModel,
     pending: Option<(PassConfig, Traffic)>,
     drain: HashMap<(u8, u8), u32>,
@@ -62,17 +67,35 @@ fn addr(lin: &Lin, idx: &[u32], len: usize, what: &str) -> Result<usize, String>
     usize::try_from(a).ok().filter(|&a| a < len).ok_or_else(|| format!("{what} address {a} is outside 0..{len} (loop indices {idx:?})"))
 }
 
+/// A GLB access of `kind` at word `b` must find a bank of its kind (the hardware refuses it
+/// otherwise): psums in the banks of `mask`, ifmaps in the others.
+fn check_bank(mask: u32, bank_words: usize, b: usize, kind: Kind) -> Result<(), String> {
+    if bank_words == 0 {
+        return Ok(());
+    }
+    let bank = b / bank_words;
+    let psum_bank = bank < 32 && mask >> bank & 1 == 1;
+    if psum_bank != (kind == Kind::Psum) {
+        return Err(format!("a {kind:?} access at GLB word {b} finds bank {bank} holding {}", if psum_bank { "psums" } else { "ifmaps" }));
+    }
+    Ok(())
+}
+
 fn holds(ranges: &[Range], idx: &[u32]) -> bool {
     ranges.iter().all(|r| r.holds(idx))
 }
 
 impl Machine {
-    /// A machine with `dram` as its memory and buffers of the given sizes (words).
-    pub fn new(hw: &ArrayConfig, dram: Vec<i16>, glb_words: usize, filter_words: usize) -> Machine {
+    /// A machine with `dram` as its memory and buffers of the given sizes (words; filter
+    /// words per bank).
+    pub fn new(hw: &ArrayConfig, dram: Vec<i16>, buffers: &Buffers) -> Machine {
         Machine {
             dram,
-            glb: vec![0; glb_words],
-            filt: vec![0; filter_words],
+            glb: vec![0; buffers.glb_words as usize],
+            filt: [vec![0; buffers.filter_words as usize], vec![0; buffers.filter_words as usize]],
+            active: 0,
+            psum_banks: 0,
+            bank_words: buffers.bank_words as usize,
             array: ArrayModel::new(hw),
             pending: None,
             drain: HashMap::new(),
@@ -99,8 +122,11 @@ impl Machine {
                     }
                     res = (|| {
                         let d = addr(dram, i, self.dram.len(), "DRAM")?;
-                        let mem = if *space == Space::Glb { &mut self.glb } else { &mut self.filt };
+                        let mem = if *space == Space::Glb { &mut self.glb } else { &mut self.filt[1 - self.active] };
                         let b = addr(buf, i, mem.len(), "buffer")?;
+                        if *space == Space::Glb {
+                            check_bank(self.psum_banks, self.bank_words, b, *kind)?;
+                        }
                         mem[b] = self.dram[d];
                         rw(&mut self.counts.dram, *kind).reads += 1;
                         rw(&mut self.counts.glb, *kind).writes += 1;
@@ -117,6 +143,7 @@ impl Machine {
                     }
                     res = (|| {
                         let b = addr(buf, i, self.glb.len(), "GLB")?;
+                        check_bank(self.psum_banks, self.bank_words, b, *kind)?;
                         let d = addr(dram, i, self.dram.len(), "DRAM")?;
                         let v = self.glb[b];
                         self.dram[d] = if *relu { v.max(0) } else { v };
@@ -132,7 +159,7 @@ impl Machine {
                     return Err("a feed outside a pass".into());
                 };
                 let (mem, kind, words) = match bus {
-                    Bus::Filter => (&self.filt, Kind::Filter, &mut traffic.filt),
+                    Bus::Filter => (&self.filt[self.active], Kind::Filter, &mut traffic.filt),
                     Bus::Ifmap => (&self.glb, Kind::Ifmap, &mut traffic.ifmap),
                     Bus::Psum => (&self.glb, Kind::Psum, &mut traffic.psum),
                 };
@@ -146,6 +173,12 @@ impl Machine {
                     } else {
                         match addr(buf, i, mem.len(), "buffer") {
                             Ok(b) => {
+                                if kind != Kind::Filter {
+                                    if let Err(e) = check_bank(self.psum_banks, self.bank_words, b, kind) {
+                                        res = Err(e);
+                                        return;
+                                    }
+                                }
                                 rw(&mut self.counts.glb, kind).reads += 1;
                                 mem[b]
                             }
@@ -174,6 +207,16 @@ impl Machine {
                 Ok(())
             }
             Cmd::Sync => self.finish_pass(),
+            Cmd::PsumBanks(mask) => {
+                self.finish_pass()?;
+                self.psum_banks = *mask;
+                Ok(())
+            }
+            Cmd::SwapFilters => {
+                self.finish_pass()?;
+                self.active = 1 - self.active;
+                Ok(())
+            }
         }
     }
 
@@ -187,6 +230,9 @@ impl Machine {
             let base = *self.drain.get(pe).ok_or_else(|| format!("PE {pe:?} sent psums but has no drain address"))? as usize;
             if base + words.len() > self.glb.len() {
                 return Err(format!("PE {pe:?}'s psums at {base} overflow the GLB"));
+            }
+            for k in [base, (base + words.len()).max(1) - 1] {
+                check_bank(self.psum_banks, self.bank_words, k, Kind::Psum)?;
             }
             self.glb[base..base + words.len()].copy_from_slice(words);
             self.counts.glb.psum.writes += words.len() as u64;
@@ -232,6 +278,8 @@ fn name(cmd: &Cmd) -> &'static str {
         Cmd::Ids(_) => "ids",
         Cmd::Pass(_) => "pass",
         Cmd::Sync => "sync",
+        Cmd::PsumBanks(_) => "psum banks",
+        Cmd::SwapFilters => "swap filters",
     }
 }
 
@@ -242,7 +290,7 @@ mod tests {
     use crate::eyeriss::golden;
     use crate::eyeriss::layer::LayerShape;
     use crate::eyeriss::mapper::{array_mappings, evaluate, evaluate_with, plans, Hardware};
-    use crate::eyeriss::program::{compile, supported, Buffers};
+    use crate::eyeriss::program::{compile, supported};
     use rand::{Rng, SeedableRng};
 
     /// Runs `layer` under every supported mapping of `hw` (up to `max`), checks the output
@@ -254,7 +302,7 @@ mod tests {
         let want = golden::conv(layer, &ifmap, &weights, None).unwrap();
         let hw = Hardware { rows, cols, ..Hardware::with_array(rows, cols, 4).unwrap() };
         let arr = ArrayConfig { rows: rows as u32, cols: cols as u32, pe: hw.pe.clone() };
-        let buffers = Buffers { glb_words: 1 << 16, filter_words: 1 << 14 };
+        let buffers = Buffers { glb_words: 1 << 16, filter_words: 1 << 14, bank_words: 2048 };
         let data = DataStats { zero_macs: golden::zero_macs(layer, &ifmap), ..DataStats::dense() };
         let all_plans = plans();
         let mut ran = 0;
@@ -276,7 +324,7 @@ mod tests {
             let mut dram = vec![0i16; prog.dram.words as usize];
             dram[..ifmap.len()].copy_from_slice(&ifmap);
             dram[prog.dram.filters as usize..][..weights.len()].copy_from_slice(&weights);
-            let mut m = Machine::new(&arr, dram, buffers.glb_words as usize, buffers.filter_words as usize);
+            let mut m = Machine::new(&arr, dram, &buffers);
             m.run(&prog).unwrap_or_else(|e| panic!("{}: {:?}: {e}", layer.name, ev.mapping.array));
             let got = &m.dram[prog.dram.ofmap as usize..];
             assert_eq!(got, &want[..], "{}: {:?} {:?}", layer.name, ev.mapping.array, ev.mapping.plan);

@@ -13,9 +13,12 @@
 //! - [`dataflow`]: RS against weight stationary, output stationary and no local reuse
 //!   (ISCA 2016) under the same energy model.
 //! - [`tensor`]: n-dimensional int16 `.npy` files.
+//! - [`driver`]: the `eyeriss` unit (RTL) driven through a DRAM model: a layer program run
+//!   from DRAM to DRAM, its counters read back.
 pub mod binary;
 pub mod counts;
 pub mod dataflow;
+pub mod driver;
 pub mod energy;
 pub mod golden;
 pub mod layer;

@@ -151,6 +151,10 @@ pub enum Cmd {
     Pass(PassConfig),
     /// Waits until every engine has finished and the array is idle (the pass boundary).
     Sync,
+    /// The GLB banks that hold psums (bit k: bank k); the others hold ifmaps.
+    PsumBanks(u32),
+    /// Exchanges the two filter banks: the bank loads wrote becomes the one feeds read.
+    SwapFilters,
 }
 
 /// Where the layer's tensors sit in DRAM (16-bit word addresses).
@@ -187,7 +191,11 @@ pub struct Program {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Buffers {
     pub glb_words: u64,
+    /// Words of one filter bank (loads write one bank while feeds read the other).
     pub filter_words: u64,
+    /// Words of one GLB bank: a bank holds ifmaps or psums, never both, so the psum region
+    /// starts on a bank boundary. 0: no banks (one region after the other).
+    pub bank_words: u64,
 }
 
 /// Why a mapping cannot be compiled.
@@ -356,16 +364,27 @@ pub fn compile(layer: &LayerShape, mapping: &Mapping, rows: usize, cols: usize, 
         let steps = (rp[3].0..rp[3].0 + rp[3].1).step_by(m.strip * m.fold).count();
         worst[2] = worst[2].max((rp[0].1 * rp[1].1.div_ceil(mt) * steps) as u64 * c.block_words() as u64);
     }
-    if worst[0] + worst[2] > buffers.glb_words {
+    let psum_base = if buffers.bank_words > 0 { worst[0].div_ceil(buffers.bank_words) * buffers.bank_words } else { worst[0] };
+    if psum_base + worst[2] > buffers.glb_words {
         return Err(err(format!(
-            "the ifmap region ({} words) and the psum region ({}) exceed the GLB ({} words)",
-            worst[0], worst[2], buffers.glb_words
+            "the ifmap region ({} words) and the psum region ({}) exceed the GLB ({} words{})",
+            worst[0],
+            worst[2],
+            buffers.glb_words,
+            if buffers.bank_words > 0 { format!(", the psums starting on a bank of {} words", buffers.bank_words) } else { String::new() }
         )));
     }
     if worst[1] > buffers.filter_words {
         return Err(err(format!("the filter region ({} words) exceeds the filter buffer ({})", worst[1], buffers.filter_words)));
     }
-    c.psum_base = worst[0] as i64;
+    c.psum_base = psum_base as i64;
+    if buffers.bank_words > 0 {
+        let (first, banks) = (psum_base / buffers.bank_words, buffers.glb_words / buffers.bank_words);
+        if banks > 32 {
+            return Err(err(format!("{banks} GLB banks: the psum bank mask has 32 bits")));
+        }
+        c.cmds.push(Cmd::PsumBanks((first..banks).fold(0u32, |m, b| m | 1 << b)));
+    }
     let mut passes = 0;
     for g in 0..layer.groups {
         c.group = g;
@@ -453,6 +472,8 @@ impl Compiler<'_> {
             buf: Lin::new(0, &[(r[2].1 * l.r * l.s) as i64, 1]),
             skip: vec![],
         });
+        // The loads wrote the loading bank: it becomes the one the feeds read.
+        self.cmds.push(Cmd::SwapFilters);
     }
 
     /// Blocks of a psum region: (n, m tile, e step) indices and the block's GLB base.

@@ -1,0 +1,383 @@
+//! Drives the `eyeriss` unit ([`Dut`]: Verilated or rust-hdl's simulator): its layer program
+//! and the layer's tensors in a DRAM model on its memory port, a run from `go` to `done`, and
+//! every counter read back.
+//!
+//! # The DRAM model
+//! One 64-bit beat (four 16-bit words) per request. The chip's DRAM link ran at 60 MHz beside a
+//! 200 MHz core; the model keeps the core's clock and grants the link `link` beats every `core`
+//! core cycles (a token bucket: `link` tokens a cycle, `core` a beat, at most one beat of
+//! credit saved), reads and writes alike. A read's data comes back `latency` core cycles after
+//! its request, in order. `DramTiming::CHIP` is 200 : 60 with 20 core cycles (100 ns) of
+//! latency; `DramTiming::random` adds random stalls on both sides for the tests.
+
+use super::binary::encode;
+use super::counts::{Rw, RwPerType};
+use super::machine::MachineCounts;
+use super::mapper::Hardware;
+use super::program::{Buffers, Program};
+use crate::harness::{Dut, Handshake, Pins};
+use crate::pe::model::Counters;
+use crate::verilated::eyeriss::{inp, out, INPUTS, OUTPUTS};
+use edgertl_hdl::eyeriss::counters as cnt;
+use edgertl_hdl::eyeriss::EyerissConfig;
+use rand::Rng;
+use std::collections::VecDeque;
+
+/// The DRAM's timing as the unit's clock sees it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DramTiming {
+    /// Core cycles and link beats: `link` beats every `core` cycles (at most one a cycle).
+    pub core: u32,
+    pub link: u32,
+    /// Core cycles from a read's request to its data.
+    pub latency: u64,
+    /// Random refusals of a request, and random delays of a response (0: none).
+    pub req_stall: f64,
+    pub resp_stall: f64,
+}
+
+impl DramTiming {
+    /// The chip's link: 200 MHz core, 60 MHz 64-bit link, 100 ns.
+    pub const CHIP: DramTiming = DramTiming { core: 200, link: 60, latency: 20, req_stall: 0.0, resp_stall: 0.0 };
+    /// A beat every cycle after 1 cycle: the array's own speed, for cycle comparisons.
+    pub const IDEAL: DramTiming = DramTiming { core: 1, link: 1, latency: 1, req_stall: 0.0, resp_stall: 0.0 };
+
+    pub fn random(rng: &mut impl Rng) -> DramTiming {
+        let hs = Handshake::random(rng);
+        let (core, link) = [(1, 1), (200, 60), (3, 1)][rng.gen_range(0..3)];
+        DramTiming { core, link, latency: rng.gen_range(1..30), req_stall: hs.stall, resp_stall: hs.idle }
+    }
+}
+
+/// Memory outside the unit: 64-bit beats.
+pub struct Dram {
+    pub beats: Vec<u64>,
+    timing: DramTiming,
+    tokens: u64,
+    /// Reads in flight: (cycle the data is due, beat).
+    pending: VecDeque<(u64, u64)>,
+    pub reads: u64,
+    pub writes: u64,
+}
+
+impl Dram {
+    pub fn new(beats: Vec<u64>, timing: DramTiming) -> Dram {
+        Dram { beats, timing, tokens: u64::from(timing.core), pending: VecDeque::new(), reads: 0, writes: 0 }
+    }
+
+    /// 16-bit word `w`.
+    pub fn word(&self, w: usize) -> i16 {
+        (self.beats[w / 4] >> (16 * (w % 4))) as u16 as i16
+    }
+
+    /// Sets this cycle's inputs from the unit's outputs after the last edge; returns whether a
+    /// request and a response move at the coming edge (the caller then calls [`Dram::edge`]).
+    fn drive<D: Dut>(&mut self, pins: &mut Pins<D>, rng: &mut impl Rng) -> Result<(), String> {
+        let now = pins.cycles();
+        let t = self.timing;
+        let ready = self.tokens >= u64::from(t.core) && !(t.req_stall > 0.0 && rng.gen_bool(t.req_stall));
+        pins.set(inp::DRAM_REQ_READY, ready as u64);
+        let resp = self.pending.front().is_some_and(|&(due, _)| due <= now) && !(t.resp_stall > 0.0 && rng.gen_bool(t.resp_stall));
+        pins.set(inp::DRAM_RESP_VALID, resp as u64);
+        let data = if resp {
+            let beat = self.pending.front().unwrap().1 as usize;
+            *self.beats.get(beat).ok_or_else(|| format!("the unit read DRAM beat {beat}, outside its {} beats", self.beats.len()))?
+        } else {
+            0
+        };
+        pins.set(inp::DRAM_RESP_DATA, data);
+        Ok(())
+    }
+
+    /// What moved at the edge just taken, from the outputs before it.
+    fn edge(&mut self, before: &[u64], inputs: &[u64], now: u64) -> Result<(), String> {
+        let t = self.timing;
+        self.tokens = (self.tokens + u64::from(t.link)).min(2 * u64::from(t.core));
+        if inputs[inp::DRAM_REQ_READY] == 1 && before[out::DRAM_REQ_VALID] == 1 {
+            self.tokens -= u64::from(t.core);
+            let beat = before[out::DRAM_REQ_BEAT] as usize;
+            if before[out::DRAM_REQ_WRITE] == 1 {
+                let slot = self.beats.get_mut(beat).ok_or_else(|| format!("the unit wrote DRAM beat {beat}, outside its beats"))?;
+                let (data, mask) = (before[out::DRAM_REQ_DATA], before[out::DRAM_REQ_MASK]);
+                for lane in 0..4 {
+                    if mask >> lane & 1 == 1 {
+                        let m = 0xffffu64 << (16 * lane);
+                        *slot = (*slot & !m) | (data & m);
+                    }
+                }
+                self.writes += 1;
+            } else {
+                self.pending.push_back((now + t.latency, beat as u64));
+                self.reads += 1;
+            }
+        }
+        if inputs[inp::DRAM_RESP_VALID] == 1 && before[out::DRAM_RESP_READY] == 1 {
+            self.pending.pop_front();
+        }
+        Ok(())
+    }
+}
+
+/// Everything a run measured: the unit's counters, in the machine's terms where it has them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RtlCounts {
+    pub cycles: u64,
+    pub program_words: u64,
+    pub dram_beats_read: u64,
+    pub dram_beats_written: u64,
+    pub glb_conflicts: u64,
+    pub glb_stalls: u64,
+    /// The counters the machine keeps too (the same struct, so one `assert_eq!` compares them).
+    pub machine: MachineCounts,
+}
+
+/// The mapper's view of a configuration (its buffers and array).
+pub fn hardware(hw: &EyerissConfig) -> Hardware {
+    Hardware {
+        rows: hw.array.rows as usize,
+        cols: hw.array.cols as usize,
+        glb_banks: hw.glb.banks as usize,
+        bank_words: hw.bank_words() as usize,
+        filter_buffer_words: hw.filter_words() as usize,
+        ..Hardware::eyeriss_v1()
+    }
+}
+
+/// The buffers a program compiled for `hw` may use.
+pub fn buffers(hw: &EyerissConfig) -> Buffers {
+    Buffers { glb_words: hw.glb_words(), filter_words: hw.filter_words(), bank_words: hw.bank_words() }
+}
+
+/// One layer program run on the unit.
+#[derive(Debug)]
+pub struct Run {
+    /// DRAM after the run, in 16-bit words (the layer's tensors; the program after them).
+    pub dram: Vec<i16>,
+    pub counts: RtlCounts,
+}
+
+/// The unit under test, reset.
+pub struct EyerissDriver<D: Dut> {
+    pub pins: Pins<D>,
+    hw: EyerissConfig,
+}
+
+impl<D: Dut> EyerissDriver<D> {
+    pub fn new(dut: D, hw: &EyerissConfig) -> Self {
+        let mut pins = Pins::new(dut, INPUTS, OUTPUTS);
+        pins.reset();
+        Self { pins, hw: hw.clone() }
+    }
+
+    /// Runs `program` with `dram` (the layer's words, [`super::program::DramLayout`]) in a DRAM
+    /// of `timing`: the program's words go after the data, the unit runs until `done`, and
+    /// every counter is read back. Errors (never hangs) on `error`, a fault, or `budget` cycles.
+    pub fn run(&mut self, program: &Program, dram: &[i16], timing: DramTiming, budget: u64, rng: &mut impl Rng) -> Result<Run, String> {
+        self.run_words(&encode(program)?.words, dram, timing, budget, rng)
+    }
+
+    /// [`EyerissDriver::run`] on a program already encoded (or corrupted, in the tests).
+    pub fn run_words(&mut self, words: &[u64], dram: &[i16], timing: DramTiming, budget: u64, rng: &mut impl Rng) -> Result<Run, String> {
+        let data_beats = dram.len().div_ceil(4);
+        // The program at a beat of its own after the data (a random gap: any address works).
+        let prog_beat = data_beats + rng.gen_range(0..4);
+        // The sequencer fetches up to 4 words ahead: 4 beats after the end word are read and dropped.
+        let mut beats = vec![0u64; prog_beat + words.len() + 4];
+        for (w, &v) in dram.iter().enumerate() {
+            beats[w / 4] |= u64::from(v as u16) << (16 * (w % 4));
+        }
+        beats[prog_beat..][..words.len()].copy_from_slice(words);
+        let mut mem = Dram::new(beats, timing);
+        self.pins.reset();
+        let start = self.pins.cycles();
+        self.pins.set(inp::PROG_BEAT, prog_beat as u64);
+        self.pins.set(inp::GO, 1);
+        let mut before = vec![0u64; OUTPUTS.len()];
+        loop {
+            mem.drive(&mut self.pins, rng)?;
+            before.copy_from_slice(self.pins.outputs());
+            let now = self.pins.cycles();
+            let ins = self.pins.inputs_mut().to_vec();
+            self.pins.tick();
+            self.pins.set(inp::GO, 0);
+            mem.edge(&before, &ins, now)?;
+            let o = self.pins.outputs();
+            if o[out::FAULT] != 0 {
+                return Err(format!("fault {:#x} (bit 0 a GLB access refused, 1 a pass refused, 2 an unknown PE, 3 a feed tag) after {} cycles", o[out::FAULT], self.pins.cycles() - start));
+            }
+            if o[out::ERROR] == 1 {
+                return Err(format!("the sequencer stopped on a bad program word after {} words", o[out::WORDS]));
+            }
+            if o[out::DONE] == 1 {
+                break;
+            }
+            if self.pins.cycles() - start > budget {
+                return Err(format!(
+                    "no `done` after {budget} cycles ({} program words of {} executed)",
+                    o[out::WORDS],
+                    words.len()
+                ));
+            }
+        }
+        self.pins.set(inp::DRAM_REQ_READY, 0);
+        self.pins.set(inp::DRAM_RESP_VALID, 0);
+        let counts = self.counters();
+        let dram = (0..dram.len()).map(|w| mem.word(w)).collect();
+        Ok(Run { dram, counts })
+    }
+
+    /// Counter `k` of the map ([`edgertl_hdl::eyeriss::counters`]).
+    pub fn counter(&mut self, k: u64) -> u64 {
+        self.pins.set(inp::CNT_SEL, k);
+        self.pins.tick();
+        self.pins.get(out::CNT_VALUE)
+    }
+
+    /// PE (r, c)'s counters through the select port (two cycles).
+    pub fn pe_counters(&mut self, r: usize, c: usize) -> Counters {
+        self.pins.set(inp::SEL_ROW, r as u64);
+        self.pins.set(inp::SEL_COL, c as u64);
+        self.pins.tick();
+        self.pins.tick();
+        let o = self.pins.outputs();
+        Counters {
+            macs: o[out::SEL_MACS] as u32,
+            macs_gated: o[out::SEL_MACS_GATED] as u32,
+            filt_spad_reads: o[out::SEL_FILT_SPAD_READS] as u32,
+            filt_spad_writes: o[out::SEL_FILT_SPAD_WRITES] as u32,
+            ifmap_spad_reads: o[out::SEL_IFMAP_SPAD_READS] as u32,
+            ifmap_spad_writes: o[out::SEL_IFMAP_SPAD_WRITES] as u32,
+            psum_spad_reads: o[out::SEL_PSUM_SPAD_READS] as u32,
+            psum_spad_writes: o[out::SEL_PSUM_SPAD_WRITES] as u32,
+        }
+    }
+
+    /// Every counter after a run.
+    pub fn counters(&mut self) -> RtlCounts {
+        let per = |base: u64, me: &mut Self| [0, 1, 2].map(|k| me.counter(base + k));
+        let (dr, dw, gr, gw) = (per(cnt::DRAM_READS, self), per(cnt::DRAM_WRITES, self), per(cnt::GLB_READS, self), per(cnt::GLB_WRITES, self));
+        let rw = |r: [u64; 3], w: [u64; 3]| RwPerType {
+            ifmap: Rw { reads: r[0], writes: w[0] },
+            filter: Rw { reads: r[1], writes: w[1] },
+            psum: Rw { reads: r[2], writes: w[2] },
+        };
+        let a: Vec<u64> = (0..8).map(|k| self.counter(cnt::ARRAY + k)).collect();
+        let mut pe = Counters::default();
+        for r in 0..self.hw.array.rows as usize {
+            for c in 0..self.hw.array.cols as usize {
+                let p = self.pe_counters(r, c);
+                pe = Counters {
+                    macs: pe.macs.wrapping_add(p.macs),
+                    macs_gated: pe.macs_gated.wrapping_add(p.macs_gated),
+                    filt_spad_reads: pe.filt_spad_reads.wrapping_add(p.filt_spad_reads),
+                    filt_spad_writes: pe.filt_spad_writes.wrapping_add(p.filt_spad_writes),
+                    ifmap_spad_reads: pe.ifmap_spad_reads.wrapping_add(p.ifmap_spad_reads),
+                    ifmap_spad_writes: pe.ifmap_spad_writes.wrapping_add(p.ifmap_spad_writes),
+                    psum_spad_reads: pe.psum_spad_reads.wrapping_add(p.psum_spad_reads),
+                    psum_spad_writes: pe.psum_spad_writes.wrapping_add(p.psum_spad_writes),
+                };
+            }
+        }
+        let machine = MachineCounts {
+            passes: self.counter(cnt::PASSES),
+            dram: rw(dr, dw),
+            glb: rw(gr, gw),
+            bus_filter_words: a[0],
+            filter_deliveries: a[1],
+            bus_ifmap_words: a[2],
+            ifmap_deliveries: a[3],
+            bus_psum_words: a[4],
+            psum_deliveries: a[5],
+            out_words: a[6],
+            link_transfers: a[7],
+            pe,
+            active_pes: self.counter(cnt::ACTIVE_PES) as u32,
+        };
+        RtlCounts {
+            cycles: self.counter(cnt::CYCLES),
+            program_words: self.counter(cnt::PROGRAM_WORDS),
+            dram_beats_read: self.counter(cnt::DRAM_BEATS_READ),
+            dram_beats_written: self.counter(cnt::DRAM_BEATS_WRITTEN),
+            glb_conflicts: self.counter(cnt::GLB_CONFLICTS),
+            glb_stalls: self.counter(cnt::GLB_STALLS),
+            machine,
+        }
+    }
+}
+
+/// The unit's test stimulus (what `edgertl cover` runs): random small layers under random
+/// mappings and DRAM timing, each output checked against the golden layer and every counter
+/// against the program's machine.
+pub fn stimulus(dut: &mut dyn Dut, preset: &str, stim: &mut crate::harness::Stimulus) -> Result<u64, String> {
+    let hw = EyerissConfig::preset(preset).map_err(|e| e.to_string())?;
+    let mut d = EyerissDriver::new(dut, &hw);
+    for _ in 0..6 {
+        let layer = random_layer(&mut stim.rng);
+        check_layer(&mut d, &hw, &layer, &mut stim.rng)?;
+    }
+    Ok(d.pins.cycles())
+}
+
+/// A random small layer (padding, strides, groups, ReLU, channel and filter tiles).
+pub fn random_layer(rng: &mut impl Rng) -> super::layer::LayerShape {
+    let r = rng.gen_range(1..=3);
+    let s = rng.gen_range(1..=3);
+    let groups = [1, 1, 2][rng.gen_range(0..3)];
+    let c = groups * rng.gen_range(1..=3);
+    let m = groups * rng.gen_range(1..=4);
+    let mut l = super::layer::LayerShape::new("rand", 1, m, c, rng.gen_range(r.max(4)..=9), rng.gen_range(s.max(4)..=9), r, s);
+    l.groups = groups;
+    l.u = rng.gen_range(1..=2);
+    l.pad = rng.gen_range(0..=1.min(r - 1));
+    l.relu = rng.gen_bool(0.5);
+    l.shift = rng.gen_range(0..4);
+    l
+}
+
+/// Runs `layer` on the unit under a random mapping the compiler supports (with the program's
+/// machine beside it): the output bit-exact with the golden layer, the counters equal to the
+/// machine's (which equal the mapper's). Returns the run, or `Ok(None)` when no mapping fits.
+pub fn check_layer<D: Dut>(d: &mut EyerissDriver<D>, hw: &EyerissConfig, layer: &super::layer::LayerShape, rng: &mut impl Rng) -> Result<Option<Run>, String> {
+    use super::counts::DataStats;
+    use super::golden;
+    use super::machine::Machine;
+    use super::mapper::{array_mappings, evaluate};
+    use super::program::{compile, supported};
+    use edgertl_hdl::array::ArrayConfig;
+    let ifmap: Vec<i16> = (0..layer.ifmap_words()).map(|_| if rng.gen_bool(0.2) { 0 } else { rng.gen_range(-300..300) }).collect();
+    let weights: Vec<i16> = (0..layer.filter_words()).map(|_| rng.gen_range(-300..300)).collect();
+    let want = golden::conv(layer, &ifmap, &weights, None).map_err(|e| e.to_string())?;
+    let mh = hardware(hw);
+    let (rows, cols) = (mh.rows, mh.cols);
+    let bufs = buffers(hw);
+    let data = DataStats { zero_macs: golden::zero_macs(layer, &ifmap), ..DataStats::dense() };
+    let mut progs: Vec<_> = array_mappings(layer, &mh)
+        .into_iter()
+        .filter(|m| supported(layer, m, rows, cols).is_ok())
+        .filter_map(|m| evaluate(layer, &mh, m, &data))
+        .filter_map(|ev| compile(layer, &ev.mapping, rows, cols, &bufs).ok().map(|p| (ev, p)))
+        .collect();
+    if progs.is_empty() {
+        return Ok(None);
+    }
+    let (ev, prog) = progs.swap_remove(rng.gen_range(0..progs.len()));
+    let mut dram = vec![0i16; prog.dram.words as usize];
+    dram[..ifmap.len()].copy_from_slice(&ifmap);
+    dram[prog.dram.filters as usize..][..weights.len()].copy_from_slice(&weights);
+    let arr = ArrayConfig { rows: hw.array.rows, cols: hw.array.cols, pe: hw.array.pe.clone() };
+    let mut m = Machine::new(&arr, dram.clone(), &bufs);
+    m.run(&prog).map_err(|e| format!("the machine: {e}"))?;
+    let what = format!("{layer:?} mapped {:?} {:?}", ev.mapping.array, ev.mapping.plan);
+    let timing = DramTiming::random(rng);
+    let budget = 200_000 + 400 * (ev.counts.macs + 50 * (prog.dram.words + prog.cmds.len() as u64));
+    let run = d.run(&prog, &dram, timing, budget, rng).map_err(|e| format!("{what}, DRAM {timing:?}: {e}"))?;
+    let ofmap = prog.dram.ofmap as usize;
+    if run.dram[ofmap..] != want[..] {
+        let k = (0..want.len()).find(|&k| run.dram[ofmap + k] != want[k]).unwrap();
+        return Err(format!("{what}: output word {k} is {} on the RTL, {} in the golden layer", run.dram[ofmap + k], want[k]));
+    }
+    if run.counts.machine != m.counts {
+        return Err(format!("{what}: the RTL's counters differ from the machine's:\n  RTL     {:?}\n  machine {:?}", run.counts.machine, m.counts));
+    }
+    Ok(Some(run))
+}

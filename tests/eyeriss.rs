@@ -1,0 +1,83 @@
+//! The Eyeriss accelerator (`eyeriss`): whole conv layers from DRAM to DRAM on the Verilated
+//! `small` preset, the layer program fetched by the unit itself from a DRAM model with random
+//! latency, bandwidth and stalls: every output word bit-exact with the golden layer, every
+//! counter equal to the program's machine (whose counts equal the mapper's: see
+//! `edgertl_sim::eyeriss::machine`'s tests).
+
+use edgertl_hdl::eyeriss::EyerissConfig;
+use edgertl_sim::eyeriss::driver::{buffers, check_layer, hardware, random_layer, DramTiming, EyerissDriver};
+use edgertl_sim::eyeriss::layer::LayerShape;
+use edgertl_sim::harness::Stimulus;
+use edgertl_sim::verilated::eyeriss;
+
+fn layers() -> Vec<LayerShape> {
+    let mut v = Vec::new();
+    let mut l = LayerShape::new("padded_relu", 1, 2, 2, 6, 7, 3, 3);
+    l.pad = 1;
+    l.relu = true;
+    v.push(l);
+    let mut l = LayerShape::new("strided", 1, 3, 2, 9, 9, 3, 3);
+    l.u = 2;
+    l.pad = 1;
+    v.push(l);
+    let mut l = LayerShape::new("grouped", 1, 4, 4, 6, 6, 1, 1);
+    l.groups = 2;
+    v.push(l);
+    let mut l = LayerShape::new("shifted", 1, 3, 2, 8, 6, 2, 2);
+    l.pad = 1;
+    l.shift = 3;
+    v.push(l);
+    v
+}
+
+#[test]
+fn small_runs_layers_from_dram_to_dram_bit_exact_with_the_machines_counts() {
+    let test = "small_runs_layers_from_dram_to_dram_bit_exact_with_the_machines_counts";
+    let mut stim = Stimulus::from_env();
+    let hw = EyerissConfig::small();
+    let mut d = EyerissDriver::new(eyeriss::small::Model::for_test(test, stim.seed), &hw);
+    let mut all = layers();
+    all.extend((0..6).map(|_| random_layer(&mut stim.rng)));
+    let mut ran = 0;
+    for layer in &all {
+        match check_layer(&mut d, &hw, layer, &mut stim.rng) {
+            Ok(Some(run)) => {
+                ran += 1;
+                println!("{}: {} cycles, {} program words", layer.name, run.counts.cycles, run.counts.program_words);
+            }
+            Ok(None) => println!("{}: no mapping fits the small preset", layer.name),
+            Err(e) => panic!("{e}\n{}", stim.replay_hint(test)),
+        }
+    }
+    assert!(ran >= all.len() - 2, "only {ran} of {} layers had a mapping", all.len());
+}
+
+// A program word with a reserved bit set, halfway through a layer's program: the run stops
+// with `error` (reported, not hung), and the next run of the intact program is exact again.
+#[test]
+fn a_bad_program_word_stops_the_run_with_an_error() {
+    use edgertl_sim::eyeriss::binary::encode;
+    use edgertl_sim::eyeriss::mapper::{array_mappings, evaluate};
+    use edgertl_sim::eyeriss::program::{compile, supported};
+    use edgertl_sim::eyeriss::counts::DataStats;
+    use rand::SeedableRng;
+    let hw = EyerissConfig::small();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let layer = &layers()[0];
+    let mh = hardware(&hw);
+    let prog = array_mappings(layer, &mh)
+        .into_iter()
+        .filter(|m| supported(layer, m, mh.rows, mh.cols).is_ok())
+        .filter_map(|m| evaluate(layer, &mh, m, &DataStats::dense()))
+        .find_map(|ev| compile(layer, &ev.mapping, mh.rows, mh.cols, &buffers(&hw)).ok())
+        .expect("a mapping");
+    let mut words = encode(&prog).unwrap().words;
+    let k = words.len() / 2;
+    words[k] |= 1 << 35;
+    let dram = vec![1i16; prog.dram.words as usize];
+    let mut d = EyerissDriver::new(eyeriss::small::Model::new(), &hw);
+    let err = d.run_words(&words, &dram, DramTiming::CHIP, 2_000_000, &mut rng).unwrap_err();
+    assert!(err.contains("bad program word after"), "{err}");
+    words[k] &= !(1 << 35);
+    d.run_words(&words, &dram, DramTiming::CHIP, 2_000_000, &mut rng).unwrap();
+}
