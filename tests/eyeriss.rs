@@ -1,8 +1,7 @@
 //! The Eyeriss accelerator (`eyeriss`): whole conv layers from DRAM to DRAM on the Verilated
 //! `small` preset, the layer program fetched by the unit itself from a DRAM model with random
 //! latency, bandwidth and stalls: every output word bit-exact with the golden layer, every
-//! counter equal to the program's machine (whose counts equal the mapper's: see
-//! `edgertl_sim::eyeriss::machine`'s tests).
+//! counter equal to the program's machine and to the mapper's analytical counts.
 
 use edgertl_hdl::eyeriss::EyerissConfig;
 use edgertl_sim::eyeriss::driver::{buffers, check_layer, hardware, random_layer, DramTiming, EyerissDriver};
@@ -41,9 +40,12 @@ fn small_runs_layers_from_dram_to_dram_bit_exact_with_the_machines_counts() {
     let mut ran = 0;
     for layer in &all {
         match check_layer(&mut d, &hw, layer, &mut stim.rng) {
-            Ok(Some(run)) => {
+            Ok(Some((run, estimate))) => {
                 ran += 1;
-                println!("{}: {} cycles, {} program words", layer.name, run.counts.cycles, run.counts.program_words);
+                println!(
+                    "{}: {} cycles (the mapper's estimate {estimate}), {} program words",
+                    layer.name, run.counts.cycles, run.counts.program_words
+                );
             }
             Ok(None) => println!("{}: no mapping fits the small preset", layer.name),
             Err(e) => panic!("{e}\n{}", stim.replay_hint(test)),

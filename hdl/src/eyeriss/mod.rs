@@ -88,7 +88,7 @@ use serde::{Deserialize, Serialize};
 pub const UNIT: Unit = Unit {
     name: "eyeriss",
     summary: "Eyeriss accelerator: GLB + PE array + controller running a layer program from DRAM to DRAM",
-    presets: &["small", "eyeriss_v1"],
+    presets: &["small", "eyeriss_v1", "tiny"],
     simulated: &["small"],
     synth_preset: "small",
     netlist: false,
@@ -150,9 +150,17 @@ impl EyerissConfig {
         Self { array: ArrayConfig::small(), glb: GlbConfig { banks: 4, words_per_bank: 64, word_bits: 64, filter_banks: 2 } }
     }
 
+    /// 2 x 2 PEs and `small`'s buffers: every block of the unit at the least logic, for the
+    /// synthesis budgets (`budgets.toml` names it: the CI suite synthesises every unit for
+    /// every target).
+    pub fn tiny() -> Self {
+        Self { array: ArrayConfig::tiny(), ..Self::small() }
+    }
+
     pub fn preset(name: &str) -> Result<Self, EmitError> {
         match name {
             "small" => Ok(Self::small()),
+            "tiny" => Ok(Self::tiny()),
             "eyeriss_v1" => Ok(Self::eyeriss_v1()),
             _ => Err(EmitError::UnknownPreset { unit: UNIT.name.into(), preset: name.into(), known: UNIT.presets.join(", ") }),
         }

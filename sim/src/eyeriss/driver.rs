@@ -336,8 +336,9 @@ pub fn random_layer(rng: &mut impl Rng) -> super::layer::LayerShape {
 
 /// Runs `layer` on the unit under a random mapping the compiler supports (with the program's
 /// machine beside it): the output bit-exact with the golden layer, the counters equal to the
-/// machine's (which equal the mapper's). Returns the run, or `Ok(None)` when no mapping fits.
-pub fn check_layer<D: Dut>(d: &mut EyerissDriver<D>, hw: &EyerissConfig, layer: &super::layer::LayerShape, rng: &mut impl Rng) -> Result<Option<Run>, String> {
+/// machine's and to the mapper's analytical counts. Returns the run and the mapper's cycle
+/// estimate, or `Ok(None)` when no mapping fits.
+pub fn check_layer<D: Dut>(d: &mut EyerissDriver<D>, hw: &EyerissConfig, layer: &super::layer::LayerShape, rng: &mut impl Rng) -> Result<Option<(Run, u64)>, String> {
     use super::counts::DataStats;
     use super::golden;
     use super::machine::Machine;
@@ -379,5 +380,9 @@ pub fn check_layer<D: Dut>(d: &mut EyerissDriver<D>, hw: &EyerissConfig, layer: 
     if run.counts.machine != m.counts {
         return Err(format!("{what}: the RTL's counters differ from the machine's:\n  RTL     {:?}\n  machine {:?}", run.counts.machine, m.counts));
     }
-    Ok(Some(run))
+    let diffs = super::machine::differences(&run.counts.machine, &ev.counts);
+    if !diffs.is_empty() {
+        return Err(format!("{what}: the RTL's counters differ from the mapper's: {}", diffs.join("; ")));
+    }
+    Ok(Some((run, ev.counts.cycles.total)))
 }

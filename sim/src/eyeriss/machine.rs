@@ -283,6 +283,36 @@ fn name(cmd: &Cmd) -> &'static str {
     }
 }
 
+/// Every count where the machine (or the RTL, which keeps the same counters) and the mapper's
+/// analytical counts differ, as `name machine vs mapper`.
+pub fn differences(mc: &MachineCounts, c: &super::counts::Counts) -> Vec<String> {
+    let n = &c.noc;
+    let pairs = [
+        ("macs", u64::from(mc.pe.macs), c.macs - c.zero_macs),
+        ("ifmap bus", mc.bus_ifmap_words, n.ifmap_words),
+        ("filter bus", mc.bus_filter_words, n.filter_words),
+        ("psum in bus", mc.bus_psum_words, n.psum_in_words),
+        ("psum out", mc.out_words, n.psum_out_words),
+        ("ifmap deliveries", mc.ifmap_deliveries, n.ifmap_deliveries),
+        ("filter deliveries", mc.filter_deliveries, n.filter_deliveries),
+        ("links", mc.link_transfers, n.psum_link_transfers),
+        ("glb ifmap r", mc.glb.ifmap.reads, c.glb.ifmap.reads),
+        ("glb ifmap w", mc.glb.ifmap.writes, c.glb.ifmap.writes),
+        ("glb filter r", mc.glb.filter.reads, c.glb.filter.reads),
+        ("glb filter w", mc.glb.filter.writes, c.glb.filter.writes),
+        ("glb psum r", mc.glb.psum.reads, c.glb.psum.reads),
+        ("glb psum w", mc.glb.psum.writes, c.glb.psum.writes),
+        ("spad ifmap r", u64::from(mc.pe.ifmap_spad_reads), c.spad.ifmap.reads),
+        ("spad ifmap w", u64::from(mc.pe.ifmap_spad_writes), c.spad.ifmap.writes),
+        ("spad filter r", u64::from(mc.pe.filt_spad_reads), c.spad.filter.reads),
+        ("spad filter w", u64::from(mc.pe.filt_spad_writes), c.spad.filter.writes),
+        ("spad psum r", u64::from(mc.pe.psum_spad_reads), c.spad.psum.reads),
+        ("spad psum w", u64::from(mc.pe.psum_spad_writes), c.spad.psum.writes),
+        ("passes", mc.passes, c.passes),
+    ];
+    pairs.iter().filter(|(_, a, b)| a != b).map(|(w, a, b)| format!("{w} {a} vs {b}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,33 +372,6 @@ mod tests {
         ran
     }
 
-    fn differences(mc: &MachineCounts, c: &crate::eyeriss::counts::Counts) -> Vec<String> {
-        let n = &c.noc;
-        let pairs = [
-            ("macs", u64::from(mc.pe.macs), c.macs - c.zero_macs),
-            ("ifmap bus", mc.bus_ifmap_words, n.ifmap_words),
-            ("filter bus", mc.bus_filter_words, n.filter_words),
-            ("psum in bus", mc.bus_psum_words, n.psum_in_words),
-            ("psum out", mc.out_words, n.psum_out_words),
-            ("ifmap deliveries", mc.ifmap_deliveries, n.ifmap_deliveries),
-            ("filter deliveries", mc.filter_deliveries, n.filter_deliveries),
-            ("links", mc.link_transfers, n.psum_link_transfers),
-            ("glb ifmap r", mc.glb.ifmap.reads, c.glb.ifmap.reads),
-            ("glb ifmap w", mc.glb.ifmap.writes, c.glb.ifmap.writes),
-            ("glb filter r", mc.glb.filter.reads, c.glb.filter.reads),
-            ("glb filter w", mc.glb.filter.writes, c.glb.filter.writes),
-            ("glb psum r", mc.glb.psum.reads, c.glb.psum.reads),
-            ("glb psum w", mc.glb.psum.writes, c.glb.psum.writes),
-            ("spad ifmap r", u64::from(mc.pe.ifmap_spad_reads), c.spad.ifmap.reads),
-            ("spad ifmap w", u64::from(mc.pe.ifmap_spad_writes), c.spad.ifmap.writes),
-            ("spad filter r", u64::from(mc.pe.filt_spad_reads), c.spad.filter.reads),
-            ("spad filter w", u64::from(mc.pe.filt_spad_writes), c.spad.filter.writes),
-            ("spad psum r", u64::from(mc.pe.psum_spad_reads), c.spad.psum.reads),
-            ("spad psum w", u64::from(mc.pe.psum_spad_writes), c.spad.psum.writes),
-            ("passes", mc.passes, c.passes),
-        ];
-        pairs.iter().filter(|(_, a, b)| a != b).map(|(w, a, b)| format!("{w} {a} vs {b}")).collect()
-    }
 
     // Random layers under every mapping the compiler supports (up to 40 each), on three
     // arrays: the outputs bit-exact against the golden layer, every count equal to the
