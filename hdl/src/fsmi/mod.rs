@@ -57,13 +57,18 @@
 //! NB single-port banks of 2^(2M - log2 NB) 8-bit words; maps up to 2^M x 2^M. Cell (row, col)
 //! is in bank `(col + skew row) mod NB` at address {row[M-1:0], col[M-1:log2 NB]} (unique: in
 //! a row, the bank fixes col mod NB). The skew is a register: the diagonal pattern of
-//! `edgertl_sim::fsmi::banks` (`Banking::Diagonal { skew }`, 6 for 16 banks) or row-major,
+//! `edgertl_sim::fsmi::banks` (`Banking::Diagonal { skew }`, 6 for 16 or 32 banks) or row-major,
 //! `(row W + col) mod NB`, which is the same function with skew = W mod NB (the word's address
 //! in its bank differs from a row-major memory's, not its bank, so the conflicts are
 //! row-major's). The cores walk in lockstep: in a step every live core asks for its cell; each
 //! cycle each bank serves one address (its highest-numbered requester's) and every core asking
 //! for that address (the same cell) is served with it; the step ends in the cycle its last
-//! request is served, and every core then moves on. A step of a round takes as many cycles as
+//! request is served, and every core then moves on. The arbiter is registered: while a step
+//! runs, each core's next cell (bank, address, whether its beam goes on) is compared with every
+//! other core's, and at the step's end a C x C matrix `lose` is registered (bit d of row c:
+//! core d's next cell is in c's bank but another cell, and d is above every core going to c's
+//! cell). A core is granted while it asks and no core of its row asks: a grant is an AND-OR of
+//! registers, and the comparisons are off the grant's path. A step of a round takes as many cycles as
 //! its busiest bank has distinct cells: the cycles beyond one are **stalls**, a step with one
 //! is a **conflict** (`res_stalls`, `res_conflicts`, `res_steps` count them per pose, as
 //! `banks::pose_conflicts`).
@@ -116,10 +121,11 @@ pub struct FsmiHwConfig {
 }
 
 impl FsmiHwConfig {
-    /// The chip (RSS 2019): 16 cores, 16 banks, maps up to 256 x 256 (the 200 x 200 office),
-    /// 32 beams a core (512 a pose), skew 6.
+    /// The chip's shape (RSS 2019: 16 cores, maps up to 256 x 256 for the 200 x 200 office,
+    /// 32 beams a core, 512 a pose) with 32 banks instead of its 16 (the same 32 block RAMs of
+    /// 2,048 bytes on an ECP5; half the stalls), skew 6.
     pub fn paper() -> Self {
-        Self { cores: 16, banks: 16, map_bits: 8, beam_bits: 5, skew: 6 }
+        Self { cores: 16, banks: 32, map_bits: 8, beam_bits: 5, skew: 6 }
     }
 
     /// Tests and small FPGAs: 4 cores, 4 banks, maps up to 32 x 32, 64 beams, skew 2.
@@ -172,8 +178,8 @@ macro_rules! with_fsmi {
         let hw: &FsmiHwConfig = $hw;
         hw.validate().map_err(|reason| EmitError::InvalidConfig { unit: UNIT.name.into(), reason })?;
         match (hw.cores, hw.banks, hw.map_bits, hw.beam_bits) {
-            (16, 16, 8, 5) => {
-                type $t = rtl::Fsmi<16, 4, 16, 4, 8, 9, 12, 4096, 5, 32>;
+            (16, 32, 8, 5) => {
+                type $t = rtl::Fsmi<16, 4, 32, 5, 8, 9, 11, 2048, 5, 32>;
                 $body
             }
             (4, 4, 5, 4) => {
@@ -194,7 +200,10 @@ macro_rules! with_fsmi {
 fn emit(preset: &str) -> Result<Emitted, EmitError> {
     let hw = FsmiHwConfig::preset(preset)?;
     let config = serde_json::to_value(&hw).expect("config serializes");
-    with_fsmi!(&hw, preset, |T| crate::emit::emit_block(&T::built(), UNIT.name, preset, config))
+    // The cores' combinational logic is split a variable a block: their next cell (read by
+    // the arbiter) does not depend on the step's end (which the arbiter drives), but one
+    // block for both is a false loop to Verilator.
+    with_fsmi!(&hw, preset, |T| crate::emit::emit_block_split(&T::built(), UNIT.name, preset, config, &["cores"]))
 }
 
 fn rust_hdl_sim(preset: &str) -> Result<Box<dyn RtlSim>, EmitError> {

@@ -58,6 +58,12 @@ pub struct MiCore<const XB: usize, const BB: usize, const AB: usize, const BTB: 
     pub addr: Signal<Out, Bits<AB>>,
     /// The beam has not ended.
     pub live: Signal<Out, Bit>,
+    /// The cell this core moves to at the step's end (its bank and address) and whether it
+    /// will ask for it (`nact`: the beam goes on); the arbiter registers their pairwise
+    /// comparisons for the next step.
+    pub nbank: Signal<Out, Bits<BB>>,
+    pub naddr: Signal<Out, Bits<AB>>,
+    pub nact: Signal<Out, Bit>,
     /// The bank of last cycle's grant (whose `rdata` is this core's code now).
     pub gbank: Signal<Out, Bits<BB>>,
     /// The MI pipeline holds a cell.
@@ -116,10 +122,15 @@ pub struct MiCore<const XB: usize, const BB: usize, const AB: usize, const BTB: 
     dx: Signal<Local, Bits<32>>,
     dy: Signal<Local, Bits<32>>,
     xl: Signal<Local, Bit>,
-    t: Signal<Local, Bits<32>>,
     nx: Signal<Local, Bits<XB>>,
     ny: Signal<Local, Bits<XB>>,
     alive: Signal<Local, Bit>,
+    tx_in: Signal<Local, Bit>,
+    ty_in: Signal<Local, Bit>,
+    nbk: Signal<Local, Bits<BB>>,
+    nya: Signal<Local, Bits<AB>>,
+    nxa: Signal<Local, Bits<AB>>,
+    nxs: Signal<Local, Bits<XB>>,
     ya: Signal<Local, Bits<AB>>,
     xa: Signal<Local, Bits<AB>>,
     xs: Signal<Local, Bits<XB>>,
@@ -189,6 +200,9 @@ impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const 
             bank: Default::default(),
             addr: Default::default(),
             live: Default::default(),
+            nbank: Default::default(),
+            naddr: Default::default(),
+            nact: Default::default(),
             gbank: Default::default(),
             busy: Default::default(),
             acc: Default::default(),
@@ -238,10 +252,15 @@ impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const 
             dx: Default::default(),
             dy: Default::default(),
             xl: Default::default(),
-            t: Default::default(),
             nx: Default::default(),
             ny: Default::default(),
             alive: Default::default(),
+            tx_in: Default::default(),
+            ty_in: Default::default(),
+            nbk: Default::default(),
+            nya: Default::default(),
+            nxa: Default::default(),
+            nxs: Default::default(),
             ya: Default::default(),
             xa: Default::default(),
             xs: Default::default(),
@@ -353,11 +372,9 @@ impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const 
         // when the step starts at t >= range or leaves the map (x - 1 at 0 wraps to 2^XB - 1,
         // which is >= W like x + 1 at W - 1).
         self.xl.next = self.tx.q.val() < self.ty.q.val();
-        self.t.next = self.ty.q.val();
         self.nx.next = self.x.q.val();
         self.ny.next = self.y.q.val();
         if self.xl.val() {
-            self.t.next = self.tx.q.val();
             if self.beam_x.rdata.val().get_bit(32) {
                 self.nx.next = self.x.q.val() - 1;
             } else {
@@ -368,7 +385,31 @@ impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const 
         } else {
             self.ny.next = self.y.q.val() + 1;
         }
-        self.alive.next = (self.t.val() < self.range.val()) & (self.nx.val() < self.map_w.val()) & (self.ny.val() < self.map_h.val());
+        // Both range compares in parallel, the step's direction picks one (t is t_x or t_y).
+        self.tx_in.next = self.tx.q.val() < self.range.val();
+        self.ty_in.next = self.ty.q.val() < self.range.val();
+        self.alive.next = self.ty_in.val() & (self.nx.val() < self.map_w.val()) & (self.ny.val() < self.map_h.val());
+        if self.xl.val() {
+            self.alive.next = self.tx_in.val() & (self.nx.val() < self.map_w.val()) & (self.ny.val() < self.map_h.val());
+        }
+        // The next cell's bank: a step in x moves one bank, a step in y `skew` banks.
+        if self.xl.val() {
+            if self.beam_x.rdata.val().get_bit(32) {
+                self.nbk.next = self.bk.q.val() - 1;
+            } else {
+                self.nbk.next = self.bk.q.val() + 1;
+            }
+        } else if self.beam_y.rdata.val().get_bit(32) {
+            self.nbk.next = self.bk.q.val() - self.skew.val();
+        } else {
+            self.nbk.next = self.bk.q.val() + self.skew.val();
+        }
+        self.nya.next = bit_cast::<AB, XB>(self.ny.val()) << self.lb.val();
+        self.nxs.next = self.nx.val() >> self.bb.val();
+        self.nxa.next = bit_cast::<AB, XB>(self.nxs.val());
+        self.nbank.next = self.nbk.val();
+        self.naddr.next = self.nya.val() | self.nxa.val();
+        self.nact.next = self.live_q.q.val() & self.alive.val();
 
         // The current cell's bank and its address in the bank, {y[M-1:0], x[M-1:BB]}.
         self.ya.next = bit_cast::<AB, XB>(self.y.q.val()) << self.lb.val();
@@ -396,20 +437,11 @@ impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const 
         } else if self.step_done.val() & self.live_q.q.val() {
             self.x.d.next = self.nx.val();
             self.y.d.next = self.ny.val();
+            self.bk.d.next = self.nbk.val();
             if self.xl.val() {
                 self.tx.d.next = self.tx.q.val() + self.dx.val();
-                if self.beam_x.rdata.val().get_bit(32) {
-                    self.bk.d.next = self.bk.q.val() - 1;
-                } else {
-                    self.bk.d.next = self.bk.q.val() + 1;
-                }
             } else {
                 self.ty.d.next = self.ty.q.val() + self.dy.val();
-                if self.beam_y.rdata.val().get_bit(32) {
-                    self.bk.d.next = self.bk.q.val() - self.skew.val();
-                } else {
-                    self.bk.d.next = self.bk.q.val() + self.skew.val();
-                }
             }
             self.live_q.d.next = self.alive.val();
             self.cand_q.d.next = self.alive.val();
@@ -590,6 +622,10 @@ pub struct Fsmi<
     n_conf: Reg<Bits<32>>,
     stalled: Reg<Bit>,
     error: Reg<Bit>,
+    /// The arbiter's pairwise state of a step, registered at the previous step's end: bit d
+    /// of `lose[c]` is set when core d's cell is in core c's bank but another cell, and d is
+    /// above every core going to c's cell (so d's cell is served first while d asks).
+    lose: Vec<Reg<Bits<C>>>,
     // Combinational.
     ld_go: Signal<Local, Bit>,
     ld_row: Signal<Local, Bits<M>>,
@@ -612,6 +648,13 @@ pub struct Fsmi<
     sel_v: Vec<Signal<Local, Bit>>,
     sel_a: Vec<Signal<Local, Bits<AB>>>,
     grant: Vec<Signal<Local, Bit>>,
+    step_run: Signal<Local, Bit>,
+    reqv: Signal<Local, Bits<C>>,
+    same_cell: Vec<Signal<Local, Bits<C>>>,
+    other_cell: Vec<Signal<Local, Bits<C>>>,
+    next_lose: Vec<Signal<Local, Bits<C>>>,
+    one_hot: Vec<Constant<Bits<C>>>,
+    above: Vec<Constant<Bits<C>>>,
     core_no: Vec<Constant<Bits<16>>>,
     row_bit: Vec<Constant<Bits<8>>>,
     lc: Constant<Bits<8>>,
@@ -687,6 +730,7 @@ impl<
             n_conf: Default::default(),
             stalled: Default::default(),
             error: Default::default(),
+            lose: (0..C).map(|_| Reg::default()).collect(),
             ld_go: Default::default(),
             ld_row: Default::default(),
             ld_col: Default::default(),
@@ -708,6 +752,14 @@ impl<
             sel_v: (0..NB).map(|_| Signal::default()).collect(),
             sel_a: (0..NB).map(|_| Signal::default()).collect(),
             grant: (0..C).map(|_| Signal::default()).collect(),
+            step_run: Default::default(),
+            reqv: Default::default(),
+            same_cell: (0..C).map(|_| Signal::default()).collect(),
+            other_cell: (0..C).map(|_| Signal::default()).collect(),
+            next_lose: (0..C).map(|_| Signal::default()).collect(),
+            one_hot: (0..C).map(|c| Constant::new(bits(1u64 << c))).collect(),
+            // Bit e of above[d]: e > d (C <= 64).
+            above: (0..C).map(|d| Constant::new(bits((d + 1..C).fold(0u64, |m, e| m | 1 << e)))).collect(),
             core_no: (0..C).map(|c| Constant::new(bits(c as u64))).collect(),
             row_bit: (0..BB).map(|i| Constant::new(bits(i as u64))).collect(),
             lc: Constant::new(bits(LC as u64)),
@@ -832,29 +884,43 @@ impl<
 
         // The arbiter: each bank serves one address a cycle, that of its highest-numbered
         // requester; every core asking for that address (the same cell) is served with it.
-        for b in 0..NB {
-            self.sel_v[b].next = false;
-            self.sel_a[b].next = 0.into();
-            for c in 0..C {
-                if self.cores[c].req.val() & (self.cores[c].bank.val().index() == b) {
-                    self.sel_v[b].next = true;
-                    self.sel_a[b].next = self.cores[c].addr.val();
+        // Cores going to the same cell ask together and are served together, so core c waits
+        // exactly while some core d of `lose[c]` (same bank, another cell, above all of c's
+        // cell's cores) still asks. `lose` is computed from the cores' next cells during a
+        // step and registered at its end: a grant is a few gates from registers.
+        for c in 0..C {
+            self.same_cell[c].next = 0.into();
+            self.other_cell[c].next = 0.into();
+            for e in 0..C {
+                if self.cores[c].nbank.val() == self.cores[e].nbank.val() {
+                    if self.cores[c].naddr.val() == self.cores[e].naddr.val() {
+                        if self.cores[e].nact.val() {
+                            self.same_cell[c].next = self.same_cell[c].val() | self.one_hot[e].val();
+                        }
+                    } else {
+                        self.other_cell[c].next = self.other_cell[c].val() | self.one_hot[e].val();
+                    }
                 }
             }
-            self.banks[b].re.next = self.sel_v[b].val();
-            self.banks[b].raddr.next = self.sel_a[b].val();
+            self.next_lose[c].next = 0.into();
+            for d in 0..C {
+                if self.other_cell[c].val().get_bit(d) & !(self.same_cell[c].val() & self.above[d].val()).any() {
+                    self.next_lose[c].next = self.next_lose[c].val() | self.one_hot[d].val();
+                }
+            }
+        }
+        self.reqv.next = 0.into();
+        for c in 0..C {
+            if self.cores[c].req.val() {
+                self.reqv.next = self.reqv.val() | self.one_hot[c].val();
+            }
         }
         self.step_done.next = true;
         self.any_live.next = false;
         self.any_req.next = false;
         self.any_busy.next = false;
         for c in 0..C {
-            self.grant[c].next = false;
-            for b in 0..NB {
-                if self.cores[c].req.val() & (self.cores[c].bank.val().index() == b) & (self.sel_a[b].val() == self.cores[c].addr.val()) {
-                    self.grant[c].next = true;
-                }
-            }
+            self.grant[c].next = self.cores[c].req.val() & !(self.reqv.val() & self.lose[c].q.val()).any();
             if self.cores[c].req.val() & !self.grant[c].val() {
                 self.step_done.next = false;
             }
@@ -867,6 +933,28 @@ impl<
             if self.cores[c].busy.val() {
                 self.any_busy.next = true;
             }
+        }
+        self.step_run.next = self.step_done.val() & (self.state.q.val() == self.st_run.val());
+        for c in 0..C {
+            self.lose[c].clock.next = self.clk.val();
+            self.lose[c].rst.next = self.rst.val();
+            self.lose[c].d.next = self.lose[c].q.val();
+            if self.step_run.val() {
+                self.lose[c].d.next = self.next_lose[c].val();
+            }
+        }
+        // Each bank reads the address of the cores it serves (all the same cell).
+        for b in 0..NB {
+            self.sel_v[b].next = false;
+            self.sel_a[b].next = 0.into();
+            for c in 0..C {
+                if self.grant[c].val() & (self.cores[c].bank.val().index() == b) {
+                    self.sel_v[b].next = true;
+                    self.sel_a[b].next = self.sel_a[b].val() | self.cores[c].addr.val();
+                }
+            }
+            self.banks[b].re.next = self.sel_v[b].val();
+            self.banks[b].raddr.next = self.sel_a[b].val();
         }
 
         // The cores: shared inputs, their grants, their codes (the bank each was served by).
@@ -900,7 +988,7 @@ impl<
             self.cores[c].skew.next = self.skew.q.val();
             self.cores[c].shift.next = self.shift.q.val();
             self.cores[c].grant.next = self.grant[c].val() & (self.state.q.val() == self.st_run.val());
-            self.cores[c].step_done.next = self.step_done.val() & (self.state.q.val() == self.st_run.val());
+            self.cores[c].step_done.next = self.step_run.val();
             self.cores[c].code.next = self.banks[0].rdata.val();
             for b in 0..NB {
                 if self.cores[c].gbank.val().index() == b {
