@@ -3,8 +3,8 @@
 //! served by the driver with random latency and stalls) against the golden model
 //! `edgertl_sim::navion::tracker::track`, bit for bit (position, status, iterations of every
 //! point), on frame pairs of known motion and a photograph pair, with random points (near and
-//! on the borders, outside), random idle and back-pressure; and against rust-hdl's own
-//! simulator, cycle by cycle.
+//! on the borders, outside), random idle and back-pressure; against rust-hdl's own
+//! simulator, cycle by cycle; and Yosys' gate-level netlist of `small` against its RTL.
 //!
 //! Replay a failure with the seed it prints: `EDGERTL_SEED=<seed> EDGERTL_TRACE=1 cargo test
 //! --release -p edgertl-tests --test navion_tracker <name>`.
@@ -14,7 +14,7 @@ use edgertl_sim::navion::motion;
 use edgertl_sim::navion::tracker::{input_frame, Input, TrackerConfig};
 use edgertl_sim::navion::tracker_driver::{compare, random_points, test_pair, MemoryPort, TrackerDriver, Traffic};
 use edgertl_sim::verilated::navion_tracker;
-use edgertl_hdl::navion::tracker::TrackerHwConfig;
+use edgertl_hdl::navion::tracker::{point_clocks, TrackerHwConfig};
 use edgertl_tests::check;
 use rand::Rng;
 
@@ -68,6 +68,8 @@ fn cycles_per_feature_on_a_moving_texture() {
         t.cycles as f64 / f64::from(its)
     );
     assert!(t.tracks.iter().filter(|t| t.lost.is_none()).count() >= pts.len() * 3 / 4);
+    let formula: u64 = t.tracks.iter().map(|t| point_clocks(cfg.window, cfg.levels, t.iterations)).sum();
+    assert_eq!(t.cycles, formula, "the unit's cycles are its timing formula's (hdl/src/navion/tracker, \"Timing\")");
 }
 
 #[test]
@@ -98,6 +100,37 @@ fn rust_hdl_simulator_agrees_with_verilated_tracker_cycle_by_cycle() {
     let t = drv.track(&cfg, &pts, Traffic::random(&mut stim.rng), &mut stim.rng).unwrap();
     check(compare(&cfg, &a, &b, &pts, &t.tracks), &hint);
     eprintln!("{} cycles in lockstep", drv.pins.cycles());
+}
+
+#[test]
+#[ignore = "the netlist of `small` is not built in CI (its C++ takes many minutes): set `netlist: true` in hdl/src/navion/tracker/mod.rs"]
+fn synthesized_netlist_agrees_with_rtl_and_model() {
+    // Yosys' generic netlist of the `small` preset in lockstep with its RTL, every output every
+    // cycle, and every tracked point against the golden model: random points (near, on and
+    // outside the borders) on two small pairs of 1 and 2 levels, random idle and
+    // back-pressure. The netlist runs far slower than the RTL: small frames, few iterations.
+    let mut stim = Stimulus::from_env();
+    let test = "synthesized_netlist_agrees_with_rtl_and_model";
+    let hint = stim.replay_hint(test);
+    let dut = Lockstep::new(
+        navion_tracker::Model::for_test(test, stim.seed),
+        navion_tracker::Model::netlist().expect("the tests build the netlist"),
+        navion_tracker::OUTPUTS,
+        hint.clone(),
+    );
+    let mut drv = TrackerDriver::new(dut, TrackerHwConfig::small());
+    let mut points_total = 0;
+    for (k, &(w, h, levels)) in [(24, 16, 2), (13, 9, 1)].iter().enumerate() {
+        let (dx, dy) = (stim.rng.gen_range(-3.0..3.0), stim.rng.gen_range(-3.0..3.0));
+        let (a, b) = test_pair(w, h, dx, dy, &mut stim.rng);
+        let cfg = TrackerConfig { levels, iterations: 4, epsilon: [2, 0][k], ..TrackerConfig::small() };
+        drv.load(&cfg, &a, &b, Handshake::random(&mut stim.rng), &mut stim.rng).unwrap_or_else(|e| panic!("{e}\n{hint}"));
+        let pts = random_points(w, h, 6, &mut stim.rng);
+        let t = drv.track(&cfg, &pts, Traffic::random(&mut stim.rng), &mut stim.rng).unwrap_or_else(|e| panic!("{e}\n{hint}"));
+        check(compare(&cfg, &a, &b, &pts, &t.tracks).map_err(|e| format!("pair {k} ({w} x {h}, {cfg:?}): {e}")), &hint);
+        points_total += pts.len();
+    }
+    eprintln!("{points_total} points, {} cycles in lockstep with the netlist", drv.pins.cycles());
 }
 
 #[test]

@@ -12,7 +12,7 @@
 //! - Per frame it prints a line: the corners found, how many of the previous frame's corners
 //!   were tracked into it and lost (weak, left the frame), and the cycles: the detector and the
 //!   codec take one pixel a clock from the camera (W x H each, side by side), the tracker's come
-//!   from its measured formula (a point 3 + L (W + 62) + n (W + 37) cycles for n iterations,
+//!   from its measured formula (a point 3 + L (W + 64) + n (W + 42) cycles for n iterations,
 //!   the RTL's own timing: `hdl/src/navion/tracker`); with `--rtl` all three are counted on
 //!   the units.
 //! - `--out DIR` (created when missing; not the frames' folder): per frame `<name>.corners.json`
@@ -86,8 +86,7 @@ fn frame_paths(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// The tracker's cycles for these tracks by its timing formula (module doc).
 pub fn formula_cycles(cfg: &TrackerConfig, tracks: &[Track]) -> u64 {
-    let w = u64::from(cfg.window);
-    tracks.iter().map(|t| 3 + u64::from(cfg.levels) * (w + 62) + u64::from(t.iterations) * (w + 37)).sum()
+    tracks.iter().map(|t| edgertl_hdl::navion::tracker::point_clocks(cfg.window, cfg.levels, t.iterations)).sum()
 }
 
 fn png(img: &image::Rgb) -> Result<Vec<u8>> {
@@ -245,7 +244,7 @@ mod tests {
     fn the_formula_is_the_units_timing() {
         let cfg = TrackerConfig::small();
         let t = Track { x0: 0, y0: 0, x1: 0, y1: 0, lost: None, iterations: 9 };
-        // 2 levels of 7 + 62, 9 iterations of 7 + 37, 3 for the point.
-        assert_eq!(formula_cycles(&cfg, &[t, t]), 2 * (3 + 2 * 69 + 9 * 44));
+        // 2 levels of 7 + 64, 9 iterations of 7 + 42, 3 for the point.
+        assert_eq!(formula_cycles(&cfg, &[t, t]), 2 * (3 + 2 * 71 + 9 * 49));
     }
 }

@@ -8,8 +8,8 @@
 //!
 //! First the iterations per feature of the presets' configuration (3 levels, 15 x 15, 30
 //! iterations) measured on every pair, 8-bit and codec frames: their distribution and the
-//! tracker's cycles a frame of 200 features by the unit's timing (a point 3 + L (W + 62) +
-//! n (W + 37) cycles, `hdl/src/navion/tracker`); `--iterations` stops after it.
+//! tracker's cycles a frame of 200 features by the unit's timing (a point 3 + L (W + 64) +
+//! n (W + 42) cycles, `hdl/src/navion/tracker`); `--iterations` stops after it.
 //!
 //! `--pairs DIR` also writes every pair (A.png, B.png and the points with their true
 //! positions, `pairs.json`) for `scripts/navion/opencv_track.py`, which runs OpenCV's
@@ -36,8 +36,9 @@ fn row(frames: &str, model: &str, smooth: bool, a: &Accuracy, iterations: Option
 /// The tracker's cycles for a point of `n` iterations (summed over the levels): the unit's
 /// measured timing (`hdl/src/navion/tracker`, "Timing").
 fn point_cycles(cfg: &TrackerConfig, n: f64) -> f64 {
+    use edgertl_hdl::navion::tracker::{ITERATION_CLOCKS, LEVEL_CLOCKS};
     let w = f64::from(cfg.window);
-    3.0 + f64::from(cfg.levels) * (w + 62.0) + n * (w + 37.0)
+    3.0 + f64::from(cfg.levels) * (w + LEVEL_CLOCKS as f64) + n * (w + ITERATION_CLOCKS as f64)
 }
 
 /// The iterations per feature on every pair (tracked or lost: the unit spends them all) and
@@ -48,7 +49,7 @@ fn iterations_section(all: &[Pair], cfg: &TrackerConfig) -> Result<(), Box<dyn s
     println!(
         "\nIterations per feature (summed over the levels), {} levels, {} x {}, at most {} a level, epsilon {}/256 px; \
          cycles a frame of {FEATURES} features = {FEATURES} x (3 + {} x {} + n x {}), and the clock 171 frames/s needs:\n",
-        cfg.levels, cfg.window, cfg.window, cfg.iterations, cfg.epsilon, cfg.levels, cfg.window + 62, cfg.window + 37
+        cfg.levels, cfg.window, cfg.window, cfg.iterations, cfg.epsilon, cfg.levels, u64::from(cfg.window) + edgertl_hdl::navion::tracker::LEVEL_CLOCKS, u64::from(cfg.window) + edgertl_hdl::navion::tracker::ITERATION_CLOCKS
     );
     println!("| frames | points | mean | median | p95 | p99 | max | at the mean: cycles a frame, MHz | at p95: cycles, MHz | at the max: cycles, MHz |");
     println!("|--------|--------|------|--------|-----|-----|-----|----------------------------------|---------------------|-------------------------|");

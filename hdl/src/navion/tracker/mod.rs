@@ -88,14 +88,25 @@
 //! step is `-(acc >> k)` (arithmetic shift, k = e + 9) saturated to ±2^18. The inverse of det'
 //! is a restoring division, one quotient bit a clock (19 clocks a level).
 //!
+//! The solver is pipelined for the clock (the unit's critical path was the step, 112 logic
+//! levels: acc's shift, an 80-bit magnitude and compare, the negation and the position add):
+//! the product, shifted into place, is registered and added to acc a clock later, so a run
+//! (a sequence of jobs ending in a result) ends with one drain clock; acc >> k is registered
+//! as its low 24 bits, sign and saturation flag (|v| > 2^18 read from the bits: v >= 0 with a
+//! bit above 18 set, or bit 18 and a lower one; v < 0 not all ones from bit 18 up), and the
+//! step is -v or ∓2^18 from those (24 bits), a clock later; |acc| (42 bits, for nx and ny) is
+//! registered the same way. The x step and nx, ny are taken the clock after their result
+//! (while the next run goes on); the y step has a state of its own before the position add.
+//!
 //! # Timing
 //! With a memory answering the next clock (the on-chip one): a pass takes W + 11 clocks (W + 3
 //! reads, 7 pipeline stages, one to see the sums); a memory latency of d clocks adds d - 1
 //! to every pass, stalls and gaps add their clocks. A level
-//! costs W + 62 clocks (its A pass, the test's 20 solver clocks, det', the divider's 19 and
-//! the state steps), an iteration W + 37 (its B pass, 20 solver clocks for nx, ny and the two
-//! steps, the state steps); a point 3 more. The tests measure it: 518 clocks a feature for
-//! 8.6 iterations (`small`, 2 levels), as the formula gives.
+//! costs W + 64 clocks (its A pass, the test's 20 solver clocks, det', the divider's 19, a
+//! drain clock after each of its 2 solver runs and the state steps), an iteration W + 42 (its
+//! B pass, 20 solver clocks for nx, ny and the two steps, a drain clock after each of its 4
+//! runs, one for the registered step, the state steps); a point 3 more: [`point_clocks`]. The
+//! tests check it exactly (`small`, 2 levels, a grid of points under no back-pressure).
 //!
 //! # Widths
 //! As the golden model's table; in the unit: pixel lanes 8, H 16, E 24, I and J 13 unsigned,
@@ -123,6 +134,10 @@ pub const UNIT: Unit = Unit {
     presets: &["small", "navion"],
     simulated: &["small", "navion"],
     synth_preset: "small",
+    // Not in CI: the generic netlist of `small` (2.1 MB of Verilog, 40 multipliers as gates)
+    // took 80 s of Yosys, 38 s of Verilator and over 7 minutes of C++ (21 of its 52 files) on
+    // the shared 2-core machine, 2026-12-01; the suite has ~3 minutes to spare.
+    // `tests/navion_tracker.rs`'s ignored netlist test runs once this is `true`.
     netlist: false,
     config_type: "TrackerHwConfig",
     stimulus: "navion::tracker_driver::stimulus",
@@ -130,6 +145,20 @@ pub const UNIT: Unit = Unit {
     emit,
     rust_hdl_sim,
 };
+
+/// The unit's clocks for one point of `iterations` iterations (summed over its levels) over
+/// `levels` levels with a `window` x `window` window, with the memory answering the next
+/// clock and the result taken at once (module doc, "Timing"): the clocks from the point taken
+/// to the next point taken.
+pub fn point_clocks(window: u32, levels: u32, iterations: u32) -> u64 {
+    let w = u64::from(window);
+    3 + u64::from(levels) * (w + LEVEL_CLOCKS) + u64::from(iterations) * (w + ITERATION_CLOCKS)
+}
+
+/// A level's clocks beyond W (its A pass, the eigenvalue test, det', the divider).
+pub const LEVEL_CLOCKS: u64 = 64;
+/// An iteration's clocks beyond W (its B pass, nx, ny and the two steps).
+pub const ITERATION_CLOCKS: u64 = 42;
 
 fn preset_error(preset: &str) -> EmitError {
     EmitError::UnknownPreset { unit: UNIT.name.into(), preset: preset.into(), known: UNIT.presets.join(", ") }

@@ -128,6 +128,22 @@ pub struct TrackerCore<const SB: usize> {
     ny_n: Reg<Bit>,
     dx: Reg<Bits<24>>,
     dxm: Reg<Bits<19>>,
+    // The solver's pipeline registers: the product (shifted into place) and its sign, a
+    // cycle before it is added (`mq_v`: it is one); the run's return state past the drain;
+    // acc >> k (its low 24 bits, sign, saturation) and |acc| (low 42 bits, sign), registered
+    // from acc every cycle; the states whose results those registers hold (`cap_*`).
+    mq: Reg<Bits<80>>,
+    mq_neg: Reg<Bit>,
+    mq_v: Reg<Bit>,
+    jret: Reg<Bits<5>>,
+    vq_lo: Reg<Bits<24>>,
+    vq_neg: Reg<Bit>,
+    vq_sat: Reg<Bit>,
+    amq: Reg<Bits<42>>,
+    amq_n: Reg<Bit>,
+    cap_nx: Reg<Bit>,
+    cap_ny: Reg<Bit>,
+    cap_sx: Reg<Bit>,
 
     // ---- State names ----
     st_idle: Constant<Bits<5>>,
@@ -147,6 +163,8 @@ pub struct TrackerCore<const SB: usize> {
     st_ny_done: Constant<Bits<5>>,
     st_sx_done: Constant<Bits<5>>,
     st_sy_done: Constant<Bits<5>>,
+    st_sy_step: Constant<Bits<5>>,
+    st_drain: Constant<Bits<5>>,
     st_final: Constant<Bits<5>>,
     st_level_end: Constant<Bits<5>>,
     st_div_init: Constant<Bits<5>>,
@@ -161,8 +179,13 @@ pub struct TrackerCore<const SB: usize> {
     lane_k8: Vec<Constant<Bits<8>>>,
     blc: Vec<Constant<Bits<6>>>,
     top1: Vec<Constant<Bits<34>>>,
-    max_step: Constant<Bits<80>>,
     step_sat: Constant<Bits<19>>,
+    sat_p24: Constant<Bits<24>>,
+    sat_n24: Constant<Bits<24>>,
+    ones62: Constant<Bits<62>>,
+    zero61: Constant<Bits<61>>,
+    zero18: Constant<Bits<18>>,
+    one42: Constant<Bits<42>>,
     one80: Constant<Bits<80>>,
     one36: Constant<Bits<36>>,
     one24: Constant<Bits<24>>,
@@ -258,16 +281,19 @@ pub struct TrackerCore<const SB: usize> {
     mprod: Signal<Local, Bits<32>>,
     msh: Signal<Local, Bits<7>>,
     mext: Signal<Local, Bits<80>>,
-    acc_mag: Signal<Local, Bits<80>>,
-    unused_mag: Signal<Local, Bits<80>>,
+    acc_mag: Signal<Local, Bits<42>>,
     kshift: Signal<Local, Bits<7>>,
     kshift_m1: Signal<Local, Bits<7>>,
     w0_m1: Signal<Local, Bits<11>>,
     h0_m1: Signal<Local, Bits<11>>,
     preload: Signal<Local, Bits<80>>,
     vsh: Signal<Local, Bits<80>>,
-    vmag: Signal<Local, Bits<80>>,
-    unused_vmag: Signal<Local, Bits<80>>,
+    unused_vsh: Signal<Local, Bits<80>>,
+    v_hi0: Signal<Local, Bit>,
+    v_lo0: Signal<Local, Bit>,
+    v_ones: Signal<Local, Bit>,
+    vsat: Signal<Local, Bit>,
+    vneg_lo: Signal<Local, Bits<24>>,
     dmag: Signal<Local, Bits<19>>,
     dstep: Signal<Local, Bits<24>>,
     conv: Signal<Local, Bit>,
@@ -382,6 +408,18 @@ impl<const SB: usize> TrackerCore<SB> {
             ny_n: Default::default(),
             dx: Default::default(),
             dxm: Default::default(),
+            mq: Default::default(),
+            mq_neg: Default::default(),
+            mq_v: Default::default(),
+            jret: Default::default(),
+            vq_lo: Default::default(),
+            vq_neg: Default::default(),
+            vq_sat: Default::default(),
+            amq: Default::default(),
+            amq_n: Default::default(),
+            cap_nx: Default::default(),
+            cap_ny: Default::default(),
+            cap_sx: Default::default(),
             st_idle: st(0),
             st_start: st(1),
             st_level: st(2),
@@ -399,6 +437,8 @@ impl<const SB: usize> TrackerCore<SB> {
             st_ny_done: st(14),
             st_sx_done: st(15),
             st_sy_done: st(16),
+            st_sy_step: st(17),
+            st_drain: st(21),
             st_final: st(18),
             st_level_end: st(19),
             st_div_init: st(20),
@@ -411,8 +451,13 @@ impl<const SB: usize> TrackerCore<SB> {
             lane_k8: (0..w + 3).map(|k| Constant::new(bits(8 * k as u64))).collect(),
             blc: (0..32).map(|k| Constant::new(bits((k + 1) as u64))).collect(),
             top1: (0..32).map(|k| Constant::new(bits(1u64 << k))).collect(),
-            max_step: Constant::new(bits(1u64 << 18)),
             step_sat: Constant::new(bits(1u64 << 18)),
+            sat_p24: Constant::new(bits(1u64 << 18)),
+            sat_n24: Constant::new(bits((1u64 << 24) - (1u64 << 18))),
+            ones62: Constant::new(bits((1u64 << 62) - 1)),
+            zero61: Constant::new(bits(0)),
+            zero18: Constant::new(bits(0)),
+            one42: Constant::new(bits(1)),
             one80: Constant::new(bits(1)),
             one36: Constant::new(bits(1)),
             one24: Constant::new(bits(1)),
@@ -507,15 +552,18 @@ impl<const SB: usize> TrackerCore<SB> {
             msh: Default::default(),
             mext: Default::default(),
             acc_mag: Default::default(),
-            unused_mag: Default::default(),
             kshift: Default::default(),
             kshift_m1: Default::default(),
             w0_m1: Default::default(),
             h0_m1: Default::default(),
             preload: Default::default(),
             vsh: Default::default(),
-            vmag: Default::default(),
-            unused_vmag: Default::default(),
+            unused_vsh: Default::default(),
+            v_hi0: Default::default(),
+            v_lo0: Default::default(),
+            v_ones: Default::default(),
+            vsat: Default::default(),
+            vneg_lo: Default::default(),
             dmag: Default::default(),
             dstep: Default::default(),
             conv: Default::default(),
@@ -533,7 +581,7 @@ impl<const SB: usize> Logic for TrackerCore<SB> {
             self, clk, st, x0, y0, lvl, ax, ay, gx, gy, px, py, its, n, outcome, out_full, o_x, o_y, o_status,
             o_iters, pass_run, pass_it, q, rq, s2_v, s2_q, s3_v, s3_q, s4_v, s4_e, s5_v, s5_j, s6_v, s6_last,
             s7_v, s7_last, r7a, r7b, r7c, acc0, acc1, acc2, pass_end, job, mi, mj, acc, s, sxx, syy, sxy_m, sxy_n,
-            det, e, drem, dq, dcnt, bx_m, bx_n, by_m, by_n, nx_m, nx_n, ny_m, ny_n, dx, dxm
+            det, e, drem, dq, dcnt, bx_m, bx_n, by_m, by_n, nx_m, nx_n, ny_m, ny_n, dx, dxm, mq, mq_neg, mq_v, jret, vq_lo, vq_neg, vq_sat, amq, amq_n, cap_nx, cap_ny, cap_sx
         );
         self.st.rst.next = self.rst.val();
         self.x0.rst.next = self.rst.val();
@@ -600,6 +648,18 @@ impl<const SB: usize> Logic for TrackerCore<SB> {
         self.ny_n.rst.next = self.rst.val();
         self.dx.rst.next = self.rst.val();
         self.dxm.rst.next = self.rst.val();
+        self.mq.rst.next = self.rst.val();
+        self.mq_neg.rst.next = self.rst.val();
+        self.mq_v.rst.next = self.rst.val();
+        self.jret.rst.next = self.rst.val();
+        self.vq_lo.rst.next = self.rst.val();
+        self.vq_neg.rst.next = self.rst.val();
+        self.vq_sat.rst.next = self.rst.val();
+        self.amq.rst.next = self.rst.val();
+        self.amq_n.rst.next = self.rst.val();
+        self.cap_nx.rst.next = self.rst.val();
+        self.cap_ny.rst.next = self.rst.val();
+        self.cap_sx.rst.next = self.rst.val();
         for k in 0..self.p2.len() {
             self.p2[k].clock.next = self.clk.val();
             self.p2[k].rst.next = self.rst.val();
@@ -1003,13 +1063,29 @@ impl<const SB: usize> Logic for TrackerCore<SB> {
             self.msh.next = (bit_cast::<7, 2>(self.mi.q.val()) << 4) + self.c16.val();
         }
         self.mext.next = bit_cast::<80, 32>(self.mprod.val()) << self.msh.val();
-        self.acc_mag.next = self.acc.q.val();
-        if self.acc.q.val().get_bit(79) {
-            self.acc_mag.next = (!self.acc.q.val()) + self.one80.val();
+        // The product is added a cycle later (a run ends with a drain cycle that adds its last).
+        self.mq.d.next = self.mext.val();
+        self.mq_neg.d.next = self.jneg.val();
+        self.mq_v.d.next = self.st.q.val() == self.st_run.val();
+        if self.mq_v.q.val() {
+            if self.mq_neg.q.val() {
+                self.acc.d.next = self.acc.q.val() - self.mq.q.val();
+            } else {
+                self.acc.d.next = self.acc.q.val() + self.mq.q.val();
+            }
         }
-        self.unused_mag.next = self.acc_mag.val();
+        // |acc|'s low 42 bits (nx, ny), registered: the state after nx_done / ny_done takes them.
+        self.acc_mag.next = self.acc.q.val().get_bits::<42>(0);
+        if self.acc.q.val().get_bit(79) {
+            self.acc_mag.next = (!self.acc.q.val().get_bits::<42>(0)) + self.one42.val();
+        }
+        self.amq.d.next = self.acc_mag.val();
+        self.amq_n.d.next = self.acc.q.val().get_bit(79);
 
         // ---- The step: -(acc >> k) (arithmetic), saturated to +-2^18 ----
+        // Registered in two halves: v = acc >> k's low 24 bits, sign and saturation (|v| > 2^18:
+        // v >= 0 with a bit above 18 set or bit 18 and a lower one; v < 0 not all ones from bit
+        // 18 up); then the step from them, -v or -+2^18, and its magnitude.
         self.kshift.next = bit_cast::<7, 6>(self.e.q.val()) + self.c9.val();
         self.kshift_m1.next = self.kshift.val() - self.one7.val();
         self.preload.next = self.one80.val() << self.kshift_m1.val();
@@ -1017,21 +1093,47 @@ impl<const SB: usize> Logic for TrackerCore<SB> {
         if self.acc.q.val().get_bit(79) {
             self.vsh.next = !((!self.acc.q.val()) >> self.kshift.val());
         }
-        self.vmag.next = self.vsh.val();
-        if self.vsh.val().get_bit(79) {
-            self.vmag.next = (!self.vsh.val()) + self.one80.val();
+        self.unused_vsh.next = self.vsh.val();
+        self.v_hi0.next = self.vsh.val().get_bits::<61>(19) == self.zero61.val();
+        self.v_lo0.next = self.vsh.val().get_bits::<18>(0) == self.zero18.val();
+        self.v_ones.next = self.vsh.val().get_bits::<62>(18) == self.ones62.val();
+        self.vsat.next = !self.v_ones.val();
+        if !self.vsh.val().get_bit(79) {
+            self.vsat.next = !self.v_hi0.val() | (self.vsh.val().get_bit(18) & !self.v_lo0.val());
         }
-        self.unused_vmag.next = self.vmag.val();
-        self.dmag.next = self.vmag.val().get_bits::<19>(0);
-        if self.vmag.val() > self.max_step.val() {
+        self.vq_lo.d.next = self.vsh.val().get_bits::<24>(0);
+        self.vq_neg.d.next = self.vsh.val().get_bit(79);
+        self.vq_sat.d.next = self.vsat.val();
+        self.vneg_lo.next = (!self.vq_lo.q.val()) + self.one24.val();
+        self.dmag.next = self.vq_lo.q.val().get_bits::<19>(0);
+        if self.vq_neg.q.val() {
+            self.dmag.next = self.vneg_lo.val().get_bits::<19>(0);
+        }
+        self.dstep.next = self.vneg_lo.val();
+        if self.vq_sat.q.val() {
             self.dmag.next = self.step_sat.val();
-        }
-        self.dstep.next = (!bit_cast::<24, 19>(self.dmag.val())) + self.one24.val();
-        if self.vsh.val().get_bit(79) {
-            self.dstep.next = bit_cast::<24, 19>(self.dmag.val());
+            self.dstep.next = self.sat_n24.val();
+            if self.vq_neg.q.val() {
+                self.dstep.next = self.sat_p24.val();
+            }
         }
         self.conv.next = (self.dxm.q.val() <= bit_cast::<19, 9>(self.epsilon.val()))
             & (self.dmag.val() <= bit_cast::<19, 9>(self.epsilon.val()));
+        self.cap_nx.d.next = self.st.q.val() == self.st_nx_done.val();
+        self.cap_ny.d.next = self.st.q.val() == self.st_ny_done.val();
+        self.cap_sx.d.next = self.st.q.val() == self.st_sx_done.val();
+        if self.cap_nx.q.val() {
+            self.nx_m.d.next = self.amq.q.val();
+            self.nx_n.d.next = self.amq_n.q.val();
+        }
+        if self.cap_ny.q.val() {
+            self.ny_m.d.next = self.amq.q.val();
+            self.ny_n.d.next = self.amq_n.q.val();
+        }
+        if self.cap_sx.q.val() {
+            self.dx.d.next = self.dstep.val();
+            self.dxm.d.next = self.dmag.val();
+        }
 
         // ---- The sequence ----
         if self.st.q.val() == self.st_idle.val() {
@@ -1085,18 +1187,14 @@ impl<const SB: usize> Logic for TrackerCore<SB> {
             self.st.d.next = self.st_run.val();
         }
         if self.st.q.val() == self.st_run.val() {
-            if self.jneg.val() {
-                self.acc.d.next = self.acc.q.val() - self.mext.val();
-            } else {
-                self.acc.d.next = self.acc.q.val() + self.mext.val();
-            }
             if self.mj.q.val() {
                 self.mj.d.next = false;
                 if self.mi.q.val() == self.jnx.val() {
                     self.mi.d.next = 0.into();
                     self.job.d.next = self.job.q.val() + 1;
                     if self.jlast.val() {
-                        self.st.d.next = self.jnext.val();
+                        self.jret.d.next = self.jnext.val();
+                        self.st.d.next = self.st_drain.val();
                     }
                 } else {
                     self.mi.d.next = self.mi.q.val() + 1;
@@ -1104,6 +1202,9 @@ impl<const SB: usize> Logic for TrackerCore<SB> {
             } else {
                 self.mj.d.next = true;
             }
+        }
+        if self.st.q.val() == self.st_drain.val() {
+            self.st.d.next = self.jret.q.val();
         }
         if self.st.q.val() == self.st_test_done.val() {
             if self.strong_ok.val() {
@@ -1190,24 +1291,22 @@ impl<const SB: usize> Logic for TrackerCore<SB> {
             self.st.d.next = self.st_run.val();
         }
         if self.st.q.val() == self.st_nx_done.val() {
-            self.nx_m.d.next = self.acc_mag.val().get_bits::<42>(0);
-            self.nx_n.d.next = self.acc.q.val().get_bit(79);
             self.acc.d.next = 0.into();
             self.st.d.next = self.st_run.val();
         }
         if self.st.q.val() == self.st_ny_done.val() {
-            self.ny_m.d.next = self.acc_mag.val().get_bits::<42>(0);
-            self.ny_n.d.next = self.acc.q.val().get_bit(79);
             self.acc.d.next = self.preload.val();
             self.st.d.next = self.st_run.val();
         }
         if self.st.q.val() == self.st_sx_done.val() {
-            self.dx.d.next = self.dstep.val();
-            self.dxm.d.next = self.dmag.val();
             self.acc.d.next = self.preload.val();
             self.st.d.next = self.st_run.val();
         }
         if self.st.q.val() == self.st_sy_done.val() {
+            // The step's registers take acc this cycle.
+            self.st.d.next = self.st_sy_step.val();
+        }
+        if self.st.q.val() == self.st_sy_step.val() {
             self.px.d.next = self.px.q.val() + self.dx.q.val();
             self.py.d.next = self.py.q.val() + self.dstep.val();
             if self.conv.val() | (self.n.q.val() == self.iterations.val()) {
