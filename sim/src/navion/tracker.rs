@@ -638,7 +638,7 @@ fn track_point_f64(cfg: &TrackerConfig, la: &[Frame], lb: &[Frame], x0: f64, y0:
 }
 
 /// The f64 reference with a window weight `weight(l, i, j)` (level l, i, j in -h ..= h) and the
-/// threshold's count `n` (lambda_min >= T n): for trying weightings (`track_tune`).
+/// threshold's count `n` (lambda_min >= T n): for trying weightings (`track_weights`).
 pub fn track_f64_weighted(cfg: &TrackerConfig, la: &[Frame], lb: &[Frame], points: &[(f64, f64)], weight: &(dyn Fn(usize, i64, i64) -> f64 + Sync), n: f64) -> Vec<TrackF64> {
     points.iter().map(|&(x, y)| track_point_f64_weighted(cfg, la, lb, x, y, weight, n)).collect()
 }
