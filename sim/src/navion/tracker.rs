@@ -17,18 +17,29 @@
 //!  A patch (once per level), for the W x W window pixels k = (i, j), i, j in -h ..= h, h = W/2:
 //!    I(k)  = bilinear of the level at a_l + k,                  5 fractional bits
 //!    Ix(k) = bilinear of Scharr_x of the level at a_l + k,      integer   (Iy the same)
-//!    G     = [gxx gxy; gxy gyy] = sum_k [Ix Ix, Ix Iy; Ix Iy, Iy Iy]
-//!    lambda_min(G) < T W^2: at level 0 the point is lost (weak), at a coarser level the level
-//!    is skipped (the flow goes on as it is), as OpenCV does.
+//!    G     = [gxx gxy; gxy gyy] = sum_k w(k) [Ix Ix, Ix Iy; Ix Iy, Iy Iy]   (weights below)
+//!    lambda_min(G) < T sum_k w(k): at level 0 the point is lost (weak), at a coarser level the
+//!    level is skipped (the flow goes on as it is), as OpenCV does.
 //!  iterations n = 1 ..= N, from p = a_l + g:
 //!    p outside the level (x < 0 or x > w_l - 1, y likewise): at level 0 the point is lost
 //!    (left the frame), at a coarser level the level ends here.
 //!    J(k)  = bilinear of B's level at p + k,  5 fractional bits
-//!    b     = sum_k (J(k) - I(k)) [Ix(k), Iy(k)]
+//!    b     = sum_k w(k) (J(k) - I(k)) [Ix(k), Iy(k)]
 //!    d     = -G^-1 b (pixels: the 32 of Scharr and of I's fraction cancel); p += d
 //!    stop when |dx| <= eps and |dy| <= eps (max norm, no multiplier), eps in 1/256 pixel.
 //!  After the last iteration p is checked once more against the level (level 0: lost).
 //! ```
+//!
+//! **Window weights** (weighted least squares, as the standard LK formulation allows):
+//! `w(i, j) = w(i) w(j)` with `w(i) = 1` for `|i| <= r = ceil(h / 2)` (the inner square:
+//! 9 x 9 of 15 x 15, 5 x 5 of 7 x 7) and 1/2 outside it. Exactly, as the hardware does it
+//! with shifts: a product of an outer column has its magnitude halved (truncated, the lanes
+//! form magnitudes), and the sum of a window row over its columns is halved by an arithmetic
+//! shift (floor) when the row is outer; the rows' sums are then added. The threshold's
+//! `T sum_k w(k)` is `t = floor(T (2 S)^2 / 4)`, 2 S = 2 (2 r + 1) + (W - 2 r - 1) (W = 15:
+//! t = 144 T; [`threshold`]). Why (measured): the tail of the error is rotations, where the
+//! window's corners move away from the centre's motion; the weights favour the centre
+//! (section "Window weights" below).
 //!
 //! Scharr: `Sx = [-3 0 3; -10 0 10; -3 0 3]` (correlation), `Sy` its transpose, unnormalized
 //! as OpenCV's. Every read outside a level (window near a border, the Scharr and bilinear
@@ -55,10 +66,10 @@
 //! pixels into 1/256. The error of `inv` (relative 2^-17) changes only the step's
 //! length, never where the iteration stops (b = 0 there, computed exactly).
 //!
-//! The minimum eigenvalue test is exact, with no square root: lambda_min >= t (t = T W^2) iff
+//! The minimum eigenvalue test is exact, with no square root: lambda_min >= t ([`threshold`]) iff
 //! `2 t <= gxx + gyy` and `t^2 - (gxx + gyy) t + det >= 0` (the characteristic polynomial at
 //! t), det = gxx gyy - gxy^2 >= 0. The default T = 105 is OpenCV's `minEigThreshold` 1e-4
-//! (which divides lambda_min by W^2 and by 2^20): 1e-4 * 2^20 = 104.9.
+//! (which divides lambda_min by W^2 and by 2^20, here by the weights' sum): 1e-4 * 2^20 = 104.9.
 //!
 //! # Widths (frames up to [`MAX_SIDE`] = 1024 pixels, W <= 15; why nothing overflows)
 //!
@@ -78,7 +89,7 @@
 //! | gxx, gyy         | < 225 * 2^24 < 2^32                      | 32 bits unsigned |
 //! | gxy              | abs(gxy) <= sqrt(gxx gyy) < 2^32         | 33 bits signed   |
 //! | det = gxx gyy - gxy^2 | 0 ..= 2^64 (Cauchy-Schwarz: >= 0)    | 64 bits unsigned |
-//! | t = T W^2        | T <= 2^20: < 2^28                        | 28 bits unsigned |
+//! | t = floor(T sum w) | T <= 2^20, sum w <= 225: < 2^28        | 28 bits unsigned |
 //! | t^2 - tr t + det | > -2^61, < 2^65                          | 66 bits signed   |
 //! | s                | 0 ..= 16                                 | 5 bits           |
 //! | gxx', gyy'       | < 2^16                                   | 16 bits unsigned |
@@ -91,9 +102,13 @@
 //! | step dx, dy      | +-2^18 (saturated), 1/256 px             | 19 bits signed   |
 //! | positions, flow  | abs < 2^23 (below), 1/256 px             | 24 bits signed   |
 //!
-//! Why b' fits: by Cauchy-Schwarz `|bx| <= sqrt(sum (J - I)^2) sqrt(gxx) <= 15 * 8160 * sqrt(gxx)
-//! < 2^17 * 2^(8 + s/2)` because `gxx < 2^(16 + s)` (the choice of s), so `|bx >> s| < 2^(25 - s/2)
-//! <= 2^25`. Positions: within a level p stays inside the level (< 1024 * 256 = 2^18) but for
+//! The weights are at most 1 and the shifts only shrink magnitudes, so every weighted product,
+//! row sum, G and b stays within the unweighted bounds of the table (the sums need no extra bit).
+//!
+//! Why b' fits: by Cauchy-Schwarz `|bx| <= sqrt(sum w (J - I)^2) sqrt(sum w Ix^2) + 15 <= 15 *
+//! 8160 * sqrt(gxx + 240) + 15 < 2^17 * 2^(8 + s/2)` because `gxx < 2^(16 + s)` (the choice of
+//! s; the 225 truncations and 15 row shifts each lose less than 1, hence `gxx + 240` and the
+//! 15, covered by 15 * 8160 < 0.94 * 2^17), so `|bx >> s| < 2^(25 - s/2) <= 2^25`. Positions: within a level p stays inside the level (< 1024 * 256 = 2^18) but for
 //! the last step (<= 2^18), so `|p| < 2^19`; a flow handed down is `2 (p - a) < 2^21`, and a
 //! point outside a coarser level takes no step there: over three levels `|p|, |g| < 2^23`.
 //!
@@ -132,10 +147,50 @@
 //! Smoothing the coarse levels is what helps the tails (the coarse estimate lands in the fine
 //! level's basin more often); a little smoothing at level 0 helps the tails more, a lot of it
 //! costs precision. The last fixed-point row is the presets' (`smooth: true`); on the final
-//! pairs it gives 0.043 / 0.263 / 98.5% (8-bit) and 0.218 / 0.968 / 95.2% (codec), against
+//! pairs, uniform window, it gave 0.043 / 0.263 / 98.5% (8-bit) and 0.218 / 0.968 / 95.2% (codec);
+//! with the window weights (below) 0.042 / 0.242 / 98.7% and 0.231 / 1.033 / 94.8%, against
 //! OpenCV's 0.049 / 0.271 / 98.6% and 0.176 / 0.974 / 95.2%. An iteration
 //! rule like OpenCV's (halve the step and stop when a step undoes the previous one) changed
 //! nothing measurable and is left out.
+//!
+//! # Window weights (measured, `cargo run --release -p edgertl-sim --example track_weights`)
+//!
+//! With uniform weights the 8-bit 95th percentile was 0.263 px (f64 reference 0.262), over
+//! the 0.25 target; its tail is the rotations. Weights that favour the window's centre, tried
+//! in the f64 reference (3 levels, 15 x 15, the presets' smoothing; weights as listed, at
+//! least 1, and the threshold T W^2 except where noted "T sum w"), 48 pairs, median / p95 /
+//! within 1 px / lost:
+//!
+//! | weights (w(i), \|i\| = 0 ..= 7, or the square's) | 8-bit frames                  | codec frames                  |
+//! |------------------------------------------------|-------------------------------|-------------------------------|
+//! | uniform (before)                               | 0.043 / 0.262 / 98.5% / 0.98% | 0.218 / 0.970 / 95.2% / 1.07% |
+//! | inner 13 x 13 x 2                              | 0.043 / 0.255 / 98.5% / 0.97% | 0.225 / 1.010 / 94.9% / 1.07% |
+//! | inner 11 x 11 x 2                              | 0.043 / 0.249 / 98.6% / 0.96% | 0.227 / 1.014 / 94.9% / 1.01% |
+//! | inner 11 x 11 x 2, T sum w                     | 0.043 / 0.250 / 98.6% / 0.95% | 0.227 / 1.015 / 94.9% / 1.01% |
+//! | inner 9 x 9 x 2                                | 0.042 / 0.247 / 98.7% / 0.96% | 0.227 / 1.004 / 95.0% / 1.01% |
+//! | inner 11 x 11 x 4                              | 0.044 / 0.240 / 98.7% / 1.04% | 0.241 / 1.115 / 94.2% / 1.11% |
+//! | inner 9 x 9 x 4                                | 0.044 / 0.239 / 98.7% / 1.01% | 0.246 / 1.146 / 94.0% / 1.07% |
+//! | inner 7 x 7 x 4                                | 0.044 / 0.239 / 98.7% / 0.96% | 0.246 / 1.144 / 94.0% / 1.02% |
+//! | 7 x 7 x 4, 11 x 11 x 2, 1                      | 0.043 / 0.237 / 98.7% / 0.96% | 0.239 / 1.094 / 94.4% / 1.02% |
+//! | separable [2 2 2 2 1 1 1 1]                    | 0.042 / 0.240 / 98.7% / 0.92% | 0.232 / 1.046 / 94.6% / 0.96% |
+//! | **separable [2 2 2 2 2 1 1 1]** (the model's)  | 0.042 / 0.241 / 98.7% / 0.93% | 0.231 / 1.034 / 94.8% / 1.01% |
+//! | separable [2 2 2 2 2 2 1 1]                    | 0.043 / 0.246 / 98.6% / 0.94% | 0.228 / 1.030 / 94.8% / 0.99% |
+//! | separable [4 4 4 2 2 2 1 1]                    | 0.044 / 0.228 / 98.8% / 0.97% | 0.250 / 1.208 / 93.6% / 1.03% |
+//! | separable [4 4 4 4 2 2 1 1]                    | 0.043 / 0.232 / 98.8% / 1.01% | 0.250 / 1.212 / 93.6% / 1.05% |
+//! | separable [4 4 4 4 4 2 2 1]                    | 0.043 / 0.234 / 98.8% / 1.03% | 0.241 / 1.115 / 94.2% / 1.07% |
+//! | [2 2 2 2 2 1 1 1] on level 0 only              | 0.042 / 0.242 / 98.7% / 1.01% | 0.231 / 1.041 / 94.7% / 1.06% |
+//! | [2 2 2 2 2 1 1 1] on levels 1-2 only           | 0.043 / 0.263 / 98.5% / 0.91% | 0.218 / 0.967 / 95.2% / 1.00% |
+//! | inner 9 x 9 x 2 on level 0 only                | 0.042 / 0.248 / 98.6% / 1.01% | 0.227 / 1.012 / 94.9% / 1.04% |
+//! | [4 4 4 2 2 2 1 1] on levels 1-2, [2 .. 1] on 0 | 0.042 / 0.238 / 98.7% / 0.97% | 0.231 / 1.061 / 94.6% / 1.01% |
+//! | Gaussian sigma 4 (not shifts)                  | 0.043 / 0.240 / 98.5% / 1.03% | 0.246 / 1.184 / 93.8% / 1.08% |
+//! | Gaussian sigma 5 (not shifts)                  | 0.042 / 0.240 / 98.7% / 0.98% | 0.231 / 1.046 / 94.7% / 1.01% |
+//!
+//! Only the finest level's weighting matters (coarse-only changes nothing). Stronger centre
+//! weights shrink the 8-bit tail further but cost the codec frames (their blocky 4 x 4 cells
+//! need the wide window's averaging): the chosen profile (weight 1/2 per axis outside the
+//! inner 9 x 9, the same on every level, so the hardware needs one rule) keeps the codec
+//! median at 0.231 (target 0.25) and 94.8% within 1 px (target 90%). Whether the threshold
+//! counts W^2 or the weights' sum changes nothing measurable.
 //!
 //! # The f64 reference
 //!
@@ -175,7 +230,8 @@ pub struct TrackerConfig {
     pub iterations: u32,
     /// Stop a level when both components of a step are at most this, 1/256 pixel, 0 ..= 256.
     pub epsilon: u32,
-    /// A point is lost (a level skipped) when lambda_min(G) < T W^2; T in 0 ..= 2^20.
+    /// A point is lost (a level skipped) when lambda_min(G) < T sum w (the window's weights
+    /// summed, [`threshold`]); T in 0 ..= 2^20.
     pub min_eigen: u32,
     /// Smooth the levels of both frames before anything reads them: level 0 by the 3 x 3
     /// binomial, the coarser ones by the 5 x 5 (module doc, "Smoothing").
@@ -449,20 +505,26 @@ fn track_level(cfg: &TrackerConfig, a: &Frame, b: &Frame, ax: i64, ay: i64, mut 
     let (mut pi, mut pdx, mut pdy) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     let (mut gxx, mut gxy, mut gyy) = (0i64, 0i64, 0i64);
     for j in -h..=h {
+        let (mut rxx, mut rxy, mut ryy) = (0i64, 0i64, 0i64);
         for i in -h..=h {
             let (u, v) = (ix + i, iy + j);
             let val = round_shift(bilinear(|x, y| px(a, x, y), u, v, fx, fy), 2 * FRAC - 5);
             let dx = round_shift(bilinear(|x, y| scharr(a, x, y).0, u, v, fx, fy), 2 * FRAC);
             let dy = round_shift(bilinear(|x, y| scharr(a, x, y).1, u, v, fx, fy), 2 * FRAC);
-            gxx += dx * dx;
-            gxy += dx * dy;
-            gyy += dy * dy;
+            let c = outer(cfg.window, i);
+            rxx += column_weight(dx * dx, c);
+            rxy += column_weight(dx * dy, c);
+            ryy += column_weight(dy * dy, c);
             pi.push(val);
             pdx.push(dx);
             pdy.push(dy);
         }
+        let r = u32::from(outer(cfg.window, j));
+        gxx += rxx >> r;
+        gxy += rxy >> r;
+        gyy += ryy >> r;
     }
-    let t = i64::from(cfg.min_eigen) * (n as i64);
+    let t = threshold(cfg);
     if !strong_enough(gxx, gxy, gyy, t) {
         return (Level::Weak, 0);
     }
@@ -488,13 +550,18 @@ fn track_level(cfg: &TrackerConfig, a: &Frame, b: &Frame, ax: i64, ay: i64, mut 
         let (mut bx, mut by) = (0i64, 0i64);
         let mut k = 0;
         for j in -h..=h {
+            let (mut rx, mut ry) = (0i64, 0i64);
             for i in -h..=h {
                 let val = round_shift(bilinear(|x, y| px(b, x, y), jx + i, jy + j, gfx, gfy), 2 * FRAC - 5);
                 let diff = val - pi[k];
-                bx += diff * pdx[k];
-                by += diff * pdy[k];
+                let c = outer(cfg.window, i);
+                rx += column_weight(diff * pdx[k], c);
+                ry += column_weight(diff * pdy[k], c);
                 k += 1;
             }
+            let r = u32::from(outer(cfg.window, j));
+            bx += rx >> r;
+            by += ry >> r;
         }
         assert!(bx.abs() < 1 << 33 && by.abs() < 1 << 33, "b ({bx}, {by})");
         let (bx, by) = (bx >> s, by >> s);
@@ -522,6 +589,40 @@ fn track_level(cfg: &TrackerConfig, a: &Frame, b: &Frame, ax: i64, ay: i64, mut 
     (Level::Done { x, y }, its)
 }
 
+/// The half side r of the window's inner square (|i|, |j| <= r weigh 1): `ceil(h / 2)`, h =
+/// W / 2 (W = 15: r = 4, the inner 9 x 9; W = 7: r = 2).
+pub fn inner_radius(window: u32) -> i64 {
+    (i64::from(window / 2) + 1) / 2
+}
+
+/// Offset i (a column or a row of the window) is outside the inner square: weight 1/2.
+pub fn outer(window: u32, i: i64) -> bool {
+    i.abs() > inner_radius(window)
+}
+
+/// A product of an outer column: its magnitude halved, truncated (the lanes' magnitudes).
+fn column_weight(p: i64, outer: bool) -> i64 {
+    if outer {
+        p.signum() * (p.abs() >> 1)
+    } else {
+        p
+    }
+}
+
+/// The window's weights summed, times 4 (an integer): `(2 S)^2` with `2 S = 2 (2 r + 1) + (W
+/// - 2 r - 1)` twice the weights of one row or column.
+pub fn weight_sum_x4(window: u32) -> i64 {
+    let r = inner_radius(window);
+    let s2 = 2 * (2 * r + 1) + (i64::from(window) - 2 * r - 1);
+    s2 * s2
+}
+
+/// The minimum-eigenvalue bound t = floor(T sum_k w_k) the unit's `t_min` port takes (W = 15:
+/// 144 T; at most 2^20 * 225 < 2^28).
+pub fn threshold(cfg: &TrackerConfig) -> i64 {
+    (i64::from(cfg.min_eigen) * weight_sum_x4(cfg.window)) >> 2
+}
+
 /// det' > 0 as `(e, inv)`: e = bitlen(det'), inv = floor(2^(e + 17) / det'), 2^17 ..= 2^18
 /// (2^17 exactly when det' is just under 2^e with e >= 18: 2^17 / (2^e - 1) < 1).
 fn reciprocal(det: i64) -> (u32, i64) {
@@ -532,6 +633,17 @@ fn reciprocal(det: i64) -> (u32, i64) {
 }
 
 fn track_point_f64(cfg: &TrackerConfig, la: &[Frame], lb: &[Frame], x0: f64, y0: f64) -> TrackF64 {
+    let w = |i: i64| if outer(cfg.window, i) { 0.5 } else { 1.0 };
+    track_point_f64_weighted(cfg, la, lb, x0, y0, &|_, i, j| w(i) * w(j), weight_sum_x4(cfg.window) as f64 / 4.0)
+}
+
+/// The f64 reference with a window weight `weight(l, i, j)` (level l, i, j in -h ..= h) and the
+/// threshold's count `n` (lambda_min >= T n): for trying weightings (`track_weights`).
+pub fn track_f64_weighted(cfg: &TrackerConfig, la: &[Frame], lb: &[Frame], points: &[(f64, f64)], weight: &(dyn Fn(usize, i64, i64) -> f64 + Sync), n: f64) -> Vec<TrackF64> {
+    points.iter().map(|&(x, y)| track_point_f64_weighted(cfg, la, lb, x, y, weight, n)).collect()
+}
+
+fn track_point_f64_weighted(cfg: &TrackerConfig, la: &[Frame], lb: &[Frame], x0: f64, y0: f64, weight: &dyn Fn(usize, i64, i64) -> f64, n: f64) -> TrackF64 {
     let mut t = TrackF64 { x0, y0, x1: x0, y1: y0, lost: None, iterations: 0 };
     let inside_f = |f: &Frame, x: f64, y: f64| (0.0..=(f.width() - 1) as f64).contains(&x) && (0.0..=(f.height() - 1) as f64).contains(&y);
     if !inside_f(&la[0], x0, y0) {
@@ -561,13 +673,13 @@ fn track_point_f64(cfg: &TrackerConfig, la: &[Frame], lb: &[Frame], x0: f64, y0:
             for i in -h..=h {
                 let (u, v) = (ax + i as f64, ay + j as f64);
                 let (ix, iy) = (sample(&sxa, u, v), sample(&sya, u, v));
-                gxx += ix * ix;
-                gxy += ix * iy;
-                gyy += iy * iy;
-                patch.push((sample(&pa, u, v), ix, iy));
+                let wk = weight(l, i, j);
+                gxx += wk * ix * ix;
+                gxy += wk * ix * iy;
+                gyy += wk * iy * iy;
+                patch.push((sample(&pa, u, v), wk * ix, wk * iy));
             }
         }
-        let n = f64::from(cfg.window * cfg.window);
         let lmin = ((gxx + gyy) - ((gxx - gyy) * (gxx - gyy) + 4.0 * gxy * gxy).sqrt()) / 2.0;
         let det = gxx * gyy - gxy * gxy;
         let (mut x, mut y) = (ax + gx, ay + gy);

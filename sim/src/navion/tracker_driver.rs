@@ -247,7 +247,7 @@ impl<D: Dut> TrackerDriver<D> {
             i[x.levels] = u64::from(cfg.levels);
             i[x.iterations] = u64::from(cfg.iterations);
             i[x.epsilon] = u64::from(cfg.epsilon);
-            i[x.t_min] = u64::from(cfg.min_eigen) * u64::from(cfg.window * cfg.window);
+            i[x.t_min] = crate::navion::tracker::threshold(cfg) as u64;
         }
         let start = self.pins.cycles();
         let mem = self.memory;

@@ -83,7 +83,9 @@ impl Logic for ColLane {
 /// One window column: from the E rows of its column and its two neighbours, `I =
 /// round_shift(E, 11)` and Scharr x, y rounded by 16 bits (S5); the patch RAM (written in the
 /// A pass, read a clock ahead in the B passes); the products (S6), signed, 32-bit two's
-/// complement: A pass Ix², Ix Iy, Iy²; B pass (J - I) Ix, (J - I) Iy, 0.
+/// complement: A pass Ix², Ix Iy, Iy²; B pass (J - I) Ix, (J - I) Iy, 0. A lane of an outer
+/// column (`wcol`, the window's column weight 1/2, fixed when the unit is built) halves the
+/// products' magnitudes (truncated) before signing them.
 #[derive(LogicBlock)]
 pub struct WinLane {
     pub clk: Signal<In, Clock>,
@@ -109,6 +111,8 @@ pub struct WinLane {
     pub sa: Signal<Out, Bits<32>>,
     pub sb: Signal<Out, Bits<32>>,
     pub sc: Signal<Out, Bits<32>>,
+    /// This lane's column is outside the window's inner square: weight 1/2.
+    pub(super) wcol: Constant<Bit>,
     patch: Sram<Bits<39>, 4, 16>,
     i5: Reg<Bits<13>>,
     ix5: Reg<Bits<13>>,
@@ -138,6 +142,9 @@ pub struct WinLane {
     ma: Signal<Local, Bits<32>>,
     mb: Signal<Local, Bits<32>>,
     mc: Signal<Local, Bits<32>>,
+    mwa: Signal<Local, Bits<32>>,
+    mwb: Signal<Local, Bits<32>>,
+    mwc: Signal<Local, Bits<32>>,
     one13: Constant<Bits<13>>,
     one14: Constant<Bits<14>>,
     one32: Constant<Bits<32>>,
@@ -169,6 +176,7 @@ impl Default for WinLane {
             sa: Default::default(),
             sb: Default::default(),
             sc: Default::default(),
+            wcol: Constant::new(false),
             patch: Default::default(),
             i5: Default::default(),
             ix5: Default::default(),
@@ -198,6 +206,9 @@ impl Default for WinLane {
             ma: Default::default(),
             mb: Default::default(),
             mc: Default::default(),
+            mwa: Default::default(),
+            mwb: Default::default(),
+            mwc: Default::default(),
             one13: Constant::new(bits(1)),
             one14: Constant::new(bits(1)),
             one32: Constant::new(bits(1)),
@@ -282,20 +293,29 @@ impl Logic for WinLane {
         self.ma.next = bit_cast::<16, 13>(self.am.val()) * bit_cast::<16, 13>(self.xm.val());
         self.mb.next = bit_cast::<16, 13>(self.am.val()) * bit_cast::<16, 13>(self.ym.val());
         self.mc.next = bit_cast::<16, 13>(self.ym.val()) * bit_cast::<16, 13>(self.ym.val());
+        // The column's weight: an outer column's magnitudes halved (a constant: wiring).
+        self.mwa.next = self.ma.val();
+        self.mwb.next = self.mb.val();
+        self.mwc.next = self.mc.val();
+        if self.wcol.val() {
+            self.mwa.next = self.ma.val() >> 1;
+            self.mwb.next = self.mb.val() >> 1;
+            self.mwc.next = self.mc.val() >> 1;
+        }
         if self.ld6.val() {
-            self.m6a.d.next = self.ma.val();
-            self.m6b.d.next = self.mb.val();
-            self.m6c.d.next = self.mc.val();
+            self.m6a.d.next = self.mwa.val();
+            self.m6b.d.next = self.mwb.val();
+            self.m6c.d.next = self.mwc.val();
             if self.it.val() {
                 self.m6c.d.next = 0.into();
                 if self.dd.val().get_bit(13) ^ self.pa_x.val().get_bit(12) {
-                    self.m6a.d.next = (!self.ma.val()) + self.one32.val();
+                    self.m6a.d.next = (!self.mwa.val()) + self.one32.val();
                 }
                 if self.dd.val().get_bit(13) ^ self.pa_y.val().get_bit(12) {
-                    self.m6b.d.next = (!self.mb.val()) + self.one32.val();
+                    self.m6b.d.next = (!self.mwb.val()) + self.one32.val();
                 }
             } else if self.pa_x.val().get_bit(12) ^ self.pa_y.val().get_bit(12) {
-                self.m6b.d.next = (!self.mb.val()) + self.one32.val();
+                self.m6b.d.next = (!self.mwb.val()) + self.one32.val();
             }
         }
     }

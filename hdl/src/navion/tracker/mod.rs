@@ -19,8 +19,8 @@
 //! # Ports
 //! - `width`, `height` (11 bits): level 0's size, 1 ..= the preset's `max_width` x
 //!   `max_height`; `levels` (2 bits, 1 ..= `max_levels`), `iterations` (5 bits, 1 ..= 30),
-//!   `epsilon` (9 bits, 1/256 pixel, 0 ..= 256), `t_min` (28 bits, t = T W^2 of the golden
-//!   model's threshold T). Static: held while a point is in the unit (the driver does).
+//!   `epsilon` (9 bits, 1/256 pixel, 0 ..= 256), `t_min` (28 bits, t = floor(T sum w), the
+//!   window's weights summed, of the golden model's threshold T: its `tracker::threshold`). Static: held while a point is in the unit (the driver does).
 //! - `small` only: `ld_valid`/`ld_ready`, `ld_addr` (RA bits), `ld_data` (64), `ld_last`: the
 //!   frame memory load. A row word holds `max_width` pixels (pixel i in bits 8i..8i+7); it comes as
 //!   `max_width / 8` beats of 8 pixels, the first beat the leftmost, and is written at
@@ -79,6 +79,12 @@
 //! pass reads the row back a clock ahead and sums (J - I) Ix, (J - I) Iy. Products are formed
 //! as magnitudes (13 x 13 bits) and signed afterwards; the row sums are 32-bit, the sums
 //! 36-bit two's complement.
+//!
+//! The window is weighted (weighted least squares, the golden model's "Window weights"): a
+//! column or row outside the inner square |i|, |j| <= r = ceil(h / 2) weighs 1/2. A lane of
+//! an outer column halves its products' magnitudes (truncated) before signing them; the lane's
+//! column is fixed when the unit is built, so this is wiring. An outer row's row sums are
+//! halved (arithmetic shift) on their way to the accumulators: three 32-bit multiplexers.
 //!
 //! # The solver
 //! One 16 x 16 multiplier and an 80-bit two's complement accumulator run jobs `acc += ±X Y`

@@ -20,7 +20,7 @@ pub struct TrackerCore<const SB: usize> {
     /// Synchronous active-high reset (the memories keep their contents).
     pub rst: Signal<In, Bit>,
     /// Level 0's width and height in pixels; the levels to use (1 ..= the preset's); the most
-    /// iterations a level; epsilon (1/256 px); t = T W^2. Held while a point is tracked.
+    /// iterations a level; epsilon (1/256 px); t = floor(T sum w), the golden model's `threshold`. Held while a point is tracked.
     pub width: Signal<In, Bits<11>>,
     pub height: Signal<In, Bits<11>>,
     pub levels: Signal<In, Bits<2>>,
@@ -93,6 +93,8 @@ pub struct TrackerCore<const SB: usize> {
     s5_j: Reg<Bits<5>>,
     s6_v: Reg<Bit>,
     s6_last: Reg<Bit>,
+    /// The S6 row is outside the window's inner square: its row sums are halved.
+    s6_wrow: Reg<Bit>,
     s7_v: Reg<Bit>,
     s7_last: Reg<Bit>,
     r7a: Reg<Bits<32>>,
@@ -175,6 +177,10 @@ pub struct TrackerCore<const SB: usize> {
     hp1: Constant<Bits<11>>,
     q_last: Constant<Bits<5>>,
     j_last: Constant<Bits<5>>,
+    /// The inner square's first and last window rows (h - r, h + r).
+    j_in_lo: Constant<Bits<5>>,
+    j_in_hi: Constant<Bits<5>>,
+    msb32: Constant<Bits<32>>,
     lane_k: Vec<Constant<Bits<11>>>,
     lane_k8: Vec<Constant<Bits<8>>>,
     blc: Vec<Constant<Bits<6>>>,
@@ -299,6 +305,12 @@ pub struct TrackerCore<const SB: usize> {
     conv: Signal<Local, Bit>,
 }
 
+/// The window's inner square, |i|, |j| <= r (weight 1; outer rows and columns weigh 1/2
+/// each): r = (h + 1) / 2, the golden model's `tracker::inner_radius`.
+fn inner_radius(h: usize) -> usize {
+    h.div_ceil(2)
+}
+
 /// A vector of `n` default items.
 fn lanes<T: Default>(n: usize) -> Vec<T> {
     (0..n).map(|_| T::default()).collect()
@@ -375,6 +387,7 @@ impl<const SB: usize> TrackerCore<SB> {
             s5_j: Default::default(),
             s6_v: Default::default(),
             s6_last: Default::default(),
+            s6_wrow: Default::default(),
             s7_v: Default::default(),
             s7_last: Default::default(),
             r7a: Default::default(),
@@ -447,6 +460,9 @@ impl<const SB: usize> TrackerCore<SB> {
             hp1: Constant::new(bits((h + 1) as u64)),
             q_last: Constant::new(bits((w + 2) as u64)),
             j_last: Constant::new(bits((w - 1) as u64)),
+            j_in_lo: Constant::new(bits((h - inner_radius(h)) as u64)),
+            j_in_hi: Constant::new(bits((h + inner_radius(h)) as u64)),
+            msb32: Constant::new(bits(1u64 << 31)),
             lane_k: (0..w + 3).map(|k| Constant::new(bits(k as u64))).collect(),
             lane_k8: (0..w + 3).map(|k| Constant::new(bits(8 * k as u64))).collect(),
             blc: (0..32).map(|k| Constant::new(bits((k + 1) as u64))).collect(),
@@ -568,6 +584,9 @@ impl<const SB: usize> TrackerCore<SB> {
             dstep: Default::default(),
             conv: Default::default(),
         };
+        for (m, lane) in uut.win.iter_mut().enumerate() {
+            lane.wcol = Constant::new(m.abs_diff(h) > inner_radius(h));
+        }
         uut.connect_all();
         uut
     }
@@ -579,7 +598,7 @@ impl<const SB: usize> Logic for TrackerCore<SB> {
     fn update(&mut self) {
         dff_setup!(
             self, clk, st, x0, y0, lvl, ax, ay, gx, gy, px, py, its, n, outcome, out_full, o_x, o_y, o_status,
-            o_iters, pass_run, pass_it, q, rq, s2_v, s2_q, s3_v, s3_q, s4_v, s4_e, s5_v, s5_j, s6_v, s6_last,
+            o_iters, pass_run, pass_it, q, rq, s2_v, s2_q, s3_v, s3_q, s4_v, s4_e, s5_v, s5_j, s6_v, s6_last, s6_wrow,
             s7_v, s7_last, r7a, r7b, r7c, acc0, acc1, acc2, pass_end, job, mi, mj, acc, s, sxx, syy, sxy_m, sxy_n,
             det, e, drem, dq, dcnt, bx_m, bx_n, by_m, by_n, nx_m, nx_n, ny_m, ny_n, dx, dxm, mq, mq_neg, mq_v, jret, vq_lo, vq_neg, vq_sat, amq, amq_n, cap_nx, cap_ny, cap_sx
         );
@@ -615,6 +634,7 @@ impl<const SB: usize> Logic for TrackerCore<SB> {
         self.s5_j.rst.next = self.rst.val();
         self.s6_v.rst.next = self.rst.val();
         self.s6_last.rst.next = self.rst.val();
+        self.s6_wrow.rst.next = self.rst.val();
         self.s7_v.rst.next = self.rst.val();
         self.s7_last.rst.next = self.rst.val();
         self.r7a.rst.next = self.rst.val();
@@ -816,6 +836,7 @@ impl<const SB: usize> Logic for TrackerCore<SB> {
         self.s5_j.d.next = self.s4_e.q.val() - 2;
         self.s6_v.d.next = self.s5_v.q.val();
         self.s6_last.d.next = self.s5_v.q.val() & (self.s5_j.q.val() == self.j_last.val());
+        self.s6_wrow.d.next = (self.s5_j.q.val() < self.j_in_lo.val()) | (self.s5_j.q.val() > self.j_in_hi.val());
         self.e_m2.next = self.s4_e.q.val() - 2;
         self.j4.next = self.e_m2.val().get_bits::<4>(0);
         self.unused_e_m2.next = self.e_m2.val();
@@ -860,6 +881,12 @@ impl<const SB: usize> Logic for TrackerCore<SB> {
             self.r7a.d.next = self.tot_a.val();
             self.r7b.d.next = self.tot_b.val();
             self.r7c.d.next = self.tot_c.val();
+            // The row's weight: an outer row's sums halved (arithmetic shift).
+            if self.s6_wrow.q.val() {
+                self.r7a.d.next = (self.tot_a.val() >> 1) | (self.tot_a.val() & self.msb32.val());
+                self.r7b.d.next = (self.tot_b.val() >> 1) | (self.tot_b.val() & self.msb32.val());
+                self.r7c.d.next = (self.tot_c.val() >> 1) | (self.tot_c.val() & self.msb32.val());
+            }
         }
 
         // ---- S7: accumulate (36-bit two's complement) ----
