@@ -55,12 +55,13 @@
 //!
 //! # Ordering (what the sequencer's `idle` bits are)
 //! A command goes to its engine when that engine can take it:
-//! - load and store (and CTRL writes) only when *everything* is quiet: every engine idle, no
-//!   psum in the array, the GLB's FIFOs empty. Data moves between DRAM and the buffers between
+//! - load and store (and CTRL writes) only when *everything* is quiet: every engine idle, the
+//!   array settled (no PE busy and no psum on the output network for 15 cycles: a PE's `busy`
+//!   falls a few cycles before its last psum leaves it), the GLB's FIFOs empty. Data moves between DRAM and the buffers between
 //!   passes, so a transfer never races a feed;
 //! - the feeds when they are idle and no transfer is still on (a pass reads what the loads
 //!   before it wrote);
-//! - IDs when the array is idle; the pass when the array takes it; drain pointers at once (they
+//! - IDs when the array is settled; the pass when the array takes it; drain pointers at once (they
 //!   come between a pass's configuration and its feeds, when no psum moves);
 //! - `sync` when all of the above hold.
 //!

@@ -85,6 +85,8 @@ pub struct Eyeriss<const NB: usize, const BA: usize, const WA: usize, const DEPT
     fp_last: Reg<Bit>,
     /// A load or store started and may still be moving words.
     xfer_on: Reg<Bit>,
+    /// Cycles (up to 15) since a PE was busy or a psum was on the output network.
+    calm: Reg<Bits<4>>,
     cfg_fault: Reg<Bit>,
     rd_fault: Reg<Bit>,
     own: Vec<Reg<Bits<32>>>,
@@ -94,6 +96,7 @@ pub struct Eyeriss<const NB: usize, const BA: usize, const WA: usize, const DEPT
     wr_act: Signal<Local, Bit>,
     st_act: Signal<Local, Bit>,
     quiet: Signal<Local, Bit>,
+    settled: Signal<Local, Bit>,
     idle_b: Vec<Signal<Local, Bits<1>>>,
     idle_v: Signal<Local, Bits<9>>,
     inc: Vec<Signal<Local, Bit>>,
@@ -190,6 +193,7 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Eyer
             filt_lanes: Default::default(),
             fp_last: Default::default(),
             xfer_on: Default::default(),
+            calm: Default::default(),
             cfg_fault: Default::default(),
             rd_fault: Default::default(),
             own: (0..OWN_COUNTERS).map(|_| Default::default()).collect(),
@@ -198,6 +202,7 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Eyer
             wr_act: Default::default(),
             st_act: Default::default(),
             quiet: Default::default(),
+            settled: Default::default(),
             idle_b: (0..9).map(|_| Default::default()).collect(),
             idle_v: Default::default(),
             inc: (0..OWN_COUNTERS).map(|_| Default::default()).collect(),
@@ -249,9 +254,10 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Eyer
 impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Logic for Eyeriss<NB, BA, WA, DEPTH> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clk, fp_last, xfer_on, cfg_fault, rd_fault, max_active, cnt_q);
+        dff_setup!(self, clk, fp_last, xfer_on, calm, cfg_fault, rd_fault, max_active, cnt_q);
         self.fp_last.rst.next = self.rst.val();
         self.xfer_on.rst.next = self.rst.val();
+        self.calm.rst.next = self.rst.val();
         self.cfg_fault.rst.next = self.rst.val();
         self.rd_fault.rst.next = self.rst.val();
         self.max_active.rst.next = self.rst.val();
@@ -304,13 +310,23 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Logi
         // Each engine's idle bit as the sequencer sees it. Loads and stores run alone (every
         // engine idle, the array idle, the GLB empty), and the feeds wait for them: the program
         // moves data in and out between passes, and a pass reads what the loads wrote.
+        // A PE's `busy` falls when it has issued its last MAC, a few cycles before that MAC's
+        // psum leaves it: the array counts as settled once neither a busy PE nor a psum on the
+        // output network has been seen for 15 cycles (the PE's pipeline, its output FIFO and
+        // the output network register are 8; a psum waiting for the network keeps `out_valid`
+        // or another PE's psum high).
+        if self.array.busy.val() | self.array.out_valid.val() {
+            self.calm.d.next = 0.into();
+        } else if self.calm.q.val() != 15 {
+            self.calm.d.next = self.calm.q.val() + 1;
+        }
+        self.settled.next = (self.calm.q.val() == 15) & !self.array.busy.val() & !self.array.out_valid.val();
         self.quiet.next = self.load.idle.val()
             & self.store.idle.val()
             & self.feed_f.idle.val()
             & self.feed_i.idle.val()
             & self.feed_p.idle.val()
-            & !self.array.busy.val()
-            & !self.array.out_valid.val()
+            & self.settled.val()
             & self.glb.quiet.val();
         for t in 0..9 {
             self.idle_b[t].next = 0.into();
@@ -334,7 +350,7 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Logi
         // Drain pointers come after their pass's configuration and before its feeds: no psum
         // moves then.
         self.idle_b[6].next = 1.into();
-        if !self.array.busy.val() & !self.array.out_valid.val() {
+        if self.settled.val() {
             self.idle_b[7].next = 1.into();
         }
         if self.array.pass_ready.val() {

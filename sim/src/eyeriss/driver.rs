@@ -374,8 +374,15 @@ pub fn check_layer<D: Dut>(d: &mut EyerissDriver<D>, hw: &EyerissConfig, layer: 
     let run = d.run(&prog, &dram, timing, budget, rng).map_err(|e| format!("{what}, DRAM {timing:?}: {e}"))?;
     let ofmap = prog.dram.ofmap as usize;
     if run.dram[ofmap..] != want[..] {
-        let k = (0..want.len()).find(|&k| run.dram[ofmap + k] != want[k]).unwrap();
-        return Err(format!("{what}: output word {k} is {} on the RTL, {} in the golden layer", run.dram[ofmap + k], want[k]));
+        let bad: Vec<usize> = (0..want.len()).filter(|&k| run.dram[ofmap + k] != want[k]).collect();
+        let (e, f) = (layer.e(), layer.f());
+        let at = |k: usize| format!("(n {}, m {}, y {}, x {}): RTL {}, golden {}, machine {}", k / (layer.m * e * f), k / (e * f) % layer.m, k / f % e, k % f, run.dram[ofmap + k], want[k], m.dram[ofmap + k]);
+        return Err(format!(
+            "{what}: {} of {} output words differ from the golden layer; first {}",
+            bad.len(),
+            want.len(),
+            bad.iter().take(48).map(|&k| at(k)).collect::<Vec<_>>().join("; ")
+        ));
     }
     if run.counts.machine != m.counts {
         return Err(format!("{what}: the RTL's counters differ from the machine's:\n  RTL     {:?}\n  machine {:?}", run.counts.machine, m.counts));
