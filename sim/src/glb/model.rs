@@ -157,6 +157,7 @@ impl GlbModel {
         o[out::BANK_CONFLICTS] = r.conflicts as u64;
         o[out::STALL_CYCLES] = r.stalls as u64;
         o[out::BAD_ACCESSES] = r.bad as u64;
+        o[out::QUIET] = (!r.wr_hdr.valid() && !r.rd_hdr.valid() && !r.fw_hdr.valid() && !r.fr_hdr.valid() && r.rd_out == 0 && r.fr_out == 0) as u64;
     }
 }
 
