@@ -378,8 +378,7 @@ pub fn compile(layer: &LayerShape, mapping: &Mapping, rows: usize, cols: usize, 
         return Err(err(format!("the filter region ({} words) exceeds the filter buffer ({})", worst[1], buffers.filter_words)));
     }
     c.psum_base = psum_base as i64;
-    if buffers.bank_words > 0 {
-        let (first, banks) = (psum_base / buffers.bank_words, buffers.glb_words / buffers.bank_words);
+    if let (Some(first), Some(banks)) = (psum_base.checked_div(buffers.bank_words), buffers.glb_words.checked_div(buffers.bank_words)) {
         if banks > 32 {
             return Err(err(format!("{banks} GLB banks: the psum bank mask has 32 bits")));
         }
