@@ -103,37 +103,6 @@ fn rust_hdl_simulator_agrees_with_verilated_tracker_cycle_by_cycle() {
 }
 
 #[test]
-#[ignore = "the netlist of `small` is not built in CI (its C++ takes many minutes): set `netlist: true` in hdl/src/navion/tracker/mod.rs"]
-fn synthesized_netlist_agrees_with_rtl_and_model() {
-    // Yosys' generic netlist of the `small` preset in lockstep with its RTL, every output every
-    // cycle, and every tracked point against the golden model: random points (near, on and
-    // outside the borders) on two small pairs of 1 and 2 levels, random idle and
-    // back-pressure. The netlist runs far slower than the RTL: small frames, few iterations.
-    let mut stim = Stimulus::from_env();
-    let test = "synthesized_netlist_agrees_with_rtl_and_model";
-    let hint = stim.replay_hint(test);
-    let dut = Lockstep::new(
-        navion_tracker::Model::for_test(test, stim.seed),
-        navion_tracker::Model::netlist().expect("the tests build the netlist"),
-        navion_tracker::OUTPUTS,
-        hint.clone(),
-    );
-    let mut drv = TrackerDriver::new(dut, TrackerHwConfig::small());
-    let mut points_total = 0;
-    for (k, &(w, h, levels)) in [(24, 16, 2), (13, 9, 1)].iter().enumerate() {
-        let (dx, dy) = (stim.rng.gen_range(-3.0..3.0), stim.rng.gen_range(-3.0..3.0));
-        let (a, b) = test_pair(w, h, dx, dy, &mut stim.rng);
-        let cfg = TrackerConfig { levels, iterations: 4, epsilon: [2, 0][k], ..TrackerConfig::small() };
-        drv.load(&cfg, &a, &b, Handshake::random(&mut stim.rng), &mut stim.rng).unwrap_or_else(|e| panic!("{e}\n{hint}"));
-        let pts = random_points(w, h, 6, &mut stim.rng);
-        let t = drv.track(&cfg, &pts, Traffic::random(&mut stim.rng), &mut stim.rng).unwrap_or_else(|e| panic!("{e}\n{hint}"));
-        check(compare(&cfg, &a, &b, &pts, &t.tracks).map_err(|e| format!("pair {k} ({w} x {h}, {cfg:?}): {e}")), &hint);
-        points_total += pts.len();
-    }
-    eprintln!("{points_total} points, {} cycles in lockstep with the netlist", drv.pins.cycles());
-}
-
-#[test]
 fn navion_port_random_points_match_the_model_under_memory_latency() {
     let mut stim = Stimulus::from_env();
     let test = "navion_port_random_points_match_the_model_under_memory_latency";

@@ -83,17 +83,7 @@ impl<D: Dut> ArrayDriver<D> {
         self.pins.set(inp::SEL_COL, c as u64);
         self.pins.tick();
         self.pins.tick();
-        let o = self.pins.outputs();
-        Counters {
-            macs: o[out::SEL_MACS] as u32,
-            macs_gated: o[out::SEL_MACS_GATED] as u32,
-            filt_spad_reads: o[out::SEL_FILT_SPAD_READS] as u32,
-            filt_spad_writes: o[out::SEL_FILT_SPAD_WRITES] as u32,
-            ifmap_spad_reads: o[out::SEL_IFMAP_SPAD_READS] as u32,
-            ifmap_spad_writes: o[out::SEL_IFMAP_SPAD_WRITES] as u32,
-            psum_spad_reads: o[out::SEL_PSUM_SPAD_READS] as u32,
-            psum_spad_writes: o[out::SEL_PSUM_SPAD_WRITES] as u32,
-        }
+        Counters::from_select(self.pins.outputs(), out::SEL_MACS)
     }
 
     /// Runs one pass: the configuration, then the buses until every word moved, every PE is

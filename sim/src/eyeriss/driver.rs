@@ -239,17 +239,7 @@ impl<D: Dut> EyerissDriver<D> {
         self.pins.set(inp::SEL_COL, c as u64);
         self.pins.tick();
         self.pins.tick();
-        let o = self.pins.outputs();
-        Counters {
-            macs: o[out::SEL_MACS] as u32,
-            macs_gated: o[out::SEL_MACS_GATED] as u32,
-            filt_spad_reads: o[out::SEL_FILT_SPAD_READS] as u32,
-            filt_spad_writes: o[out::SEL_FILT_SPAD_WRITES] as u32,
-            ifmap_spad_reads: o[out::SEL_IFMAP_SPAD_READS] as u32,
-            ifmap_spad_writes: o[out::SEL_IFMAP_SPAD_WRITES] as u32,
-            psum_spad_reads: o[out::SEL_PSUM_SPAD_READS] as u32,
-            psum_spad_writes: o[out::SEL_PSUM_SPAD_WRITES] as u32,
-        }
+        Counters::from_select(self.pins.outputs(), out::SEL_MACS)
     }
 
     /// Every counter after a run.
@@ -265,17 +255,7 @@ impl<D: Dut> EyerissDriver<D> {
         let mut pe = Counters::default();
         for r in 0..self.hw.array.rows as usize {
             for c in 0..self.hw.array.cols as usize {
-                let p = self.pe_counters(r, c);
-                pe = Counters {
-                    macs: pe.macs.wrapping_add(p.macs),
-                    macs_gated: pe.macs_gated.wrapping_add(p.macs_gated),
-                    filt_spad_reads: pe.filt_spad_reads.wrapping_add(p.filt_spad_reads),
-                    filt_spad_writes: pe.filt_spad_writes.wrapping_add(p.filt_spad_writes),
-                    ifmap_spad_reads: pe.ifmap_spad_reads.wrapping_add(p.ifmap_spad_reads),
-                    ifmap_spad_writes: pe.ifmap_spad_writes.wrapping_add(p.ifmap_spad_writes),
-                    psum_spad_reads: pe.psum_spad_reads.wrapping_add(p.psum_spad_reads),
-                    psum_spad_writes: pe.psum_spad_writes.wrapping_add(p.psum_spad_writes),
-                };
+                pe = pe.wrapping_add(&self.pe_counters(r, c));
             }
         }
         let machine = MachineCounts {

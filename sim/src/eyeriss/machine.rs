@@ -253,16 +253,7 @@ impl Machine {
         self.last = now;
         let mut sum = Counters::default();
         for pe in got.pe_counters.iter().flatten() {
-            sum = Counters {
-                macs: sum.macs.wrapping_add(pe.macs),
-                macs_gated: sum.macs_gated.wrapping_add(pe.macs_gated),
-                filt_spad_reads: sum.filt_spad_reads.wrapping_add(pe.filt_spad_reads),
-                filt_spad_writes: sum.filt_spad_writes.wrapping_add(pe.filt_spad_writes),
-                ifmap_spad_reads: sum.ifmap_spad_reads.wrapping_add(pe.ifmap_spad_reads),
-                ifmap_spad_writes: sum.ifmap_spad_writes.wrapping_add(pe.ifmap_spad_writes),
-                psum_spad_reads: sum.psum_spad_reads.wrapping_add(pe.psum_spad_reads),
-                psum_spad_writes: sum.psum_spad_writes.wrapping_add(pe.psum_spad_writes),
-            };
+            sum = sum.wrapping_add(pe);
         }
         c.pe = sum;
         Ok(())

@@ -34,6 +34,38 @@ pub struct Counters {
     pub psum_spad_writes: u32,
 }
 
+impl Counters {
+    /// The sum of two counter sets, wrapping as the hardware's 32-bit counters do.
+    pub fn wrapping_add(&self, o: &Counters) -> Counters {
+        Counters {
+            macs: self.macs.wrapping_add(o.macs),
+            macs_gated: self.macs_gated.wrapping_add(o.macs_gated),
+            filt_spad_reads: self.filt_spad_reads.wrapping_add(o.filt_spad_reads),
+            filt_spad_writes: self.filt_spad_writes.wrapping_add(o.filt_spad_writes),
+            ifmap_spad_reads: self.ifmap_spad_reads.wrapping_add(o.ifmap_spad_reads),
+            ifmap_spad_writes: self.ifmap_spad_writes.wrapping_add(o.ifmap_spad_writes),
+            psum_spad_reads: self.psum_spad_reads.wrapping_add(o.psum_spad_reads),
+            psum_spad_writes: self.psum_spad_writes.wrapping_add(o.psum_spad_writes),
+        }
+    }
+
+    /// The counters on a select port's eight outputs, in the PE's order (`sel_macs` ..
+    /// `sel_psum_spad_writes`) from output `first` on: the array's and the accelerator's.
+    pub fn from_select(o: &[u64], first: usize) -> Counters {
+        let c = |k: usize| o[first + k] as u32;
+        Counters {
+            macs: c(0),
+            macs_gated: c(1),
+            filt_spad_reads: c(2),
+            filt_spad_writes: c(3),
+            ifmap_spad_reads: c(4),
+            ifmap_spad_writes: c(5),
+            psum_spad_reads: c(6),
+            psum_spad_writes: c(7),
+        }
+    }
+}
+
 /// Why a pass was refused. A refused pass changes no counter.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PassError {
