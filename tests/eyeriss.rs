@@ -39,12 +39,12 @@ fn small_runs_layers_from_dram_to_dram_bit_exact_with_the_machines_counts() {
     all.extend((0..6).map(|_| random_layer(&mut stim.rng)));
     let mut ran = 0;
     for layer in &all {
-        match check_layer(&mut d, &hw, layer, &mut stim.rng) {
-            Ok(Some((run, estimate))) => {
+        match check_layer(&mut d, layer, &mut stim.rng) {
+            Ok(Some(c)) => {
                 ran += 1;
                 println!(
-                    "{}: {} cycles (the mapper's estimate {estimate}), {} program words",
-                    layer.name, run.counts.cycles, run.counts.program_words
+                    "{}: {} cycles (the mapper's estimate {}), {} program words",
+                    layer.name, c.run.counts.cycles, c.eval.counts.cycles.total, c.run.counts.program_words
                 );
             }
             Ok(None) => println!("{}: no mapping fits the small preset", layer.name),

@@ -16,7 +16,7 @@
 //! through [`edgertl::output`], so a failed run leaves no output.
 
 use anyhow::{bail, Context, Result};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use edgertl::output::{Output, OutputSet};
 use edgertl_sim::eyeriss::dataflow::{self, Comparison};
 use edgertl_sim::eyeriss::layer::{self, LayerShape};
@@ -112,8 +112,54 @@ pub struct ConvArgs {
     /// A JSON report: the mapping and the analytical counts.
     #[arg(long, value_name = "R.json")]
     report: Option<PathBuf>,
+    /// Run the layer through the Verilated accelerator (`eyeriss`, from DRAM to DRAM) too: the
+    /// ofmap written is the RTL's (checked identical to the golden layer's) and the report
+    /// holds its counters beside the mapper's. The hardware is then the preset's.
+    #[arg(long)]
+    rtl: bool,
+    /// With --rtl: the accelerator's preset (Verilated ones: small).
+    #[arg(long, value_name = "P", default_value = "small", requires = "rtl")]
+    preset: String,
+    /// With --rtl: DRAM timing, `chip` (200 MHz core, 60 MHz 64-bit link, 100 ns) or `ideal` (a
+    /// beat a cycle after one cycle).
+    #[arg(long, value_enum, default_value = "chip", requires = "rtl")]
+    dram: DramArg,
     #[command(flatten)]
     hw: HwArgs,
+}
+
+/// `--dram`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DramArg {
+    Chip,
+    Ideal,
+}
+
+/// The RTL's run of a layer, in the report (`run conv --rtl`).
+#[derive(Serialize)]
+struct RtlReport {
+    preset: String,
+    dram: String,
+    /// The mapping run (the best one the layer compiler supports) and the mapper's figures for it.
+    mapping: edgertl_sim::eyeriss::mapper::Mapping,
+    cycles: u64,
+    estimate_cycles: u64,
+    passes: u64,
+    macs: u64,
+    macs_gated: u64,
+    active_pes: u32,
+    glb_reads: u64,
+    glb_writes: u64,
+    dram_reads: u64,
+    dram_writes: u64,
+    dram_beats_read: u64,
+    dram_beats_written: u64,
+    program_words: u64,
+    glb_conflicts: u64,
+    glb_stalls: u64,
+    /// The unit's performance counters: cycles where each thing happened (they overlap).
+    cycle_breakdown: std::collections::BTreeMap<String, u64>,
+    wall_s: f64,
 }
 
 /// `edgertl run alexnet`.
@@ -145,6 +191,8 @@ struct Report<'a> {
     /// `run alexnet`: RS against WS, OS and NLR on the ISCA 2016 budget (batch 16).
     #[serde(skip_serializing_if = "Option::is_none")]
     dataflows: Option<Comparison>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rtl: Option<&'a RtlReport>,
 }
 
 /// Checks that each output can be written (and is none of the inputs, and no two are the
@@ -181,7 +229,23 @@ fn dims(path: &Path, t: &Tensor, what: &str, ranks: &[usize]) -> Result<Vec<usiz
 }
 
 pub fn conv(a: ConvArgs) -> Result<()> {
-    let hw = a.hw.hardware()?;
+    let unit = match a.rtl {
+        false => None,
+        true => {
+            let (hw, model) = rtl_preset(&a.preset)?;
+            if a.hw.array != (12, 14) || a.hw.buffer_kb != 100 || a.hw.link_mhz != 60.0 {
+                bail!("--array, --buffer-kb and --link-mhz describe the analytical model's hardware; with --rtl the hardware is the preset's (--preset {})", a.preset);
+            }
+            if a.bias.is_some() {
+                bail!("--bias is not supported with --rtl (the accelerator's first channel pass starts from zero psums): leave it out, or run without --rtl");
+            }
+            Some((hw, model))
+        }
+    };
+    let hw = match &unit {
+        Some((u, _)) => edgertl_sim::eyeriss::driver::hardware(u),
+        None => a.hw.hardware()?,
+    };
     let mut inputs: Vec<&Path> = vec![&a.ifmap, &a.weights];
     inputs.extend(a.bias.as_deref());
     let mut outputs: Vec<&Path> = vec![&a.out];
@@ -245,6 +309,16 @@ pub fn conv(a: ConvArgs) -> Result<()> {
         );
     }
     let run = run_layer(&layer, &hw, &x.values, &w.values, bias.as_deref(), false).with_context(what)?;
+    let rtl = match unit {
+        Some((u, model)) => {
+            let (rep, ofmap) = run_conv_rtl(&layer, &u, model, &a.preset, a.dram, &x.values, &w.values).with_context(what)?;
+            if ofmap != run.ofmap {
+                bail!("internal error: the RTL's ofmap differs from the golden layer's");
+            }
+            Some(rep)
+        }
+        None => None,
+    };
     let out_shape: Vec<usize> = if xd.len() == 3 {
         vec![m, layer.e(), layer.f()]
     } else {
@@ -257,7 +331,7 @@ pub fn conv(a: ConvArgs) -> Result<()> {
     let rep = &run.report;
     if let Some(path) = &a.report {
         let data = format!("ifmap {}, weights {}", a.ifmap.display(), a.weights.display());
-        let report = Report { hardware: &hw, data, layers: std::slice::from_ref(rep), dataflows: None };
+        let report = Report { hardware: &hw, data, layers: std::slice::from_ref(rep), dataflows: None, rtl: rtl.as_ref() };
         set.add(path, serde_json::to_string_pretty(&report)? + "\n")?;
     }
     let written = set.commit()?;
@@ -297,10 +371,123 @@ pub fn conv(a: ConvArgs) -> Result<()> {
         "  {} cycles ({:.3} ms at {} MHz); GLB {} reads, {} writes; DRAM {} reads, {} writes (words); energy {:.4e} MAC units ({:.2} per MAC)",
         rep.cycles, rep.latency_ms, hw.core_mhz, rep.glb_reads, rep.glb_writes, rep.dram_reads, rep.dram_writes, rep.energy.total, rep.energy_per_mac
     );
+    if let Some(r) = &rtl {
+        print_rtl(r, rep);
+    }
     for path in written {
         println!("  wrote {}", path.display());
     }
     Ok(())
+}
+
+/// A Verilated preset of the accelerator: its configuration and its model.
+type EyerissModel = Box<dyn edgertl_sim::harness::Dut>;
+
+fn rtl_preset(preset: &str) -> Result<(edgertl_hdl::eyeriss::EyerissConfig, EyerissModel)> {
+    use edgertl_sim::verilated::eyeriss;
+    let hw = edgertl_hdl::eyeriss::EyerissConfig::preset(preset).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let model: EyerissModel = match preset {
+        "small" => Box::new(eyeriss::small::Model::new()),
+        other => bail!(
+            "the `eyeriss` preset `{other}` is not Verilated in this build (Verilated: {}); the others are emitted only (`edgertl emit eyeriss --preset {other}`)",
+            edgertl_hdl::eyeriss::UNIT.simulated.join(", ")
+        ),
+    };
+    Ok((hw, model))
+}
+
+/// The layer through the Verilated accelerator: its report and ofmap.
+fn run_conv_rtl(
+    layer: &LayerShape,
+    hw: &edgertl_hdl::eyeriss::EyerissConfig,
+    mut model: EyerissModel,
+    preset: &str,
+    dram: DramArg,
+    ifmap: &[i16],
+    weights: &[i16],
+) -> Result<(RtlReport, Vec<i16>)> {
+    use edgertl_sim::eyeriss::driver::{run_rtl, DramTiming, EyerissDriver};
+    let timing = match dram {
+        DramArg::Chip => DramTiming::CHIP,
+        DramArg::Ideal => DramTiming::IDEAL,
+    };
+    let bar = ProgressBar::new(1)
+        .with_style(ProgressStyle::with_template("{bar:30} {pos}/{len} program words {msg} ({elapsed})").expect("a valid template"));
+    bar.set_message(format!("on the Verilated `eyeriss` {preset}"));
+    let b = bar.clone();
+    let mut d = EyerissDriver::new(&mut *model, hw).with_progress(Box::new(move |done, total| {
+        b.set_length(total);
+        b.set_position(done);
+    }));
+    let started = std::time::Instant::now();
+    let c = run_rtl(&mut d, layer, ifmap, weights, timing).map_err(anyhow::Error::msg)?;
+    bar.finish_and_clear();
+    let k = &c.run.counts;
+    let m = &k.machine;
+    let report = RtlReport {
+        preset: preset.to_string(),
+        dram: format!("{dram:?}").to_lowercase(),
+        mapping: c.eval.mapping.clone(),
+        cycles: k.cycles,
+        estimate_cycles: c.eval.counts.cycles.total,
+        passes: m.passes,
+        macs: u64::from(m.pe.macs),
+        macs_gated: u64::from(m.pe.macs_gated),
+        active_pes: m.active_pes,
+        glb_reads: m.glb.reads(),
+        glb_writes: m.glb.writes(),
+        dram_reads: m.dram.reads(),
+        dram_writes: m.dram.writes(),
+        dram_beats_read: k.dram_beats_read,
+        dram_beats_written: k.dram_beats_written,
+        program_words: k.program_words,
+        glb_conflicts: k.glb_conflicts,
+        glb_stalls: k.glb_stalls,
+        cycle_breakdown: edgertl_hdl::eyeriss::counters::PERF_NAMES.iter().zip(k.perf).map(|(n, v)| (n.to_string(), v)).collect(),
+        wall_s: started.elapsed().as_secs_f64(),
+    };
+    let ofmap = c.run.dram[c.program.dram.ofmap as usize..].to_vec();
+    Ok((report, ofmap))
+}
+
+/// The RTL's counters beside the mapper's for the mapping it ran.
+fn print_rtl(r: &RtlReport, rep: &LayerReport) {
+    let a = &r.mapping.array;
+    println!(
+        "  RTL (`eyeriss` {}, {} DRAM, {:.1} s): mapping strips {} wide, {} at once, r = {}, t = {}, p = {}, q = {} (the layer compiler's best){}",
+        r.preset,
+        r.dram,
+        r.wall_s,
+        a.strip,
+        a.fold,
+        a.r,
+        a.t,
+        a.p,
+        a.q,
+        if r.mapping == rep.mapping { "" } else { "; the mapper's choice above is not supported by the compiler" }
+    );
+    println!(
+        "  RTL: {} cycles (the mapper's estimate for this mapping {}, {:+.1}%), {} passes, {} MACs ({} gated), {} active PEs",
+        r.cycles,
+        r.estimate_cycles,
+        100.0 * (r.cycles as f64 / r.estimate_cycles as f64 - 1.0),
+        r.passes,
+        r.macs,
+        r.macs_gated,
+        r.active_pes
+    );
+    println!(
+        "  RTL: GLB {} reads, {} writes; DRAM {} reads, {} writes (words; the mapper's for this mapping: equal, checked), {} program words, {} GLB bank conflicts",
+        r.glb_reads, r.glb_writes, r.dram_reads, r.dram_writes, r.program_words, r.glb_conflicts
+    );
+    println!(
+        "  RTL cycles by activity (they overlap): {}",
+        edgertl_hdl::eyeriss::counters::PERF_NAMES
+            .iter()
+            .map(|n| format!("{n} {}", r.cycle_breakdown[*n]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
 }
 
 /// The most MACs `run conv` takes on (about a minute of the golden layer on two cores).
@@ -362,7 +549,7 @@ pub fn alexnet(a: AlexnetArgs) -> Result<()> {
          CONV2-5 take the previous ofmap after ReLU (and 3x3/2 max pooling after CONV1 and CONV2), so their zeros are ReLU's",
         a.seed
     );
-    let report = Report { hardware: &hw, data, layers: &reports, dataflows: Some(dataflows) };
+    let report = Report { hardware: &hw, data, layers: &reports, dataflows: Some(dataflows), rtl: None };
     let mut set = OutputSet::new();
     set.add(&chart, svg)?;
     set.add(&a.report, serde_json::to_string_pretty(&report)? + "\n")?;

@@ -125,6 +125,53 @@ fn run_conv_matches_a_reference_on_random_layers() {
     }
 }
 
+// `run conv --rtl`: the layer through the Verilated accelerator (`eyeriss` small) writes the
+// same ofmap as the golden run, and its report holds the RTL's counters beside the mapper's;
+// what the accelerator cannot do is refused with what to do instead.
+#[test]
+fn run_conv_rtl_writes_the_golden_ofmap_with_the_rtls_counters() {
+    let d = tempfile::tempdir().unwrap();
+    let mut rng = StdRng::seed_from_u64(11);
+    let (c, m, h, w) = (2, 4, 7, 6);
+    let x: Vec<i16> = (0..c * h * w).map(|_| if rng.gen_bool(0.3) { 0 } else { rng.gen_range(-200..200) }).collect();
+    let wt: Vec<i16> = (0..m * c * 9).map(|_| rng.gen_range(-200..200)).collect();
+    let (xp, wp, yp, rp) = (d.path().join("x.npy"), d.path().join("w.npy"), d.path().join("y.npy"), d.path().join("r.json"));
+    npy(&xp, &[c, h, w], &x);
+    npy(&wp, &[m, c, 3, 3], &wt);
+    let args = ["run", "conv", "--ifmap", s(&xp), "--weights", s(&wp), "--pad", "1", "--shift", "2", "--relu", "--out", s(&yp), "--report", s(&rp), "--rtl"];
+    let out = edgertl(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let y = read_npy_i16_nd(&yp).unwrap();
+    assert_eq!(y.values, reference(&x, (1, c, h, w), &wt, (m, 3, 3), &[0; 4], (1, 1, 1, 2, true)));
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&rp).unwrap()).unwrap();
+    let rtl = &report["rtl"];
+    assert_eq!(rtl["preset"], "small");
+    assert_eq!(rtl["macs"].as_u64().unwrap() + rtl["macs_gated"].as_u64().unwrap(), (m * h * w * c * 9) as u64, "{rtl}");
+    for key in ["cycles", "estimate_cycles", "passes", "glb_reads", "dram_reads", "dram_writes", "program_words"] {
+        assert!(rtl[key].as_u64().is_some_and(|v| v > 0), "{key}: {rtl}");
+    }
+    assert_eq!((report["hardware"]["rows"].as_u64(), report["hardware"]["cols"].as_u64()), (Some(3), Some(4)));
+    // Bad requests: nothing is written.
+    std::fs::remove_file(&yp).unwrap();
+    std::fs::remove_file(&rp).unwrap();
+    let cases: [(&[&str], &str); 4] = [
+        (&["--preset", "eyeriss_v1"], "is not Verilated in this build"),
+        (&["--preset", "huge"], "has no preset `huge`"),
+        (&["--array", "6x8"], "with --rtl the hardware is the preset's"),
+        (&["--bias", s(&xp)], "--bias is not supported with --rtl"),
+    ];
+    for (extra, message) in cases {
+        let mut a = args.to_vec();
+        a.extend(extra);
+        let out = edgertl(&a);
+        assert_eq!(out.status.code(), Some(1), "{a:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{a:?}: wanted {message:?} in {}", stderr(&out));
+        assert!(!yp.exists() && !rp.exists(), "{a:?} wrote a file");
+    }
+    let out = edgertl(&["run", "conv", "--ifmap", s(&xp), "--weights", s(&wp), "--out", s(&yp), "--preset", "small"]);
+    assert_eq!(out.status.code(), Some(2), "--preset without --rtl: {}", stderr(&out));
+}
+
 /// Small valid inputs in a fresh directory: x (1, 4, 8, 8), w (6, 2, 3, 3), b (6,).
 fn valid_inputs() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
     let d = tempfile::tempdir().unwrap();

@@ -15,6 +15,8 @@
 //! - **Errors.** A word with an unknown op or target (target > 8, a sync or end for a target
 //!   other than CTRL, or reserved bits 39-32 set) stops the run with `error` held until the
 //!   next `go`; `done` is not raised.
+//! - `starved`, `blocked`, `syncing`: while running, no word at hand, the head word waiting
+//!   for its engine, or at a sync (the unit's performance counters count them).
 //! - `busy`: a run is under way (between `go` and `done` or `error`); `go` while busy is
 //!   ignored. `words`: program words executed in this run (32 bits).
 //!
@@ -49,6 +51,12 @@ pub struct Sequencer {
     pub act_target: Signal<Out, Bits<4>>,
     pub act_addr: Signal<Out, Bits<16>>,
     pub act_data: Signal<Out, Bits<32>>,
+    /// Where the cycles go (for the unit's performance counters), each high for one cycle at
+    /// a time while running: no program word at hand (`starved`), the head word waits for its
+    /// engine (`blocked`) or at a sync (`syncing`).
+    pub starved: Signal<Out, Bit>,
+    pub blocked: Signal<Out, Bit>,
+    pub syncing: Signal<Out, Bit>,
     words_fifo: Fifo<Bits<64>>,
     running: Reg<Bit>,
     /// Fetching (cleared by `end` or an error).
@@ -128,6 +136,17 @@ impl Logic for Sequencer {
                 | ((self.op.val() == 2) & self.all_idle.val())
                 | (self.op.val() == 3));
         self.act_valid.next = self.exec.val() & (self.op.val() < 2);
+        self.starved.next = self.running.q.val() & self.fetching.q.val() & !self.words_fifo.out_valid.val();
+        self.blocked.next = self.running.q.val()
+            & self.fetching.q.val()
+            & self.words_fifo.out_valid.val()
+            & (self.op.val() < 2)
+            & !self.target_idle.val();
+        self.syncing.next = self.running.q.val()
+            & self.fetching.q.val()
+            & self.words_fifo.out_valid.val()
+            & (self.op.val() == 2)
+            & !self.all_idle.val();
         self.act_start.next = false;
         if self.op.val() == 1 {
             self.act_start.next = true;

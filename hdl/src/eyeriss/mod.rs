@@ -44,7 +44,7 @@
 //! - The DRAM port (`link`): `dram_req_valid` / `_ready`, `_write`, `_beat` (30), `_data` (64),
 //!   `_mask` (4, a bit per 16-bit lane, writes); `dram_resp_valid` / `_ready`, `_data` (64),
 //!   one response per read, in order, after any latency.
-//! - `cnt_sel` (5) -> `cnt_value` (32) one edge later: the counter map [`counters`].
+//! - `cnt_sel` (6) -> `cnt_value` (32) one edge later: the counter map [`counters`].
 //! - `sel_row`, `sel_col` (4 each) -> `sel_*` (32 each) two edges later: that PE's counters.
 //! - `bank_sel` (5) -> `bank_reads`, `bank_writes` (32) one edge later: that GLB bank's
 //!   accesses (64-bit words). `psum_banks` (NB), `filt_active`: the GLB's state.
@@ -131,6 +131,13 @@ pub mod counters {
     /// The filter buffer's 64-bit reads and writes.
     pub const FILTER_BANK_READS: u64 = 29;
     pub const FILTER_BANK_WRITES: u64 = 30;
+    /// Performance counters: cycles (while `busy`) where the array has a busy PE, a feed
+    /// engine is busy, the load engine, the store engine is busy; the sequencer has no program
+    /// word at hand, its word waits for its engine, it waits at a sync; the array has gone
+    /// idle but not yet settled (32 .. 39).
+    pub const PERF: u64 = 32;
+    pub const PERF_NAMES: [&str; 8] =
+        ["array busy", "feeds busy", "load busy", "store busy", "program starved", "word waits for its engine", "waits at a sync", "array settling"];
 }
 
 /// The accelerator's hardware configuration (fixed at generation time).

@@ -13,6 +13,8 @@ use rust_hdl::prelude::*;
 
 /// Counters of the top's own (the rest of the counter map reads children's counters).
 const OWN_COUNTERS: usize = 16;
+/// Performance counters (cycles), at `cnt_sel` 32 and up.
+const PERF_COUNTERS: usize = 8;
 
 /// The accelerator: `NB` GLB banks of `DEPTH` (= 2^`WA`) 64-bit words, `BA` bank-index bits.
 #[derive(LogicBlock)]
@@ -41,7 +43,7 @@ pub struct Eyeriss<const NB: usize, const BA: usize, const WA: usize, const DEPT
     pub dram_resp_ready: Signal<Out, Bit>,
     pub dram_resp_data: Signal<In, Bits<64>>,
     /// Counter `cnt_sel`'s value, one edge later.
-    pub cnt_sel: Signal<In, Bits<5>>,
+    pub cnt_sel: Signal<In, Bits<6>>,
     pub cnt_value: Signal<Out, Bits<32>>,
     /// PE (`sel_row`, `sel_col`)'s counters, two edges later (the array's select port).
     pub sel_row: Signal<In, Bits<4>>,
@@ -90,6 +92,8 @@ pub struct Eyeriss<const NB: usize, const BA: usize, const WA: usize, const DEPT
     cfg_fault: Reg<Bit>,
     rd_fault: Reg<Bit>,
     own: Vec<Reg<Bits<32>>>,
+    perf: Vec<Reg<Bits<32>>>,
+    pinc: Vec<Signal<Local, Bit>>,
     max_active: Reg<Bits<8>>,
     cnt_q: Reg<Bits<32>>,
     // Combinational.
@@ -197,6 +201,8 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Eyer
             cfg_fault: Default::default(),
             rd_fault: Default::default(),
             own: (0..OWN_COUNTERS).map(|_| Default::default()).collect(),
+            perf: (0..PERF_COUNTERS).map(|_| Default::default()).collect(),
+            pinc: (0..PERF_COUNTERS).map(|_| Default::default()).collect(),
             max_active: Default::default(),
             cnt_q: Default::default(),
             wr_act: Default::default(),
@@ -266,6 +272,11 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Logi
             self.own[i].clock.next = self.clk.val();
             self.own[i].rst.next = self.rst.val();
             self.own[i].d.next = self.own[i].q.val();
+        }
+        for i in 0..self.perf.len() {
+            self.perf[i].clock.next = self.clk.val();
+            self.perf[i].rst.next = self.rst.val();
+            self.perf[i].d.next = self.perf[i].q.val();
         }
         // Clock and reset of every child.
         self.seq.clk.next = self.clk.val();
@@ -700,6 +711,20 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Logi
                 self.own[i].d.next = self.own[i].q.val() + 1;
             }
         }
+        // Where the cycles go (counted while busy).
+        self.pinc[0].next = self.seq.busy.val() & self.array.busy.val();
+        self.pinc[1].next = self.seq.busy.val() & !(self.feed_f.idle.val() & self.feed_i.idle.val() & self.feed_p.idle.val());
+        self.pinc[2].next = self.seq.busy.val() & !self.load.idle.val();
+        self.pinc[3].next = self.seq.busy.val() & !self.store.idle.val();
+        self.pinc[4].next = self.seq.starved.val();
+        self.pinc[5].next = self.seq.blocked.val();
+        self.pinc[6].next = self.seq.syncing.val();
+        self.pinc[7].next = self.seq.busy.val() & !self.array.busy.val() & !self.settled.val();
+        for i in 0..self.perf.len() {
+            if self.pinc[i].val() {
+                self.perf[i].d.next = self.perf[i].q.val() + 1;
+            }
+        }
         if self.array.active_pes.val() > self.max_active.q.val() {
             self.max_active.d.next = self.array.active_pes.val();
         }
@@ -759,6 +784,11 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Logi
         }
         if self.cnt_sel.val() == 30 {
             self.cnt_q.d.next = self.glb.filt_writes.val();
+        }
+        for i in 0..self.perf.len() {
+            if self.cnt_sel.val().get_bit(5) & !self.cnt_sel.val().get_bit(4) & !self.cnt_sel.val().get_bit(3) & (self.cnt_sel.val().get_bits::<3>(0).index() == i) {
+                self.cnt_q.d.next = self.perf[i].q.val();
+            }
         }
         self.cnt_value.next = self.cnt_q.q.val();
     }

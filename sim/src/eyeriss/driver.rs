@@ -11,16 +11,19 @@
 //! latency; `DramTiming::random` adds random stalls on both sides for the tests.
 
 use super::binary::encode;
-use super::counts::{Rw, RwPerType};
-use super::machine::MachineCounts;
-use super::mapper::Hardware;
-use super::program::{Buffers, Program};
+use super::counts::{DataStats, Rw, RwPerType};
+use super::golden;
+use super::layer::LayerShape;
+use super::machine::{Machine, MachineCounts};
+use super::mapper::{array_mappings, evaluate, Evaluated, Hardware};
+use super::program::{compile, supported, Buffers, Program};
+use edgertl_hdl::array::ArrayConfig;
 use crate::harness::{Dut, Handshake, Pins};
 use crate::pe::model::Counters;
 use crate::verilated::eyeriss::{inp, out, INPUTS, OUTPUTS};
 use edgertl_hdl::eyeriss::counters as cnt;
 use edgertl_hdl::eyeriss::EyerissConfig;
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use std::collections::VecDeque;
 
 /// The DRAM's timing as the unit's clock sees it.
@@ -127,6 +130,8 @@ pub struct RtlCounts {
     pub dram_beats_written: u64,
     pub glb_conflicts: u64,
     pub glb_stalls: u64,
+    /// The performance counters ([`edgertl_hdl::eyeriss::counters::PERF_NAMES`]): cycles.
+    pub perf: [u64; 8],
     /// The counters the machine keeps too (the same struct, so one `assert_eq!` compares them).
     pub machine: MachineCounts,
 }
@@ -156,17 +161,31 @@ pub struct Run {
     pub counts: RtlCounts,
 }
 
+/// Called every [`PROGRESS_CYCLES`] cycles of a run with the program words executed so far
+/// and the program's length.
+pub type Progress = Box<dyn FnMut(u64, u64)>;
+
+/// How often a run reports its progress.
+pub const PROGRESS_CYCLES: u64 = 1 << 16;
+
 /// The unit under test, reset.
 pub struct EyerissDriver<D: Dut> {
     pub pins: Pins<D>,
     hw: EyerissConfig,
+    progress: Option<Progress>,
 }
 
 impl<D: Dut> EyerissDriver<D> {
     pub fn new(dut: D, hw: &EyerissConfig) -> Self {
         let mut pins = Pins::new(dut, INPUTS, OUTPUTS);
         pins.reset();
-        Self { pins, hw: hw.clone() }
+        Self { pins, hw: hw.clone(), progress: None }
+    }
+
+    /// Reports the progress of every run from now on (for a progress bar).
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.progress = Some(progress);
+        self
     }
 
     /// Runs `program` with `dram` (the layer's words, [`super::program::DramLayout`]) in a DRAM
@@ -210,6 +229,9 @@ impl<D: Dut> EyerissDriver<D> {
             }
             if o[out::DONE] == 1 {
                 break;
+            }
+            if let Some(p) = self.progress.as_mut().filter(|_| now % PROGRESS_CYCLES == 0) {
+                p(o[out::WORDS], words.len() as u64);
             }
             if self.pins.cycles() - start > budget {
                 return Err(format!(
@@ -280,6 +302,7 @@ impl<D: Dut> EyerissDriver<D> {
             dram_beats_written: self.counter(cnt::DRAM_BEATS_WRITTEN),
             glb_conflicts: self.counter(cnt::GLB_CONFLICTS),
             glb_stalls: self.counter(cnt::GLB_STALLS),
+            perf: std::array::from_fn(|k| self.counter(cnt::PERF + k as u64)),
             machine,
         }
     }
@@ -293,19 +316,19 @@ pub fn stimulus(dut: &mut dyn Dut, preset: &str, stim: &mut crate::harness::Stim
     let mut d = EyerissDriver::new(dut, &hw);
     for _ in 0..6 {
         let layer = random_layer(&mut stim.rng);
-        check_layer(&mut d, &hw, &layer, &mut stim.rng)?;
+        check_layer(&mut d, &layer, &mut stim.rng)?;
     }
     Ok(d.pins.cycles())
 }
 
 /// A random small layer (padding, strides, groups, ReLU, channel and filter tiles).
-pub fn random_layer(rng: &mut impl Rng) -> super::layer::LayerShape {
+pub fn random_layer(rng: &mut impl Rng) -> LayerShape {
     let r = rng.gen_range(1..=3);
     let s = rng.gen_range(1..=3);
     let groups = [1, 1, 2][rng.gen_range(0..3)];
     let c = groups * rng.gen_range(1..=3);
     let m = groups * rng.gen_range(1..=4);
-    let mut l = super::layer::LayerShape::new("rand", 1, m, c, rng.gen_range(r.max(4)..=9), rng.gen_range(s.max(4)..=9), r, s);
+    let mut l = LayerShape::new("rand", 1, m, c, rng.gen_range(r.max(4)..=9), rng.gen_range(s.max(4)..=9), r, s);
     l.groups = groups;
     l.u = rng.gen_range(1..=2);
     l.pad = rng.gen_range(0..=1.min(r - 1));
@@ -314,45 +337,53 @@ pub fn random_layer(rng: &mut impl Rng) -> super::layer::LayerShape {
     l
 }
 
-/// Runs `layer` on the unit under a random mapping the compiler supports (with the program's
-/// machine beside it): the output bit-exact with the golden layer, the counters equal to the
-/// machine's and to the mapper's analytical counts. Returns the run and the mapper's cycle
-/// estimate, or `Ok(None)` when no mapping fits.
-pub fn check_layer<D: Dut>(d: &mut EyerissDriver<D>, hw: &EyerissConfig, layer: &super::layer::LayerShape, rng: &mut impl Rng) -> Result<Option<(Run, u64)>, String> {
-    use super::counts::DataStats;
-    use super::golden;
-    use super::machine::Machine;
-    use super::mapper::{array_mappings, evaluate};
-    use super::program::{compile, supported};
-    use edgertl_hdl::array::ArrayConfig;
-    let ifmap: Vec<i16> = (0..layer.ifmap_words()).map(|_| if rng.gen_bool(0.2) { 0 } else { rng.gen_range(-300..300) }).collect();
-    let weights: Vec<i16> = (0..layer.filter_words()).map(|_| rng.gen_range(-300..300)).collect();
-    let want = golden::conv(layer, &ifmap, &weights, None).map_err(|e| e.to_string())?;
+/// Every mapping of `layer` the compiler supports on `hw`, evaluated with `data` and compiled.
+pub fn compiled_mappings(hw: &EyerissConfig, layer: &LayerShape, data: &DataStats) -> Vec<(Evaluated, Program)> {
     let mh = hardware(hw);
     let (rows, cols) = (mh.rows, mh.cols);
     let bufs = buffers(hw);
-    let data = DataStats { zero_macs: golden::zero_macs(layer, &ifmap), ..DataStats::dense() };
-    let mut progs: Vec<_> = array_mappings(layer, &mh)
+    array_mappings(layer, &mh)
         .into_iter()
         .filter(|m| supported(layer, m, rows, cols).is_ok())
-        .filter_map(|m| evaluate(layer, &mh, m, &data))
+        .filter_map(|m| evaluate(layer, &mh, m, data))
         .filter_map(|ev| compile(layer, &ev.mapping, rows, cols, &bufs).ok().map(|p| (ev, p)))
-        .collect();
-    if progs.is_empty() {
-        return Ok(None);
-    }
-    let (ev, prog) = progs.swap_remove(rng.gen_range(0..progs.len()));
-    let mut dram = vec![0i16; prog.dram.words as usize];
-    dram[..ifmap.len()].copy_from_slice(&ifmap);
-    dram[prog.dram.filters as usize..][..weights.len()].copy_from_slice(&weights);
+        .collect()
+}
+
+/// A layer run on the unit and checked.
+#[derive(Debug)]
+pub struct CheckedRun {
+    pub run: Run,
+    /// The mapper's evaluation of the mapping run (its counts, its cycle estimate).
+    pub eval: Evaluated,
+    pub program: Program,
+}
+
+/// Runs `layer` compiled as `program` (mapped as `eval`) on the unit with the program's machine
+/// beside it: the output bit-exact with the golden layer, the counters equal to the machine's
+/// and to the mapper's analytical counts; an error says which word or counter differs.
+#[allow(clippy::too_many_arguments)]
+pub fn run_checked<D: Dut>(
+    d: &mut EyerissDriver<D>,
+    layer: &LayerShape,
+    ifmap: &[i16],
+    weights: &[i16],
+    (eval, program): (Evaluated, Program),
+    timing: DramTiming,
+    rng: &mut impl Rng,
+) -> Result<CheckedRun, String> {
+    let hw = d.hw.clone();
+    let want = golden::conv(layer, ifmap, weights, None).map_err(|e| e.to_string())?;
+    let mut dram = vec![0i16; program.dram.words as usize];
+    dram[..ifmap.len()].copy_from_slice(ifmap);
+    dram[program.dram.filters as usize..][..weights.len()].copy_from_slice(weights);
     let arr = ArrayConfig { rows: hw.array.rows, cols: hw.array.cols, pe: hw.array.pe.clone() };
-    let mut m = Machine::new(&arr, dram.clone(), &bufs);
-    m.run(&prog).map_err(|e| format!("the machine: {e}"))?;
-    let what = format!("{layer:?} mapped {:?} {:?}", ev.mapping.array, ev.mapping.plan);
-    let timing = DramTiming::random(rng);
-    let budget = 200_000 + 400 * (ev.counts.macs + 50 * (prog.dram.words + prog.cmds.len() as u64));
-    let run = d.run(&prog, &dram, timing, budget, rng).map_err(|e| format!("{what}, DRAM {timing:?}: {e}"))?;
-    let ofmap = prog.dram.ofmap as usize;
+    let mut m = Machine::new(&arr, dram.clone(), &buffers(&hw));
+    m.run(&program).map_err(|e| format!("the machine: {e}"))?;
+    let what = format!("{layer:?} mapped {:?} {:?}", eval.mapping.array, eval.mapping.plan);
+    let budget = 200_000 + 400 * (eval.counts.macs + 50 * (program.dram.words + program.cmds.len() as u64));
+    let run = d.run(&program, &dram, timing, budget, rng).map_err(|e| format!("{what}, DRAM {timing:?}: {e}"))?;
+    let ofmap = program.dram.ofmap as usize;
     if run.dram[ofmap..] != want[..] {
         let bad: Vec<usize> = (0..want.len()).filter(|&k| run.dram[ofmap + k] != want[k]).collect();
         let (e, f) = (layer.e(), layer.f());
@@ -367,9 +398,60 @@ pub fn check_layer<D: Dut>(d: &mut EyerissDriver<D>, hw: &EyerissConfig, layer: 
     if run.counts.machine != m.counts {
         return Err(format!("{what}: the RTL's counters differ from the machine's:\n  RTL     {:?}\n  machine {:?}", run.counts.machine, m.counts));
     }
-    let diffs = super::machine::differences(&run.counts.machine, &ev.counts);
+    // The performance counters count cycles of the run: none exceeds it, and the array is busy
+    // at least as long as its busiest share of the MAC slots takes.
+    let k = &run.counts;
+    let slots = u64::from(k.machine.pe.macs) + u64::from(k.machine.pe.macs_gated);
+    if k.perf.iter().any(|&c| c > k.cycles) || k.perf[0] < slots / u64::from(k.machine.active_pes.max(1)) {
+        return Err(format!("{what}: the performance counters {:?} do not fit a run of {} cycles and {slots} MAC slots on {} PEs", k.perf, k.cycles, k.machine.active_pes));
+    }
+    let diffs = super::machine::differences(&run.counts.machine, &eval.counts);
     if !diffs.is_empty() {
         return Err(format!("{what}: the RTL's counters differ from the mapper's: {}", diffs.join("; ")));
     }
-    Ok(Some((run, ev.counts.cycles.total)))
+    Ok(CheckedRun { run, eval, program })
+}
+
+/// Random layer data: ifmap words (a fifth of them zero) and weights.
+pub fn random_data(layer: &LayerShape, rng: &mut impl Rng) -> (Vec<i16>, Vec<i16>) {
+    let ifmap = (0..layer.ifmap_words()).map(|_| if rng.gen_bool(0.2) { 0 } else { rng.gen_range(-300..300) }).collect();
+    let weights = (0..layer.filter_words()).map(|_| rng.gen_range(-300..300)).collect();
+    (ifmap, weights)
+}
+
+/// The mapping [`run_rtl`] runs: of those the compiler supports, the least energy, then the
+/// fewest cycles; `None` when none fits.
+pub fn best_compiled(hw: &EyerissConfig, layer: &LayerShape, data: &DataStats) -> Option<(Evaluated, Program)> {
+    compiled_mappings(hw, layer, data)
+        .into_iter()
+        .min_by(|(a, _), (b, _)| a.energy.total.total_cmp(&b.energy.total).then(a.counts.cycles.total.cmp(&b.counts.cycles.total)))
+}
+
+/// A layer on the unit the way a user runs it (`edgertl run conv --rtl`): the best mapping the
+/// compiler supports, `timing` DRAM, checked against the golden layer and the machine.
+pub fn run_rtl<D: Dut>(d: &mut EyerissDriver<D>, layer: &LayerShape, ifmap: &[i16], weights: &[i16], timing: DramTiming) -> Result<CheckedRun, String> {
+    let data = DataStats { zero_macs: golden::zero_macs(layer, ifmap), ..DataStats::dense() };
+    let hw = d.hw.clone();
+    let chosen = best_compiled(&hw, layer, &data).ok_or_else(|| {
+        format!(
+            "no mapping of the layer fits the {} x {} array and its buffers that the layer compiler supports (it takes one image a pass, filter rows whole, at most 32 ifmap rows a step)",
+            hw.array.rows, hw.array.cols
+        )
+    })?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    run_checked(d, layer, ifmap, weights, chosen, timing, &mut rng)
+}
+
+/// [`run_checked`] on random data under a random supported mapping and random DRAM timing, or
+/// `Ok(None)` when no mapping fits.
+pub fn check_layer<D: Dut>(d: &mut EyerissDriver<D>, layer: &LayerShape, rng: &mut impl Rng) -> Result<Option<CheckedRun>, String> {
+    let (ifmap, weights) = random_data(layer, rng);
+    let data = DataStats { zero_macs: golden::zero_macs(layer, &ifmap), ..DataStats::dense() };
+    let mut progs = compiled_mappings(&d.hw, layer, &data);
+    if progs.is_empty() {
+        return Ok(None);
+    }
+    let chosen = progs.swap_remove(rng.gen_range(0..progs.len()));
+    let timing = DramTiming::random(rng);
+    run_checked(d, layer, &ifmap, &weights, chosen, timing, rng).map(Some)
 }
