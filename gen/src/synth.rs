@@ -855,6 +855,20 @@ impl Budgets {
         self.get(unit.name, target).ok().and_then(|b| b.preset.clone()).unwrap_or_else(|| unit.synth_preset.to_string())
     }
 
+    /// The budget of a unit on a target for a preset: [`Budgets::get`], and an error when the
+    /// budget holds another preset (its `preset`, else the unit's `synth_preset`).
+    pub fn get_for_preset(&self, unit: &str, target: &str, preset: &str) -> Result<&Budget> {
+        let budget = self.get(unit, target)?;
+        let held = match &budget.preset {
+            Some(p) => p.clone(),
+            None => edgertl_hdl::unit(unit)?.synth_preset.to_string(),
+        };
+        if held != preset {
+            bail!("unit `{unit}` has no budget for `{target}` in preset `{preset}` (its budget holds `{held}`)");
+        }
+        Ok(budget)
+    }
+
     /// The budget of a unit on a target; the error says what to add.
     pub fn get(&self, unit: &str, target: &str) -> Result<&Budget> {
         let hint = |what: &str| {
@@ -882,6 +896,22 @@ mod tests {
         let ffs: u64 = cells.iter().filter(|(c, _)| Family::Ice40.classify(c) == CellClass::Ff).map(|(_, n)| n).sum();
         assert_eq!(ffs, 5);
         assert!(parse_stat("no json").is_err());
+    }
+
+    #[test]
+    fn a_budget_holds_one_preset() {
+        let budgets = Budgets::parse(
+            "[fsmi]\necp5-25k = { luts = 1, ffs = 1, bram = 0, dsp = 0 }\n\
+             ecp5-85k = { preset = \"paper\", luts = 1, ffs = 1, bram = 0, dsp = 0 }\n",
+        )
+        .unwrap();
+        // No `preset`: the unit's synthesis preset (`small`).
+        assert!(budgets.get_for_preset("fsmi", "ecp5-25k", "small").is_ok());
+        let err = budgets.get_for_preset("fsmi", "ecp5-25k", "paper").unwrap_err().to_string();
+        assert!(err.contains("in preset `paper`") && err.contains("holds `small`"), "{err}");
+        assert!(budgets.get_for_preset("fsmi", "ecp5-85k", "paper").is_ok());
+        assert!(budgets.get_for_preset("fsmi", "ecp5-85k", "small").is_err());
+        assert!(budgets.get_for_preset("fsmi", "xc7a35t", "small").is_err());
     }
 
     #[test]

@@ -217,6 +217,12 @@ fn bad_usage_exits_2() {
         let r = edgertl(&["synth", "rlc_encoder", "--pnr", "--freq", freq]);
         assert_eq!(code(&r), 2, "--freq {freq}: {}", stderr(&r));
     }
+    // `synth --preset`: an unknown preset is refused before any tool runs; it needs a unit.
+    let r = edgertl(&["synth", "fsmi", "--preset", "huge", "-t", "ecp5-85k", "--pnr"]);
+    assert_eq!(code(&r), 2, "{}", stderr(&r));
+    assert!(stderr(&r).contains("huge") && stderr(&r).contains("paper"), "{}", stderr(&r));
+    let r = edgertl(&["synth", "--all", "--preset", "small"]);
+    assert_eq!(code(&r), 2, "{}", stderr(&r));
     let r = edgertl(&["board", "run"]);
     assert_eq!(code(&r), 2, "{}", stderr(&r));
     assert!(stderr(&r).contains("--port") && stderr(&r).contains("--sim"), "{}", stderr(&r));
