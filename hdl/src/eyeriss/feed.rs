@@ -17,7 +17,7 @@
 //!
 //! # Ports
 //! - `cfg_we`, `cfg_addr` (7 bits), `cfg_data` (32): while idle, addresses 0-63 are the
-//!   walker's descriptor (lane f's stride for loop k at `8*f + k`, its base at `8*f + 6`, loop
+//!   walker's descriptor (lane f's jump for loop k at `8*f + k`, its base at `8*f + 6`, loop
 //!   k's count at `56 + k`); 64/65 range 0's `lo`/`hi`, 66/67 range 1's, 68 the mode: bit 0
 //!   `zero`, bit 1 range 0 enabled, bit 2 range 0 is *skip* (else *pad*), bits 3/4 the same
 //!   for range 1. A range holds when `lo <= v < hi` (32-bit two's complement, `lo <= hi`,
@@ -34,6 +34,10 @@
 use super::walker::LoopWalker;
 use crate::widgets::{Fifo, Reg};
 use rust_hdl::prelude::*;
+
+/// The walker's lane width: buffer addresses (0..2^16), tags and range operands, as signed
+/// 17-bit values (`edgertl_sim::eyeriss::binary` refuses a command whose lanes leave it).
+pub const LANE_BITS: usize = 17;
 
 /// Configuration addresses of the feed engine's own registers (after the walker's 64).
 pub mod cfg {
@@ -70,7 +74,7 @@ pub struct FeedEngine {
     /// Sticky until `rst`: a word was sent with a tag that does not fit its field (a row tag
     /// outside 0-15 or a column tag outside 0-31: a malformed command).
     pub tag_error: Signal<Out, Bit>,
-    walker: LoopWalker,
+    walker: LoopWalker<LANE_BITS>,
     /// The order FIFO: bits 0-3 the row tag, 4-8 the column tag, 9 a zero word.
     order: Fifo<Bits<10>>,
     lo: Vec<Reg<Bits<32>>>,
@@ -349,8 +353,8 @@ mod tests {
                 .collect();
             for (f, (b, s)) in c.lanes.iter().enumerate() {
                 writes.push((8 * f as u64 + 6, *b as u32 as u64));
-                for (k, v) in s.iter().enumerate() {
-                    writes.push((8 * f as u64 + k as u64, *v as u32 as u64));
+                for (k, j) in super::super::walker::jumps(&c.counts, s).iter().enumerate() {
+                    writes.push((8 * f as u64 + k as u64, u64::from(*j)));
                 }
             }
             for r in 0..2 {

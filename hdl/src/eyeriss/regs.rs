@@ -63,8 +63,9 @@ pub const XFER_LO: u64 = super::xfer::cfg::LO;
 pub const XFER_HI: u64 = super::xfer::cfg::HI;
 pub const XFER_MODE: u64 = super::xfer::cfg::MODE;
 
-/// Loop walker addresses: lane `f`'s stride for loop `k`, its base, loop `k`'s count.
-pub const fn walker_stride(f: u64, k: u64) -> u64 {
+/// Loop walker addresses: lane `f`'s jump for loop `k` ([`super::walker::jumps`]), its base,
+/// loop `k`'s count.
+pub const fn walker_jump(f: u64, k: u64) -> u64 {
     8 * f + k
 }
 pub const fn walker_base(f: u64) -> u64 {

@@ -18,7 +18,7 @@
 //!
 //! # Configuration (both engines)
 //! `cfg_we`, `cfg_addr` (7 bits), `cfg_data` (32), while the engine is idle: addresses 0-63
-//! the walker's descriptor (lane f's stride for loop k at `8*f + k`, its base at `8*f + 6`,
+//! the walker's descriptor (lane f's jump for loop k at `8*f + k`, its base at `8*f + 6`,
 //! loop k's count at `56 + k`), 64 / 65 the range's `lo` / `hi` (it holds when
 //! `lo <= v < hi`, computed as `(v - lo) < (hi - lo)` unsigned), 66 the mode: bit 0 the range
 //! is on, bit 1 the filter buffer (load) or ReLU (store), bits 2-3 the data type (0 ifmap,
@@ -41,6 +41,9 @@
 use super::walker::LoopWalker;
 use crate::widgets::{Fifo, Reg};
 use rust_hdl::prelude::*;
+
+/// The walker's lane width: DRAM word addresses need all 32 bits.
+pub const LANE_BITS: usize = 32;
 
 /// Configuration addresses of the engines' own registers (after the walker's 64).
 pub mod cfg {
@@ -78,7 +81,7 @@ pub struct XferWalk {
     /// Mode bit 1 (filter buffer / ReLU) and the data type.
     pub flag: Signal<Out, Bit>,
     pub kind: Signal<Out, Bits<2>>,
-    walker: LoopWalker,
+    walker: LoopWalker<LANE_BITS>,
     lo: Reg<Bits<32>>,
     hi: Reg<Bits<32>>,
     mode: Reg<Bits<4>>,
@@ -460,8 +463,8 @@ mod tests {
         let mut writes: Vec<(u64, u64)> = c.counts.iter().enumerate().map(|(k, &n)| (56 + k as u64, n as u64)).collect();
         for (f, (b, s)) in c.lanes.iter().enumerate() {
             writes.push((8 * f as u64 + 6, *b as u32 as u64));
-            for (k, v) in s.iter().enumerate() {
-                writes.push((8 * f as u64 + k as u64, *v as u32 as u64));
+            for (k, j) in super::super::walker::jumps(&c.counts, s).iter().enumerate() {
+                writes.push((8 * f as u64 + k as u64, u64::from(*j)));
             }
         }
         writes.extend([(cfg::LO, c.range.0 as u32 as u64), (cfg::HI, c.range.1 as u32 as u64), (cfg::MODE, c.mode)]);

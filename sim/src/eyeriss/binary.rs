@@ -12,6 +12,7 @@ use crate::array::model::{ArrayIds, Bus};
 use edgertl_hdl::array::{id_bits, PeIds, RowIds};
 use edgertl_hdl::eyeriss::feed::cfg as feed;
 use edgertl_hdl::eyeriss::regs::{self, *};
+use edgertl_hdl::eyeriss::{walker, xfer};
 use edgertl_hdl::pe::PassConfig;
 use std::collections::HashMap;
 
@@ -53,6 +54,32 @@ fn i32_of(v: i64, what: &str) -> Result<u32, String> {
         .map_err(|_| format!("{what} {v} does not fit 32 bits"))
 }
 
+fn target_name(target: u64) -> &'static str {
+    match target {
+        LOAD => "load engine",
+        STORE => "store engine",
+        FEED_FILTER => "filter feed",
+        FEED_IFMAP => "ifmap feed",
+        FEED_PSUM => "psum feed",
+        _ => "engine",
+    }
+}
+
+/// The least and the greatest value of `base + sum(i[k] * strides[k])` over the index box
+/// `counts` (`None` when the box is empty).
+fn span(counts: &[u32; MAX_LOOPS], base: i64, strides: &[i64; MAX_LOOPS]) -> Option<(i64, i64)> {
+    if counts.contains(&0) {
+        return None;
+    }
+    let (mut lo, mut hi) = (base, base);
+    for (&n, &s) in counts.iter().zip(strides) {
+        let reach = i64::from(n - 1) * s;
+        lo += reach.min(0);
+        hi += reach.max(0);
+    }
+    Some((lo, hi))
+}
+
 struct Encoder {
     /// Every register's value as the hardware holds it (reset: 0).
     held: HashMap<(u64, u64), u32>,
@@ -75,8 +102,17 @@ impl Encoder {
         self.out.starts += 1;
     }
 
-    /// A loop nest and its lanes on an engine's walker (the nest at the inner levels).
-    fn walk(&mut self, target: u64, loops: &Loops, lanes: &[&Lin]) -> Result<(), String> {
+    /// A loop nest and its lanes (named `names`) on an engine's walker (the nest at the inner
+    /// levels), whose lanes are `bits` wide: below 32, every value a lane takes over the loop
+    /// box must fit `bits`-bit two's complement (the walker sign-extends it).
+    fn walk(
+        &mut self,
+        target: u64,
+        loops: &Loops,
+        lanes: &[&Lin],
+        names: &[&str],
+        bits: usize,
+    ) -> Result<(), String> {
         let n = loops.0.len();
         if n > MAX_LOOPS {
             return Err(format!("{n} loops (the walker has {MAX_LOOPS})"));
@@ -89,19 +125,34 @@ impl Encoder {
             }
             self.write(target, walker_count(k as u64), count);
         }
+        let counts: [u32; MAX_LOOPS] =
+            std::array::from_fn(|k| if k < outer { 1 } else { loops.0[k - outer] });
         for (f, lin) in lanes.iter().enumerate() {
             self.write(target, walker_base(f as u64), i32_of(lin.base, "a base")?);
-            for k in 0..MAX_LOOPS {
-                let s = if k < outer {
-                    0
-                } else {
-                    lin.strides.get(k - outer).copied().unwrap_or(0)
-                };
-                self.write(
-                    target,
-                    walker_stride(f as u64, k as u64),
-                    i32_of(s, "a stride")?,
-                );
+            let mut strides = [0i64; MAX_LOOPS];
+            for (k, s) in strides.iter_mut().enumerate().skip(outer) {
+                *s = lin.strides.get(k - outer).copied().unwrap_or(0);
+                i32_of(*s, "a stride")?;
+            }
+            if let Some((lo, hi)) = span(&counts, lin.base, &strides) {
+                let half = 1i64 << (bits - 1);
+                if bits < 32 && (lo < -half || hi >= half) {
+                    return Err(format!(
+                        "the {}'s lane `{}` takes values {lo}..={hi} over its loops {:?}: they do not fit the walker's {bits}-bit lanes ({}..={})",
+                        target_name(target),
+                        names[f],
+                        loops.0,
+                        -half,
+                        half - 1
+                    ));
+                }
+            }
+            // The walker adds the advancing level's jump; a level of count 0 or 1 never
+            // advances, so its jump register keeps whatever it holds.
+            for (k, jump) in walker::jumps(&counts, &strides).into_iter().enumerate() {
+                if counts[k] > 1 {
+                    self.write(target, walker_jump(f as u64, k as u64), jump);
+                }
             }
         }
         Ok(())
@@ -124,6 +175,8 @@ impl Encoder {
             target,
             t.loops,
             &[t.dram, t.buf, range.map_or(&zero, |r| &r.lin)],
+            &["dram", "buf", "skip"],
+            xfer::LANE_BITS,
         )?;
         let (lo, hi) = range.map_or((0, 0), |r| (r.lo, r.hi));
         self.write(target, XFER_LO, i32_of(lo, "a range bound")?);
@@ -199,7 +252,13 @@ impl Encoder {
                 }
                 let none = Lin::default();
                 let lane = |k: usize| ranges.get(k).map_or(&none, |(r, _)| &r.lin);
-                self.walk(target, loops, &[buf, row, col, lane(0), lane(1)])?;
+                self.walk(
+                    target,
+                    loops,
+                    &[buf, row, col, lane(0), lane(1)],
+                    &["buf", "row", "col", "range 0", "range 1"],
+                    edgertl_hdl::eyeriss::feed::LANE_BITS,
+                )?;
                 let mut mode = if *zero { feed::ZERO } else { 0 };
                 for (k, (r, is_skip)) in ranges.iter().enumerate() {
                     self.write(target, feed::RANGE_LO[k], i32_of(r.lo, "a range bound")?);
@@ -327,12 +386,15 @@ pub fn decode(words: &[u64], rows: usize, cols: usize) -> Result<Vec<Cmd>, Strin
                 .map(|k| get(held, t, walker_count(k)))
                 .collect(),
         );
+        let counts: [u32; MAX_LOOPS] = std::array::from_fn(|k| loops.0[k]);
         let lins = (0..lanes as u64)
             .map(|f| Lin {
                 base: i64::from(get(held, t, walker_base(f)) as i32),
-                strides: (0..MAX_LOOPS as u64)
-                    .map(|k| i64::from(get(held, t, walker_stride(f, k)) as i32))
-                    .collect(),
+                strides: walker::strides(
+                    &counts,
+                    &std::array::from_fn(|k| get(held, t, walker_jump(f, k as u64))),
+                )
+                .to_vec(),
             })
             .collect();
         (loops, lins)
@@ -594,6 +656,63 @@ mod tests {
             }
         }
         assert!(ran >= 12, "{ran} programs");
+    }
+
+    // The feeds' walkers have 17-bit lanes: a command whose lane leaves -65536..=65535
+    // anywhere in its loop box is refused with the command, the engine and the lane named;
+    // one that stays inside (at either end) is encoded.
+    #[test]
+    fn lanes_that_do_not_fit_the_walker_are_refused() {
+        let layer = LayerShape::new("a", 1, 2, 4, 6, 7, 3, 3);
+        let hw = Hardware {
+            glb_banks: 64,
+            ..Hardware::with_array(6, 5, 4).unwrap()
+        };
+        let buffers = Buffers {
+            glb_words: 1 << 16,
+            filter_words: 1 << 14,
+            bank_words: 2048,
+        };
+        let prog = array_mappings(&layer, &hw)
+            .into_iter()
+            .filter(|m| supported(&layer, m, 6, 5).is_ok())
+            .filter_map(|m| evaluate(&layer, &hw, m, &DataStats::dense()))
+            .find_map(|ev| compile(&layer, &ev.mapping, 6, 5, &buffers).ok())
+            .expect("a mapping");
+        encode(&prog).unwrap();
+        let (k, reach) = prog
+            .cmds
+            .iter()
+            .enumerate()
+            .find_map(|(k, c)| match c {
+                Cmd::Feed { loops, col, .. } if loops.0.iter().all(|&n| n > 0) => {
+                    let counts: [u32; MAX_LOOPS] = std::array::from_fn(|i| loops.0[i]);
+                    let strides: [i64; MAX_LOOPS] =
+                        std::array::from_fn(|i| col.strides.get(i).copied().unwrap_or(0));
+                    span(&counts, 0, &strides).map(|(lo, hi)| (k, (lo, hi)))
+                }
+                _ => None,
+            })
+            .expect("a feed");
+        let with_col_base = |base: i64| {
+            let mut p = prog.clone();
+            if let Cmd::Feed { col, .. } = &mut p.cmds[k] {
+                col.base = base;
+            }
+            encode(&p)
+        };
+        // The column lane's values are base + lo ..= base + hi.
+        with_col_base(65535 - reach.1).unwrap();
+        with_col_base(-65536 - reach.0).unwrap();
+        for base in [65536 - reach.1, -65537 - reach.0] {
+            let err = with_col_base(base).unwrap_err();
+            assert!(
+                err.starts_with(&format!("command {k}: the "))
+                    && err.contains("feed's lane `col` takes values")
+                    && err.contains("17-bit lanes"),
+                "{err}"
+            );
+        }
     }
 
     #[test]
