@@ -230,7 +230,7 @@ impl<D: Dut> EyerissDriver<D> {
             if o[out::DONE] == 1 {
                 break;
             }
-            if let Some(p) = self.progress.as_mut().filter(|_| now % PROGRESS_CYCLES == 0) {
+            if let Some(p) = self.progress.as_mut().filter(|_| now.is_multiple_of(PROGRESS_CYCLES)) {
                 p(o[out::WORDS], words.len() as u64);
             }
             if self.pins.cycles() - start > budget {
