@@ -362,7 +362,6 @@ pub struct CheckedRun {
 /// Runs `layer` compiled as `program` (mapped as `eval`) on the unit with the program's machine
 /// beside it: the output bit-exact with the golden layer, the counters equal to the machine's
 /// and to the mapper's analytical counts; an error says which word or counter differs.
-#[allow(clippy::too_many_arguments)]
 pub fn run_checked<D: Dut>(
     d: &mut EyerissDriver<D>,
     layer: &LayerShape,
