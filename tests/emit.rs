@@ -15,14 +15,29 @@ fn lint(name: &str, verilog: &str) -> Vec<edgertl::tools::CheckReport> {
 
 #[test]
 fn every_unit_is_lint_clean() {
-    for u in units() {
-        for preset in u.presets {
-            let e = emit(u.name, Some(preset)).unwrap();
-            for r in lint(u.name, &e.verilog) {
-                assert!(r.passed, "{} ({preset}): {:?} failed: {}\n{}", u.name, r.tool, r.command, r.detail.join("\n"));
-            }
-        }
-    }
+    // Every (unit, preset), linted on as many workers as there are cores: the three tools run
+    // one after the other per preset, and the 168-PE presets take most of the time.
+    let jobs: Vec<(&str, &str)> = units().iter().flat_map(|u| u.presets.iter().map(move |p| (u.name, *p))).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len());
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut failures = Vec::new();
+                    while let Some(&(unit, preset)) = jobs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                        let e = emit(unit, Some(preset)).unwrap();
+                        for r in lint(unit, &e.verilog).into_iter().filter(|r| !r.passed) {
+                            failures.push(format!("{unit} ({preset}): {:?} failed: {}\n{}", r.tool, r.command, r.detail.join("\n")));
+                        }
+                    }
+                    failures
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
 #[test]
