@@ -126,9 +126,9 @@ fn synthesized_netlist_of_tiny_agrees_with_rtl_and_model() {
         let (w, h, levels) = if k == 0 { (32, 16, 2) } else { (stim.rng.gen_range(6..32), stim.rng.gen_range(4..16), 1) };
         let (dx, dy) = (stim.rng.gen_range(-3.0..3.0), stim.rng.gen_range(-3.0..3.0));
         let (a, b) = test_pair(w, h, dx, dy, &mut stim.rng);
-        let cfg = TrackerConfig { levels, window: hw.window, iterations: [5, 3][k], epsilon: [2, 0][k], ..TrackerConfig::small() };
+        let cfg = TrackerConfig { levels, window: hw.window, iterations: [10, 4][k], epsilon: [2, 0][k], ..TrackerConfig::small() };
         drv.load(&cfg, &a, &b, Handshake::random(&mut stim.rng), &mut stim.rng).unwrap_or_else(|e| panic!("{e}\n{hint}"));
-        let pts = random_points(w, h, 8, &mut stim.rng);
+        let pts = random_points(w, h, 12, &mut stim.rng);
         let t = drv.track(&cfg, &pts, Traffic::random(&mut stim.rng), &mut stim.rng).unwrap_or_else(|e| panic!("{e}\n{hint}"));
         check(compare(&cfg, &a, &b, &pts, &t.tracks).map_err(|e| format!("pair {k} ({w} x {h}, {cfg:?}): {e}")), &hint);
         points_total += pts.len();
