@@ -4,7 +4,8 @@
 //! `edgertl_sim::navion::tracker::track`, bit for bit (position, status, iterations of every
 //! point), on frame pairs of known motion and a photograph pair, with random points (near and
 //! on the borders, outside), random idle and back-pressure; against rust-hdl's own
-//! simulator, cycle by cycle; and Yosys' gate-level netlist of `small` against its RTL.
+//! simulator, cycle by cycle; and Yosys' gate-level netlist of `tiny` (the synthesis preset:
+//! 32 x 16 frames, 2 levels, 5 x 5) against its RTL and the model.
 //!
 //! Replay a failure with the seed it prints: `EDGERTL_SEED=<seed> EDGERTL_TRACE=1 cargo test
 //! --release -p edgertl-tests --test navion_tracker <name>`.
@@ -100,6 +101,39 @@ fn rust_hdl_simulator_agrees_with_verilated_tracker_cycle_by_cycle() {
     let t = drv.track(&cfg, &pts, Traffic::random(&mut stim.rng), &mut stim.rng).unwrap();
     check(compare(&cfg, &a, &b, &pts, &t.tracks), &hint);
     eprintln!("{} cycles in lockstep", drv.pins.cycles());
+}
+
+#[test]
+fn synthesized_netlist_of_tiny_agrees_with_rtl_and_model() {
+    // Yosys' generic netlist of the `tiny` preset (the synthesis preset: 32 x 16 frames, 2
+    // levels, 5 x 5) in lockstep with its RTL, every output every cycle, and every tracked
+    // point against the golden model: random points (near, on and outside the borders) on a
+    // full-size pair of 2 levels and a smaller one of 1, random load idle, random idle and
+    // back-pressure. The netlist runs far slower than the RTL: few points and iterations.
+    let mut stim = Stimulus::from_env();
+    let test = "synthesized_netlist_of_tiny_agrees_with_rtl_and_model";
+    let hint = stim.replay_hint(test);
+    let dut = Lockstep::new(
+        navion_tracker::tiny::Model::for_test(test, stim.seed),
+        navion_tracker::tiny::Model::netlist().expect("the tests build the netlist of `tiny`"),
+        navion_tracker::tiny::OUTPUTS,
+        hint.clone(),
+    );
+    let hw = TrackerHwConfig::tiny();
+    let mut drv = TrackerDriver::new(dut, hw.clone());
+    let mut points_total = 0;
+    for k in 0..2 {
+        let (w, h, levels) = if k == 0 { (32, 16, 2) } else { (stim.rng.gen_range(6..32), stim.rng.gen_range(4..16), 1) };
+        let (dx, dy) = (stim.rng.gen_range(-3.0..3.0), stim.rng.gen_range(-3.0..3.0));
+        let (a, b) = test_pair(w, h, dx, dy, &mut stim.rng);
+        let cfg = TrackerConfig { levels, window: hw.window, iterations: [10, 4][k], epsilon: [2, 0][k], ..TrackerConfig::small() };
+        drv.load(&cfg, &a, &b, Handshake::random(&mut stim.rng), &mut stim.rng).unwrap_or_else(|e| panic!("{e}\n{hint}"));
+        let pts = random_points(w, h, 12, &mut stim.rng);
+        let t = drv.track(&cfg, &pts, Traffic::random(&mut stim.rng), &mut stim.rng).unwrap_or_else(|e| panic!("{e}\n{hint}"));
+        check(compare(&cfg, &a, &b, &pts, &t.tracks).map_err(|e| format!("pair {k} ({w} x {h}, {cfg:?}): {e}")), &hint);
+        points_total += pts.len();
+    }
+    eprintln!("{points_total} points, {} cycles in lockstep with the netlist", drv.pins.cycles());
 }
 
 #[test]

@@ -424,10 +424,15 @@ pub fn stimulus(dut: &mut dyn Dut, preset: &str, stim: &mut Stimulus) -> Result<
         return port_stimulus(dut, hw, stim);
     }
     let mut drv = TrackerDriver::new(dut, hw.clone());
-    let cases = [(64, 48, 2.3, -1.6, 2), (40, 30, -4.4, 3.1, 1), (33, 17, 0.6, 0.2, 2)];
+    // The preset's largest frame first, then smaller ones (`tiny`: 32 x 16 and below).
+    let cases = if hw.max_width >= 64 {
+        [(64, 48, 2.3, -1.6, 2), (40, 30, -4.4, 3.1, 1), (33, 17, 0.6, 0.2, 2)]
+    } else {
+        [(32, 16, 2.3, -1.6, 2), (20, 12, -2.4, 1.1, 1), (17, 9, 0.6, 0.2, 2)]
+    };
     for (k, &(w, h, dx, dy, levels)) in cases.iter().enumerate() {
         let (a, b) = test_pair(w, h, dx, dy, &mut stim.rng);
-        let cfg = TrackerConfig { levels, epsilon: [2, 0, 16][k], min_eigen: [105, 105, 4000][k], ..TrackerConfig::small() };
+        let cfg = TrackerConfig { levels, window: hw.window, epsilon: [2, 0, 16][k], min_eigen: [105, 105, 4000][k], ..TrackerConfig::small() };
         drv.load(&cfg, &a, &b, Handshake { idle: 0.3, stall: 0.0 }, &mut stim.rng)?;
         let pts = random_points(w, h, 12, &mut stim.rng);
         let traffic = if k == 0 { Traffic::FULL_SPEED } else { Traffic::random(&mut stim.rng) };

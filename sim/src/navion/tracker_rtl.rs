@@ -92,5 +92,9 @@ mod tests {
         assert!(pick(64, 48, &TrackerConfig { levels: 3, ..small.clone() }).unwrap_err().contains("with 3 levels and a 7 x 7 window"));
         assert!(pick(64, 48, &TrackerConfig { window: 9, ..small.clone() }).is_err());
         assert!(pick(64, 49, &small).is_err() && pick(0, 48, &small).is_err());
+        // The netlist's preset takes its 5 x 5 window on frames up to 32 x 16.
+        let tiny = TrackerConfig { window: 5, ..small.clone() };
+        assert_eq!(pick(32, 16, &tiny).unwrap().0, "tiny");
+        assert!(pick(33, 16, &tiny).unwrap_err().contains("`tiny` takes frames up to 32 x 16, 1 to 2 levels and a 5 x 5 window"));
     }
 }

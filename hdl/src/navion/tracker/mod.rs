@@ -3,10 +3,10 @@
 //!
 //! The two frames' pyramid levels (already built and smoothed, as the golden model's
 //! `tracker::levels` gives them) are read a row segment at a time through a memory port:
-//! preset `small` serves it from an on-chip frame memory the host loads row by row (`ld_*`);
-//! preset `navion` makes the port the unit's own, for a frame memory outside it (both frames'
-//! pyramids of 752 x 480 do not fit on chip). Points go in, tracked points come out, one point
-//! in the unit at a time.
+//! presets `small` and `tiny` serve it from an on-chip frame memory the host loads row by
+//! row (`ld_*`); preset `navion` makes the port the unit's own, for a frame memory outside it
+//! (both frames' pyramids of 752 x 480 do not fit on chip). Points go in, tracked points come
+//! out, one point in the unit at a time.
 //!
 //! ```text
 //!            ┌────────── window pass: one pixel row a clock, W + 3 pixel lanes ──────────┐
@@ -21,9 +21,9 @@
 //!   `max_height`; `levels` (2 bits, 1 ..= `max_levels`), `iterations` (5 bits, 1 ..= 30),
 //!   `epsilon` (9 bits, 1/256 pixel, 0 ..= 256), `t_min` (28 bits, t = floor(T sum w), the
 //!   window's weights summed, of the golden model's threshold T: its `tracker::threshold`). Static: held while a point is in the unit (the driver does).
-//! - `small` only: `ld_valid`/`ld_ready`, `ld_addr` (RA bits), `ld_data` (64), `ld_last`: the
-//!   frame memory load. A row word holds `max_width` pixels (pixel i in bits 8i..8i+7); it comes as
-//!   `max_width / 8` beats of 8 pixels, the first beat the leftmost, and is written at
+//! - `small` and `tiny` only: `ld_valid`/`ld_ready`, `ld_addr` (RA bits), `ld_data` (64),
+//!   `ld_last`: the frame memory load. A row word holds `max_width` pixels (pixel i in bits
+//!   8i..8i+7); it comes as `max_width / 8` beats of 8 pixels, the first beat the leftmost, and is written at
 //!   `ld_addr` with the beat that has `ld_last`. Rows: frame A's level 0 at 0 ..= H0 - 1,
 //!   level 1 at H0 ..= H0 + H1 - 1 (and level 2 after it); frame B the same from
 //!   `2^(RA - 1)`. Level l + 1 is `ceil(Wl / 2) x ceil(Hl / 2)` (`pyrDown`'s size). Taken
@@ -123,6 +123,13 @@
 //! # Presets
 //! - `small`: 64 x 48 frames, 2 levels, W = 7 (7 lanes), on-chip: 512-bit row words (a
 //!   segment is a whole row), 2 x 128 rows (200 words used).
+//! - `tiny`: 32 x 16 frames, 2 levels, W = 5 (5 lanes), on-chip: 256-bit row words (the
+//!   narrowest segment the core takes, a whole row), 2 x 32 rows (56 words used). The
+//!   synthesis preset, whose Yosys netlist the tests co-simulate (`small`'s takes minutes to
+//!   build); the synthesis budgets are `small`'s. The smallest unit with every path of
+//!   `small`: two levels, clamps on every side, and outer rows and columns of the weighted
+//!   window (W = 3 is all inner square, r = h = 1: its row test `j < h - r` compares with 0,
+//!   which Verilator's lint rejects).
 //! - `navion`: Navion's 752 x 480 frames, 3 levels, W = 15 (15 lanes), the memory port with
 //!   32-pixel segments. The unit itself works on any frame up to 2047 x 2047 (11-bit sizes);
 //!   752 x 480 is what the driver checks. Tested on smaller frames through the same port.
@@ -137,14 +144,16 @@ use serde::{Deserialize, Serialize};
 pub const UNIT: Unit = Unit {
     name: "navion_tracker",
     summary: "Navion pyramidal Lucas-Kanade tracker: pyramid levels in on-chip memory, points in, tracked points out",
-    presets: &["small", "navion"],
-    simulated: &["small", "navion"],
-    synth_preset: "small",
-    // Not in CI: the generic netlist of `small` (2.1 MB of Verilog, 40 multipliers as gates)
-    // took 80 s of Yosys, 38 s of Verilator and over 7 minutes of C++ (21 of its 52 files) on
-    // the shared 2-core machine, 2026-12-01; the suite has ~3 minutes to spare.
-    // `tests/navion_tracker.rs`'s ignored netlist test runs once this is `true`.
-    netlist: false,
+    presets: &["small", "navion", "tiny"],
+    simulated: &["small", "navion", "tiny"],
+    // The netlist co-simulation's: the generic netlist of `small` (2.1 MB of Verilog, 40
+    // multipliers as gates) took 80 s of Yosys, 38 s of Verilator and over 7 minutes of C++ on
+    // the shared 2-core machine, 2026-12-01, too slow for CI. `tiny`'s is still 2.2 MB, 96,779
+    // gates (the core's 29k are fixed; 5 window lanes of 9.5k, 7 column lanes of 2.9k): CPU
+    // time Yosys 35 s, Verilator 22 s, C++ 166 s (2026-12-02). The synthesis budgets name
+    // `small` (budgets.toml).
+    synth_preset: "tiny",
+    netlist: true,
     config_type: "TrackerHwConfig",
     stimulus: "navion::tracker_driver::stimulus",
     config: |p| crate::config_json(TrackerHwConfig::preset(p).map_err(|_| preset_error(p))),
@@ -194,7 +203,7 @@ pub struct TrackerHwConfig {
 /// A configuration or a frame the tracker unit cannot take.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TrackerHwError {
-    #[error("unknown tracker preset `{0}` (known: small, navion)")]
+    #[error("unknown tracker preset `{0}` (known: small, navion, tiny)")]
     UnknownPreset(String),
     #[error("the frame is {width} x {height} pixels; the tracker unit takes 1 ..= {max_width} x 1 ..= {max_height}")]
     BadFrame { width: usize, height: usize, max_width: u32, max_height: u32 },
@@ -205,7 +214,7 @@ pub enum TrackerHwError {
 }
 
 impl TrackerHwConfig {
-    pub const PRESETS: &'static [&'static str] = &["small", "navion"];
+    pub const PRESETS: &'static [&'static str] = &["small", "navion", "tiny"];
 
     /// Test frames up to 64 x 48, 2 levels, a 7 x 7 window (the golden model's `small`), in
     /// the on-chip frame memory.
@@ -219,10 +228,19 @@ impl TrackerHwConfig {
         TrackerHwConfig { max_width: 752, max_height: 480, max_levels: 3, window: 15, port: true }
     }
 
+    /// The smallest unit with every path: frames up to 32 x 16 (one 256-bit row word, the
+    /// narrowest segment the core takes), 2 levels, a 5 x 5 window (5 lanes: the smallest
+    /// with outer rows and columns), on-chip. The netlist co-simulation's preset
+    /// (`synth_preset`).
+    pub fn tiny() -> Self {
+        TrackerHwConfig { max_width: 32, max_height: 16, max_levels: 2, window: 5, port: false }
+    }
+
     pub fn preset(name: &str) -> Result<Self, TrackerHwError> {
         match name {
             "small" => Ok(Self::small()),
             "navion" => Ok(Self::navion()),
+            "tiny" => Ok(Self::tiny()),
             _ => Err(TrackerHwError::UnknownPreset(name.into())),
         }
     }
@@ -272,6 +290,10 @@ macro_rules! with_tracker {
                 type $t = top::NavionTrackerPort;
                 $body
             }
+            "tiny" => {
+                type $t = top::NavionTracker<256, 6, 56>;
+                $body
+            }
             _ => Err(preset_error($preset)),
         }
     }};
@@ -308,6 +330,12 @@ mod tests {
         assert!(c.check(64, 48, 9, 2).is_err());
         assert!(c.check(64, 48, 7, 3).is_err());
         assert!(TrackerHwConfig::preset("big").is_err());
+        let t = TrackerHwConfig::tiny();
+        assert_eq!(TrackerHwConfig::rows(16, 2), 24);
+        assert_eq!(t.frame_b_row(), 32, "the tiny preset's RA = 6, RD = 56");
+        assert!(t.check(32, 16, 5, 2).is_ok());
+        assert!(t.check(32, 17, 5, 2).unwrap_err().to_string().contains("32 x 1 ..= 16"));
+        assert!(t.check(32, 16, 3, 2).unwrap_err().to_string().contains("5 x 5 window"));
         let n = TrackerHwConfig::navion();
         assert!(n.check(752, 480, 15, 3).is_ok());
         assert!(n.check(753, 480, 15, 3).is_err());
