@@ -150,7 +150,8 @@ pub const UNIT: Unit = Unit {
     // multipliers as gates) took 80 s of Yosys, 38 s of Verilator and over 7 minutes of C++ on
     // the shared 2-core machine, 2026-12-01, too slow for CI. `tiny`'s is still 2.2 MB, 96,779
     // gates (the core's 29k are fixed; 5 window lanes of 9.5k, 7 column lanes of 2.9k): CPU
-    // time Yosys 35 s, Verilator 22 s, C++ 166 s (2026-12-02). The synthesis budgets name
+    // time Yosys 35 s, Verilator 22 s, C++ 166 s at `-O1` and 74 s at `-O0`, which the netlists
+    // now use (`sim/build.rs`) (2026-12-02). The synthesis budgets name
     // `small` (budgets.toml).
     synth_preset: "tiny",
     netlist: true,
