@@ -54,7 +54,7 @@ fn the_cycle_model_is_within_5_percent_of_the_rtl() {
             errors[k].push(err);
             let dram = ["ideal", "chip"][k];
             println!(
-                "{} {:?} {dram}: RTL {rtl}, model {} ({:+.1}%), mapper {}; RTL {} {:?}, GLB conflicts {}; model array {} feeds {} load {} store {}",
+                "{} {:?} {dram}: RTL {rtl}, model {} ({:+.1}%), mapper {}; RTL {} {:?}, GLB conflicts {}; model array {} feeds {} load {} store {}, GLB conflicts {}",
                 layer.name,
                 (layer.m, layer.c, layer.h, layer.w, layer.r, layer.s, layer.u, layer.pad, layer.groups),
                 model.cycles,
@@ -67,6 +67,7 @@ fn the_cycle_model_is_within_5_percent_of_the_rtl() {
                 model.feeds_busy,
                 model.load_busy,
                 model.store_busy,
+                model.glb_conflicts,
             );
             if err.abs() > BOUND {
                 bad.push(format!("{} ({dram} DRAM, mapping {:?}): RTL {rtl}, model {}", layer.name, chosen.0.mapping.array, model.cycles));

@@ -40,8 +40,14 @@
 //! - **Settling**: the array counts as settled 15 cycles after it was last busy or had a
 //!   psum on the output network.
 //!
-//! What the model leaves out: GLB bank conflicts between the drain's writes and the feeds'
-//! reads, and the walkers' start-up beyond one cycle. Both are a few cycles a pass.
+//! - **GLB** (`glb`): a read and a write request FIFO; their heads execute in the same cycle
+//!   unless they name the same bank (a conflict: the write and the read win by turns). The
+//!   drain's writes (the output network's psums, at each PE's pointer) conflict with the
+//!   feeds' reads.
+//!
+//! What the model leaves out: the walkers' start-up beyond one cycle, the load engine's
+//! writes going through the GLB's write FIFO (nothing reads the GLB while a load runs), and
+//! the GLB's limit of 4 outstanding responses (a reader never has more).
 
 use super::binary::encode;
 use super::driver::DramTiming;
@@ -81,6 +87,8 @@ pub struct RtlEstimate {
     pub store_busy: u64,
     /// Passes run.
     pub passes: u64,
+    /// GLB bank conflicts (a read and a write to one bank in one cycle).
+    pub glb_conflicts: u64,
 }
 
 impl RtlEstimate {
@@ -131,17 +139,77 @@ enum Item {
     Skip,
     /// A bus word needing no read (destinations: an index into the dest table).
     Zero(usize),
-    /// A bus word read from the buffer.
-    Read(usize),
-    /// A transfer's word and its DRAM beat.
-    Word(u64),
+    /// A bus word read from the buffer (and the GLB bank it reads).
+    Read(usize, u64),
+    /// A transfer's word: its DRAM beat and its GLB bank.
+    Word(u64, u64),
+}
+
+/// An order-FIFO entry's readiness: with this bit, the cycle from which the word may leave;
+/// without it, the number of its GLB read.
+const FILTER_DONE: u64 = 1 << 63;
+
+/// The GLB's banks as the feeds, the store and the drain see them: a read request FIFO and a
+/// write request FIFO (4 words each), their heads executing each cycle unless they name the
+/// same bank (a conflict: the write and the read win by turns, the write first).
+#[derive(Default)]
+struct Glb {
+    reads: VecDeque<(u64, u64)>,
+    writes: VecDeque<u64>,
+    /// Per read number, the cycle its word reaches the reader (`u64::MAX` until executed).
+    answer: Vec<u64>,
+    write_wins: bool,
+    conflicts: u64,
+}
+
+impl Glb {
+    /// A read of `bank` requested this cycle: its number.
+    fn read(&mut self, bank: u64) -> u64 {
+        let n = self.answer.len() as u64;
+        self.answer.push(u64::MAX);
+        self.reads.push_back((n, bank));
+        n
+    }
+
+    /// Whether an order-FIFO entry's word is there at cycle `t`.
+    fn answered(&self, at: u64, t: u64) -> bool {
+        if at & FILTER_DONE != 0 {
+            at & !FILTER_DONE <= t
+        } else {
+            self.answer[at as usize] <= t
+        }
+    }
+
+    /// The heads execute (from the FIFOs as they were at the start of cycle `t`); returns
+    /// whether a write executed.
+    fn execute(&mut self, t: u64) -> bool {
+        let (r, w) = (self.reads.front().copied(), self.writes.front().copied());
+        let (mut go_r, mut go_w) = (r.is_some(), w.is_some());
+        if let (Some((_, rb)), Some(wb)) = (r, w) {
+            if rb == wb {
+                self.conflicts += 1;
+                go_r = !self.write_wins;
+                go_w = self.write_wins;
+                self.write_wins = !self.write_wins;
+            }
+        }
+        if go_r {
+            let (n, _) = self.reads.pop_front().unwrap();
+            // Executed this cycle, in the response FIFO the next, at the reader the one after.
+            self.answer[n as usize] = t + GLB_READ_CYCLES - 1;
+        }
+        if go_w {
+            self.writes.pop_front();
+        }
+        go_w
+    }
 }
 
 #[derive(Default)]
 struct Feed {
     items: VecDeque<Item>,
     walking: bool,
-    /// Words in the order FIFO: (dest set, cycle from which it may leave).
+    /// Words in the order FIFO: (dest set, readiness: see [`FILTER_DONE`]).
     order: VecDeque<(usize, u64)>,
 }
 
@@ -164,7 +232,7 @@ struct Load {
 struct Store {
     items: VecDeque<Item>,
     walking: bool,
-    /// The order FIFO: (beat, cycle its read answers).
+    /// The order FIFO: (beat, its GLB read's number).
     order: VecDeque<(u64, u64)>,
     pend: Option<u64>,
 }
@@ -222,6 +290,11 @@ struct Sim {
     ids: ArrayIds,
     /// The IDs each pass runs with (from the last `Ids` before it), in order.
     pass_ids: VecDeque<ArrayIds>,
+    /// The drain pointers each pass sets (the `Drain` after it), in order; each PE's pointer.
+    pass_drains: VecDeque<Vec<(u8, u8, u32)>>,
+    ptr: Vec<u64>,
+    glb: Glb,
+    bank_words: u64,
     rows: usize,
     cols: usize,
     load: Load,
@@ -237,7 +310,8 @@ struct Sim {
     /// PE index r*cols + c takes its psum from the PE below.
     link: Vec<bool>,
     cfg: PassConfig,
-    out_v: bool,
+    /// The output network's register: the GLB bank its psum goes to.
+    out_v: Option<u64>,
     calm: u32,
     xfer_on: bool,
     glb_quiet_at: u64,
@@ -248,6 +322,7 @@ impl Sim {
         let (rows, cols) = (hw.array.rows as usize, hw.array.cols as usize);
         let mut starts = VecDeque::new();
         let mut pass_ids = VecDeque::new();
+        let mut pass_drains = VecDeque::new();
         let mut ids = ArrayIds { rows: vec![Default::default(); rows], pes: vec![vec![Default::default(); cols]; rows] };
         let mut work = 0;
         for c in &program.cmds {
@@ -261,6 +336,7 @@ impl Sim {
                     pass_ids.push_back(ids.clone());
                 }
                 Cmd::Ids(i) => ids = i.clone(),
+                Cmd::Drain { pes } => pass_drains.push_back(pes.clone()),
                 _ => {}
             }
         }
@@ -276,6 +352,10 @@ impl Sim {
             starts,
             ids: ArrayIds { rows: vec![Default::default(); rows], pes: vec![vec![Default::default(); cols]; rows] },
             pass_ids,
+            pass_drains,
+            ptr: vec![0; rows * cols],
+            glb: Glb::default(),
+            bank_words: hw.bank_words(),
             rows,
             cols,
             load: Load::default(),
@@ -289,7 +369,7 @@ impl Sim {
             enabled: vec![false; n],
             link: vec![false; n],
             cfg: PassConfig { s: 1, u: 1, p: 1, q: 1, e: 1, shift: 0 },
-            out_v: false,
+            out_v: None,
             calm: 0,
             xfer_on: false,
             glb_quiet_at: 0,
@@ -301,11 +381,11 @@ impl Sim {
     }
 
     fn settled(&self) -> bool {
-        self.calm == SETTLE_CYCLES && !self.array_busy() && !self.out_v
+        self.calm == SETTLE_CYCLES && !self.array_busy() && self.out_v.is_none()
     }
 
     fn quiet(&self) -> bool {
-        self.load_idle() && self.store_idle() && self.feeds.iter().all(Feed::idle) && self.settled() && self.t >= self.glb_quiet_at
+        self.load_idle() && self.store_idle() && self.feeds.iter().all(Feed::idle) && self.settled() && self.t >= self.glb_quiet_at && self.glb.reads.is_empty() && self.glb.writes.is_empty()
     }
 
     fn load_idle(&self) -> bool {
@@ -351,20 +431,21 @@ impl Sim {
         match cmd {
             Cmd::Load { loops, dram, skip, .. } => {
                 let mut items = VecDeque::new();
-                loops.each(|i| items.push_back(if holds(&skip, i) { Item::Word(dram.at(i) as u64 / 4) } else { Item::Skip }));
+                loops.each(|i| items.push_back(if holds(&skip, i) { Item::Word(dram.at(i) as u64 / 4, 0) } else { Item::Skip }));
                 self.load.items = items;
                 self.load.walking = true;
                 self.load.last_beat = None;
                 self.xfer_on = true;
             }
-            Cmd::Store { loops, dram, skip, .. } => {
+            Cmd::Store { loops, dram, buf, skip, .. } => {
+                let bw = self.bank_words;
                 let mut items = VecDeque::new();
-                loops.each(|i| items.push_back(if holds(&skip, i) { Item::Word(dram.at(i) as u64 / 4) } else { Item::Skip }));
+                loops.each(|i| items.push_back(if holds(&skip, i) { Item::Word(dram.at(i) as u64 / 4, buf.at(i) as u64 / bw) } else { Item::Skip }));
                 self.store.items = items;
                 self.store.walking = true;
                 self.xfer_on = true;
             }
-            Cmd::Feed { bus, loops, zero, pad, skip, row, col, .. } => {
+            Cmd::Feed { bus, loops, buf, zero, pad, skip, row, col } => {
                 let b = match bus {
                     Bus::Filter => 0,
                     Bus::Ifmap => 1,
@@ -383,7 +464,7 @@ impl Sim {
                         if zero || !holds(&pad, &i) {
                             Item::Zero(d)
                         } else {
-                            Item::Read(d)
+                            Item::Read(d, buf.at(&i) as u64 / self.bank_words)
                         }
                     };
                     items.push_back(item);
@@ -404,6 +485,9 @@ impl Sim {
                     }
                 }
                 self.cfg = p;
+                for (r, c, a) in self.pass_drains.pop_front().unwrap_or_default() {
+                    self.ptr[usize::from(r) * self.cols + usize::from(c)] = u64::from(a);
+                }
                 for k in 0..self.pes.len() {
                     if self.enabled[k] {
                         self.pes[k].st = St::Check(p.q + p.p + 1);
@@ -436,6 +520,12 @@ impl Sim {
     fn step(&mut self) {
         let t = self.t;
         // --- Decisions from the state at the start of the cycle. ---
+        // The GLB's request FIFOs take a request while not full; their heads execute.
+        let glb_rd_ready = self.glb.reads.len() < FIFO;
+        let glb_wr_ready = self.glb.writes.len() < FIFO;
+        if self.glb.execute(t) {
+            self.glb_quiet_at = self.glb_quiet_at.max(t + 2);
+        }
         let dram_ready = self.dram.ready();
         let mut dram_req = false;
         let mut dram_read_owner: Option<bool> = None;
@@ -473,7 +563,7 @@ impl Sim {
         let load_order_len = self.load.order.len() + usize::from(glb_write);
         if self.load.walking {
             match self.load.items.front().copied() {
-                Some(Item::Word(beat)) => {
+                Some(Item::Word(beat, _)) => {
                     let same = self.load.last_beat == Some(beat);
                     if load_order_len < FIFO && (same || (!dram_req && dram_ready && self.link_inflight < FIFO)) {
                         if !same {
@@ -494,7 +584,7 @@ impl Sim {
         }
 
         // GLB read port: the ifmap and psum feeds by turns, the store when neither asks.
-        let wants = |f: &Feed| f.walking && matches!(f.items.front(), Some(Item::Read(_))) && f.order.len() < FIFO;
+        let wants = |f: &Feed| f.walking && matches!(f.items.front(), Some(Item::Read(..))) && f.order.len() < FIFO && glb_rd_ready;
         let (wi, wp) = (wants(&self.feeds[1]), wants(&self.feeds[2]));
         let grant_i = wi && (!wp || self.fp_last);
         let grant_p = wp && !grant_i;
@@ -509,7 +599,7 @@ impl Sim {
         let store_len = self.store.order.len();
         let mut store_take = false;
         if let Some(&(beat, at)) = self.store.order.front() {
-            if at <= t {
+            if self.glb.answered(at, t) {
                 let merge = self.store.pend == Some(beat);
                 let flush = self.store.pend.is_some() && !merge;
                 if !flush || (dram_ready && !dram_req) {
@@ -527,9 +617,9 @@ impl Sim {
         }
         if self.store.walking {
             match self.store.items.front().copied() {
-                Some(Item::Word(beat)) => {
-                    if store_len < FIFO && store_read {
-                        self.store.order.push_back((beat, t + GLB_READ_CYCLES));
+                Some(Item::Word(beat, bank)) => {
+                    if store_len < FIFO && store_read && glb_rd_ready {
+                        self.store.order.push_back((beat, self.glb.read(bank)));
                         self.store.items.pop_front();
                     }
                 }
@@ -563,23 +653,26 @@ impl Sim {
             let f = &mut self.feeds[b];
             let order_len = f.order.len();
             if let Some(&(d, at)) = f.order.front() {
-                if at <= t && bus_free {
+                if self.glb.answered(at, t) && bus_free {
                     f.order.pop_front();
                     bus_in[b] = Some(d);
                 }
             }
             if f.walking {
-                let lat = if b == 0 { FILTER_READ_CYCLES } else { GLB_READ_CYCLES };
                 match f.items.front().copied() {
                     Some(Item::Skip) => {
                         f.items.pop_front();
                     }
                     Some(Item::Zero(d)) if order_len < FIFO => {
-                        f.order.push_back((d, t + 1));
+                        f.order.push_back((d, FILTER_DONE | (t + 1)));
                         f.items.pop_front();
                     }
-                    Some(Item::Read(d)) if order_len < FIFO && (b == 0 || (b == 1 && grant_i) || (b == 2 && grant_p)) => {
-                        f.order.push_back((d, t + lat));
+                    Some(Item::Read(d, _)) if b == 0 && order_len < FIFO => {
+                        f.order.push_back((d, FILTER_DONE | (t + FILTER_READ_CYCLES)));
+                        f.items.pop_front();
+                    }
+                    Some(Item::Read(d, bank)) if order_len < FIFO && ((b == 1 && grant_i) || (b == 2 && grant_p)) => {
+                        f.order.push_back((d, self.glb.read(bank)));
                         f.items.pop_front();
                     }
                     _ => {}
@@ -668,12 +761,14 @@ impl Sim {
             }
         }
         // Output network: the last column with a psum leaving it, its lowest PE.
+        // (The drain passes the register's psum to the GLB's write FIFO when it has room.)
+        let out_free = self.out_v.is_none() || glb_wr_ready;
         let mut out_take: Option<usize> = None;
         'col: for c in (0..self.cols).rev() {
             for r in (0..self.rows).rev() {
                 let k = r * self.cols + c;
                 let up = r > 0 && self.link[(r - 1) * self.cols + c];
-                if self.pes[k].psum_out > 0 && !up {
+                if out_free && self.pes[k].psum_out > 0 && !up {
                     out_take = Some(k);
                     break 'col;
                 }
@@ -718,11 +813,15 @@ impl Sim {
                 self.bus[b] = Some(d);
             }
         }
-        let out_v_before = self.out_v;
-        self.out_v = out_take.is_some();
-        if out_v_before {
-            // The drain writes the psum into the GLB.
-            self.glb_quiet_at = self.glb_quiet_at.max(t + 3);
+        let out_v_before = self.out_v.is_some();
+        if out_free {
+            if let Some(bank) = self.out_v.take() {
+                self.glb.writes.push_back(bank);
+            }
+            if let Some(k) = out_take {
+                self.out_v = Some(self.ptr[k] / self.bank_words);
+                self.ptr[k] += 1;
+            }
         }
         if glb_write {
             self.glb_quiet_at = self.glb_quiet_at.max(t + 3);
@@ -772,5 +871,6 @@ impl Sim {
         }
         self.t += 1;
         self.out.cycles = self.t;
+        self.out.glb_conflicts = self.glb.conflicts;
     }
 }
