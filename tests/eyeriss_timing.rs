@@ -1,8 +1,10 @@
 //! The cycle model of the `eyeriss` unit (`edgertl_sim::eyeriss::timing`) against the cycles
-//! the Verilated `small` preset takes: random layers (the RTL tests' generator) under random
-//! supported mappings, each run on ideal DRAM and on the chip's (200 : 60 MHz, 100 ns), every
-//! run checked bit-exact with the golden layer as in `tests/eyeriss.rs`. The model must be
-//! within 5% of the RTL's cycles on every run.
+//! the Verilated `small` preset takes: the README's `run conv --rtl` layer under the mapping it
+//! runs, then 10 random layers (the RTL tests' generator) under random supported mappings,
+//! each run on ideal DRAM and on the chip's (200 : 60 MHz, 100 ns), every run checked
+//! bit-exact with the golden layer and the machine's counters (`run_checked`, as in
+//! `tests/eyeriss.rs`). The model must be within 5% of the RTL's cycles on every run; the
+//! distribution of the difference is printed (`--nocapture`).
 
 use edgertl_hdl::eyeriss::counters::PERF_NAMES;
 use edgertl_hdl::eyeriss::EyerissConfig;

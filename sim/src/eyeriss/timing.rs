@@ -617,16 +617,14 @@ impl Sim {
         }
         if self.store.walking {
             match self.store.items.front().copied() {
-                Some(Item::Word(beat, bank)) => {
-                    if store_len < FIFO && store_read && glb_rd_ready {
-                        self.store.order.push_back((beat, self.glb.read(bank)));
-                        self.store.items.pop_front();
-                    }
+                Some(Item::Word(beat, bank)) if store_len < FIFO && store_read && glb_rd_ready => {
+                    self.store.order.push_back((beat, self.glb.read(bank)));
+                    self.store.items.pop_front();
                 }
+                Some(Item::Word(..)) | None => {}
                 Some(_) => {
                     self.store.items.pop_front();
                 }
-                None => {}
             }
             self.store.walking = !self.store.items.is_empty();
         }
@@ -792,9 +790,9 @@ impl Sim {
                 }
             }
         }
-        for k in 0..n {
-            if push_out[k] {
-                self.pes[k].psum_out += 1;
+        for (pe, &push) in self.pes.iter_mut().zip(&push_out) {
+            if push {
+                pe.psum_out += 1;
             }
         }
         for b in 0..3 {
