@@ -143,7 +143,11 @@ struct RtlReport {
     /// The mapping run (the best one the layer compiler supports) and the mapper's figures for it.
     mapping: edgertl_sim::eyeriss::mapper::Mapping,
     cycles: u64,
+    /// The mapper's chip-style estimate, and the cycle model of this unit
+    /// (`edgertl_sim::eyeriss::timing`) with the RTL's difference from it (0.05: 5% more).
     estimate_cycles: u64,
+    model_cycles: u64,
+    model_error: f64,
     passes: u64,
     macs: u64,
     macs_gated: u64,
@@ -422,6 +426,7 @@ fn run_conv_rtl(
     let started = std::time::Instant::now();
     let c = run_rtl(&mut d, layer, ifmap, weights, timing).map_err(anyhow::Error::msg)?;
     bar.finish_and_clear();
+    let model = edgertl_sim::eyeriss::timing::estimate(&c.program, hw, timing).map_err(anyhow::Error::msg)?;
     let k = &c.run.counts;
     let m = &k.machine;
     let report = RtlReport {
@@ -430,6 +435,8 @@ fn run_conv_rtl(
         mapping: c.eval.mapping.clone(),
         cycles: k.cycles,
         estimate_cycles: c.eval.counts.cycles.total,
+        model_cycles: model.cycles,
+        model_error: model.error(k.cycles),
         passes: m.passes,
         macs: u64::from(m.pe.macs),
         macs_gated: u64::from(m.pe.macs_gated),
@@ -467,8 +474,10 @@ fn print_rtl(r: &RtlReport, rep: &LayerReport) {
         if r.mapping == rep.mapping { "" } else { "; the mapper's choice above is not supported by the compiler" }
     );
     println!(
-        "  RTL: {} cycles (the mapper's estimate for this mapping {}, {:+.1}%), {} passes, {} MACs ({} gated), {} active PEs",
+        "  RTL: {} cycles (the unit's cycle model {}, {:+.1}%; the mapper's chip-style estimate for this mapping {}, {:+.1}%), {} passes, {} MACs ({} gated), {} active PEs",
         r.cycles,
+        r.model_cycles,
+        100.0 * r.model_error,
         r.estimate_cycles,
         100.0 * (r.cycles as f64 / r.estimate_cycles as f64 - 1.0),
         r.passes,

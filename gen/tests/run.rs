@@ -147,9 +147,11 @@ fn run_conv_rtl_writes_the_golden_ofmap_with_the_rtls_counters() {
     let rtl = &report["rtl"];
     assert_eq!(rtl["preset"], "small");
     assert_eq!(rtl["macs"].as_u64().unwrap() + rtl["macs_gated"].as_u64().unwrap(), (m * h * w * c * 9) as u64, "{rtl}");
-    for key in ["cycles", "estimate_cycles", "passes", "glb_reads", "dram_reads", "dram_writes", "program_words"] {
+    for key in ["cycles", "estimate_cycles", "model_cycles", "passes", "glb_reads", "dram_reads", "dram_writes", "program_words"] {
         assert!(rtl[key].as_u64().is_some_and(|v| v > 0), "{key}: {rtl}");
     }
+    // The cycle model of the unit (tests/eyeriss_timing.rs bounds it at 5%).
+    assert!(rtl["model_error"].as_f64().is_some_and(|e| e.abs() <= 0.05), "{rtl}");
     assert_eq!((report["hardware"]["rows"].as_u64(), report["hardware"]["cols"].as_u64()), (Some(3), Some(4)));
     // Bad requests: nothing is written.
     std::fs::remove_file(&yp).unwrap();

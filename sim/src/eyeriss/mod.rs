@@ -15,6 +15,7 @@
 //! - [`tensor`]: n-dimensional int16 `.npy` files.
 //! - [`driver`]: the `eyeriss` unit (RTL) driven through a DRAM model: a layer program run
 //!   from DRAM to DRAM, its counters read back.
+//! - [`timing`]: the cycle model of that unit (what `run conv --rtl` compares its cycles with).
 pub mod binary;
 pub mod counts;
 pub mod dataflow;
@@ -27,3 +28,4 @@ pub mod mapper;
 pub mod program;
 pub mod report;
 pub mod tensor;
+pub mod timing;
