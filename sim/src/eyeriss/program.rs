@@ -240,35 +240,50 @@ pub fn placement(layer: &LayerShape, a: &ArrayMapping, rows: usize, cols: usize)
     }
 }
 
-/// What the compiler supports of a mapping (the rest is an error naming it).
+/// What the compiler supports of a mapping (the rest is an error naming the first limit it
+/// breaks, [`limits`]).
 pub fn supported(layer: &LayerShape, m: &ArrayMapping, rows: usize, cols: usize) -> Result<Placement, String> {
+    match limits(layer, m, rows, cols).into_iter().next() {
+        Some(why) => Err(why),
+        None => placement(layer, m, rows, cols),
+    }
+}
+
+/// Every limit of the compiler that a mapping breaks, in the order [`supported`] checks them
+/// (empty: the compiler takes it, buffers permitting).
+pub fn limits(layer: &LayerShape, m: &ArrayMapping, rows: usize, cols: usize) -> Vec<String> {
+    let mut out = Vec::new();
     if m.n != 1 {
-        return Err(format!("n = {} images per pass (the PE restarts its window per image: one image a pass for now)", m.n));
+        out.push(format!("n = {} images per pass (the PE restarts its window per image: one image a pass for now)", m.n));
     }
     if m.s_fold != 1 {
-        return Err(format!("s_fold = {} (filter rows cut into pieces)", m.s_fold));
+        out.push(format!("s_fold = {} (filter rows cut into pieces)", m.s_fold));
     }
     if m.g_rep != 1 {
-        return Err(format!("g_rep = {} (groups side by side)", m.g_rep));
+        out.push(format!("g_rep = {} (groups side by side)", m.g_rep));
     }
     let (mg, cg) = (layer.m_per_group(), layer.c_per_group());
     let (mt, ct) = ((m.p * m.t).min(mg), (m.q * m.r).min(cg));
     // Every set of a pass computes the same p filters of q channels (one pass configuration).
-    for (what, total, tile, sets) in [("filters", mg, mt, m.t), ("channels", cg, ct, m.r)] {
+    'dims: for (what, total, tile, sets) in [("filters", mg, mt, m.t), ("channels", cg, ct, m.r)] {
         for (_, size) in tiles(total, tile) {
             if size % sets.min(size) != 0 {
-                return Err(format!("a tile of {size} {what} does not split evenly over {} sets", sets.min(size)));
+                out.push(format!("a tile of {size} {what} does not split evenly over {} sets", sets.min(size)));
+                continue 'dims;
             }
         }
     }
     if m.t.min(mt) > 16 {
-        return Err(format!("{} filter sets: the filter column ID has 4 bits", m.t.min(mt)));
+        out.push(format!("{} filter sets: the filter column ID has 4 bits", m.t.min(mt)));
     }
     let rows_step = (m.strip * m.fold - 1) * layer.u + layer.r;
     if rows_step > 32 {
-        return Err(format!("a step reads {rows_step} ifmap rows: the ifmap column ID has 5 bits (32 rows)"));
+        out.push(format!("a step reads {rows_step} ifmap rows: the ifmap column ID has 5 bits (32 rows)"));
     }
-    placement(layer, m, rows, cols)
+    if let Err(why) = placement(layer, m, rows, cols) {
+        out.push(why);
+    }
+    out
 }
 
 /// Tiles of `total` by `tile`: (first index, size).
