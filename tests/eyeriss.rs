@@ -26,6 +26,11 @@ fn layers() -> Vec<LayerShape> {
     l.pad = 1;
     l.shift = 3;
     v.push(l);
+    // Split rows (`program::split_rows`): rows tagged (row mod 2, row div 2), the rows past
+    // a step's window skipped (R = 3 at U = 2).
+    let mut l = LayerShape::new("split_rows", 1, 3, 2, 11, 9, 3, 3);
+    l.u = 2;
+    v.push(l);
     v
 }
 
