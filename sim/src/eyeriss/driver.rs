@@ -509,10 +509,22 @@ pub fn random_data(layer: &LayerShape, rng: &mut impl Rng) -> (Vec<i16>, Vec<i16
 
 /// The mapping [`run_rtl`] runs: of those the compiler supports, the one the mapper's
 /// [`super::mapper::search`] would choose among them ([`choose`]); `None` when none fits.
+///
+/// Only the chosen program is kept: a large layer's programs all at once take gigabytes
+/// (`run alexnet --rtl` ran out of 24 GB on CONV2's 1,293 when they were kept).
 pub fn best_compiled(hw: &EyerissConfig, layer: &LayerShape, data: &DataStats) -> Option<(Evaluated, Program)> {
-    let mut all = compiled_mappings(hw, layer, data);
-    let k = choose(all.iter().map(|(e, _)| e))?;
-    Some(all.swap_remove(k))
+    let mh = hardware(hw);
+    let (rows, cols) = (mh.rows, mh.cols);
+    let bufs = buffers(hw);
+    let mut ok: Vec<Evaluated> = array_mappings(layer, &mh)
+        .into_par_iter()
+        .filter(|m| supported(layer, m, rows, cols).is_ok())
+        .filter_map(|m| evaluate(layer, &mh, m, data))
+        .filter(|ev| compile(layer, &ev.mapping, rows, cols, &bufs).is_ok())
+        .collect();
+    let ev = ok.swap_remove(choose(ok.iter())?);
+    let program = compile(layer, &ev.mapping, rows, cols, &bufs).ok()?;
+    Some((ev, program))
 }
 
 /// The mapper's rule ([`super::mapper::search`]) over `cands`: whole PE sets (one E step) when
