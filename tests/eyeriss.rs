@@ -1,10 +1,10 @@
 //! The Eyeriss accelerator (`eyeriss`): whole conv layers from DRAM to DRAM on the Verilated
-//! `small` preset, the layer program fetched by the unit itself from a DRAM model with random
+//! `small` preset (and one small whole layer on the 12 x 14 `eyeriss_v1`), the layer program fetched by the unit itself from a DRAM model with random
 //! latency, bandwidth and stalls: every output word bit-exact with the golden layer, every
 //! counter equal to the program's machine and to the mapper's analytical counts.
 
 use edgertl_hdl::eyeriss::EyerissConfig;
-use edgertl_sim::eyeriss::driver::{buffers, check_layer, hardware, random_layer, DramTiming, EyerissDriver};
+use edgertl_sim::eyeriss::driver::{best_compiled, buffers, check_layer, hardware, random_data, random_layer, run_checked, DramTiming, EyerissDriver};
 use edgertl_sim::eyeriss::layer::LayerShape;
 use edgertl_sim::harness::Stimulus;
 use edgertl_sim::verilated::eyeriss;
@@ -25,6 +25,11 @@ fn layers() -> Vec<LayerShape> {
     let mut l = LayerShape::new("shifted", 1, 3, 2, 8, 6, 2, 2);
     l.pad = 1;
     l.shift = 3;
+    v.push(l);
+    // Split rows (`program::split_rows`): rows tagged (row mod 2, row div 2), the rows past
+    // a step's window skipped (R = 3 at U = 2).
+    let mut l = LayerShape::new("split_rows", 1, 3, 2, 11, 9, 3, 3);
+    l.u = 2;
     v.push(l);
     v
 }
@@ -52,6 +57,36 @@ fn small_runs_layers_from_dram_to_dram_bit_exact_with_the_machines_counts() {
         }
     }
     assert!(ran >= all.len() - 2, "only {ran} of {} layers had a mapping", all.len());
+}
+
+// The chip's 12 x 14 array with its 100 kB buffer: one small whole layer (3 x 3 filters over a
+// 14 x 14 ifmap, so that the whole PE set fits the array's width) under the least-energy
+// mapping the compiler supports, from DRAM to DRAM with random DRAM timing; every output word
+// against the golden layer, every counter against the machine's and the mapper's.
+#[test]
+fn eyeriss_v1_runs_a_whole_layer_bit_exact_with_the_mappers_counts() {
+    use edgertl_sim::eyeriss::counts::DataStats;
+    use edgertl_sim::eyeriss::golden;
+    let test = "eyeriss_v1_runs_a_whole_layer_bit_exact_with_the_mappers_counts";
+    let mut stim = Stimulus::from_env();
+    let hw = EyerissConfig::eyeriss_v1();
+    let mut d = EyerissDriver::new(eyeriss::eyeriss_v1::Model::for_test(test, stim.seed), &hw);
+    let mut layer = LayerShape::new("v1", 1, 6, 16, 14, 14, 3, 3);
+    layer.pad = 1;
+    layer.relu = true;
+    layer.shift = 4;
+    let (ifmap, weights) = random_data(&layer, &mut stim.rng);
+    let data = DataStats { zero_macs: golden::zero_macs(&layer, &ifmap), ..DataStats::dense() };
+    let chosen = best_compiled(&hw, &layer, &data).expect("the compiler supports a mapping of the layer on eyeriss_v1");
+    let timing = DramTiming::random(&mut stim.rng);
+    let c = run_checked(&mut d, &layer, &ifmap, &weights, chosen, timing, &mut stim.rng).unwrap_or_else(|e| panic!("{e}\n{}", stim.replay_hint(test)));
+    let k = &c.run.counts;
+    println!(
+        "{:?}: {} cycles (the mapper's estimate {}), {} passes, {} active PEs, {} program words, DRAM {timing:?}",
+        c.eval.mapping.array, k.cycles, c.eval.counts.cycles.total, k.machine.passes, k.machine.active_pes, k.program_words
+    );
+    // The layer fills most of the array (a 3 x 14 set, folded four times down the rows).
+    assert!(k.machine.active_pes >= 120, "{} active PEs", k.machine.active_pes);
 }
 
 // A program word with a reserved bit set, halfway through a layer's program: the run stops

@@ -10,6 +10,11 @@
 //!   through AlexNet CONV1-5 (the golden layer chained through ReLU and max pooling, so the
 //!   ifmaps of CONV2-5 carry the zeros ReLU makes); a table per layer beside the chip's
 //!   figures, the report and an SVG chart of energy per layer and level.
+//! - `run alexnet --rtl [--dram chip|ideal]`: the same layers through the Verilated 12 x 14
+//!   accelerator (`eyeriss` `eyeriss_v1`) too, one after the other, each checked bit-exact
+//!   against the golden layer and count by count against the mapper; a second table of the
+//!   RTL's figures beside the mapper's and the chip's, an `rtl` section in the report and the
+//!   RTL's bars in the chart. A layer the layer compiler cannot map gets a row saying why.
 //!
 //! Bad input (a wrong dtype or rank, channels that do not match, a file that is not .npy) is
 //! an error naming the file; outputs are checked before any work and written together
@@ -19,6 +24,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use edgertl::output::{Output, OutputSet};
 use edgertl_sim::eyeriss::dataflow::{self, Comparison};
+use edgertl_sim::eyeriss::energy::Energy;
 use edgertl_sim::eyeriss::layer::{self, LayerShape};
 use edgertl_sim::eyeriss::mapper::Hardware;
 use edgertl_sim::eyeriss::report::{run_layer, LayerReport};
@@ -117,7 +123,7 @@ pub struct ConvArgs {
     /// holds its counters beside the mapper's. The hardware is then the preset's.
     #[arg(long)]
     rtl: bool,
-    /// With --rtl: the accelerator's preset (Verilated ones: small).
+    /// With --rtl: the accelerator's preset (Verilated ones: small, eyeriss_v1).
     #[arg(long, value_name = "P", default_value = "small", requires = "rtl")]
     preset: String,
     /// With --rtl: DRAM timing, `chip` (200 MHz core, 60 MHz 64-bit link, 100 ns) or `ideal` (a
@@ -161,6 +167,8 @@ struct RtlReport {
     program_words: u64,
     glb_conflicts: u64,
     glb_stalls: u64,
+    /// The ISCA 2016 model's energy of the mapping run (its counts are the RTL's, checked).
+    energy: edgertl_sim::eyeriss::energy::Energy,
     /// The unit's performance counters: cycles where each thing happened (they overlap).
     cycle_breakdown: std::collections::BTreeMap<String, u64>,
     wall_s: f64,
@@ -181,6 +189,13 @@ pub struct AlexnetArgs {
     /// The SVG chart of energy per layer and level (default: beside the report, .svg).
     #[arg(long, value_name = "C.svg")]
     chart: Option<PathBuf>,
+    /// Run each layer through the Verilated 12 x 14 accelerator (`eyeriss` eyeriss_v1) too,
+    /// checked bit-exact against the golden layer; images one after the other (one a pass).
+    #[arg(long)]
+    rtl: bool,
+    /// With --rtl: DRAM timing, `chip` (200 MHz core, 60 MHz 64-bit link, 100 ns) or `ideal`.
+    #[arg(long, value_enum, default_value = "chip", requires = "rtl")]
+    dram: DramArg,
     #[command(flatten)]
     hw: HwArgs,
 }
@@ -195,8 +210,9 @@ struct Report<'a> {
     /// `run alexnet`: RS against WS, OS and NLR on the ISCA 2016 budget (batch 16).
     #[serde(skip_serializing_if = "Option::is_none")]
     dataflows: Option<Comparison>,
+    /// `run conv --rtl`: the RTL's run; `run alexnet --rtl`: one per layer ([`AlexnetRtl`]).
     #[serde(skip_serializing_if = "Option::is_none")]
-    rtl: Option<&'a RtlReport>,
+    rtl: Option<serde_json::Value>,
 }
 
 /// Checks that each output can be written (and is none of the inputs, and no two are the
@@ -236,18 +252,18 @@ pub fn conv(a: ConvArgs) -> Result<()> {
     let unit = match a.rtl {
         false => None,
         true => {
-            let (hw, model) = rtl_preset(&a.preset)?;
+            let unit = rtl_preset(&a.preset, a.dram)?;
             if a.hw.array != (12, 14) || a.hw.buffer_kb != 100 || a.hw.link_mhz != 60.0 {
                 bail!("--array, --buffer-kb and --link-mhz describe the analytical model's hardware; with --rtl the hardware is the preset's (--preset {})", a.preset);
             }
             if a.bias.is_some() {
                 bail!("--bias is not supported with --rtl (the accelerator's first channel pass starts from zero psums): leave it out, or run without --rtl");
             }
-            Some((hw, model))
+            Some(unit)
         }
     };
     let hw = match &unit {
-        Some((u, _)) => edgertl_sim::eyeriss::driver::hardware(u),
+        Some(u) => edgertl_sim::eyeriss::driver::hardware(&u.hw),
         None => a.hw.hardware()?,
     };
     let mut inputs: Vec<&Path> = vec![&a.ifmap, &a.weights];
@@ -314,8 +330,13 @@ pub fn conv(a: ConvArgs) -> Result<()> {
     }
     let run = run_layer(&layer, &hw, &x.values, &w.values, bias.as_deref(), false).with_context(what)?;
     let rtl = match unit {
-        Some((u, model)) => {
-            let (rep, ofmap) = run_conv_rtl(&layer, &u, model, &a.preset, a.dram, &x.values, &w.values).with_context(what)?;
+        Some(mut u) => {
+            let bar = ProgressBar::new(1).with_style(words_style());
+            bar.set_message(format!("on the Verilated `eyeriss` {}", a.preset));
+            let (rep, ofmap) = run_conv_rtl(&mut u, &layer, &x.values, &w.values, &bar)
+                .map_err(anyhow::Error::msg)
+                .with_context(what)?;
+            bar.finish_and_clear();
             if ofmap != run.ofmap {
                 bail!("internal error: the RTL's ofmap differs from the golden layer's");
             }
@@ -335,7 +356,8 @@ pub fn conv(a: ConvArgs) -> Result<()> {
     let rep = &run.report;
     if let Some(path) = &a.report {
         let data = format!("ifmap {}, weights {}", a.ifmap.display(), a.weights.display());
-        let report = Report { hardware: &hw, data, layers: std::slice::from_ref(rep), dataflows: None, rtl: rtl.as_ref() };
+        let rtl = rtl.as_ref().map(serde_json::to_value).transpose()?;
+        let report = Report { hardware: &hw, data, layers: std::slice::from_ref(rep), dataflows: None, rtl };
         set.add(path, serde_json::to_string_pretty(&report)? + "\n")?;
     }
     let written = set.commit()?;
@@ -387,50 +409,60 @@ pub fn conv(a: ConvArgs) -> Result<()> {
 /// A Verilated preset of the accelerator: its configuration and its model.
 type EyerissModel = Box<dyn edgertl_sim::harness::Dut>;
 
-fn rtl_preset(preset: &str) -> Result<(edgertl_hdl::eyeriss::EyerissConfig, EyerissModel)> {
+/// A Verilated preset of the accelerator, ready to run layers with its DRAM timing.
+struct RtlUnit {
+    preset: String,
+    hw: edgertl_hdl::eyeriss::EyerissConfig,
+    model: EyerissModel,
+    dram: DramArg,
+}
+
+fn rtl_preset(preset: &str, dram: DramArg) -> Result<RtlUnit> {
     use edgertl_sim::verilated::eyeriss;
     let hw = edgertl_hdl::eyeriss::EyerissConfig::preset(preset).map_err(|e| anyhow::anyhow!("{e}"))?;
     let model: EyerissModel = match preset {
         "small" => Box::new(eyeriss::small::Model::new()),
+        "eyeriss_v1" => Box::new(eyeriss::eyeriss_v1::Model::new()),
         other => bail!(
             "the `eyeriss` preset `{other}` is not Verilated in this build (Verilated: {}); the others are emitted only (`edgertl emit eyeriss --preset {other}`)",
             edgertl_hdl::eyeriss::UNIT.simulated.join(", ")
         ),
     };
-    Ok((hw, model))
+    Ok(RtlUnit { preset: preset.to_string(), hw, model, dram })
 }
 
-/// The layer through the Verilated accelerator: its report and ofmap.
+/// The progress bar of a run on the RTL: program words executed.
+fn words_style() -> ProgressStyle {
+    ProgressStyle::with_template("{prefix}{bar:30} {pos}/{len} program words {msg} ({elapsed})").expect("a valid template")
+}
+
+/// The layer through the Verilated accelerator, its progress on `bar`: its report and ofmap.
 fn run_conv_rtl(
+    unit: &mut RtlUnit,
     layer: &LayerShape,
-    hw: &edgertl_hdl::eyeriss::EyerissConfig,
-    mut model: EyerissModel,
-    preset: &str,
-    dram: DramArg,
     ifmap: &[i16],
     weights: &[i16],
-) -> Result<(RtlReport, Vec<i16>)> {
+    bar: &ProgressBar,
+) -> std::result::Result<(RtlReport, Vec<i16>), edgertl_sim::eyeriss::driver::RtlError> {
     use edgertl_sim::eyeriss::driver::{run_rtl, DramTiming, EyerissDriver};
+    let dram = unit.dram;
     let timing = match dram {
         DramArg::Chip => DramTiming::CHIP,
         DramArg::Ideal => DramTiming::IDEAL,
     };
-    let bar = ProgressBar::new(1)
-        .with_style(ProgressStyle::with_template("{bar:30} {pos}/{len} program words {msg} ({elapsed})").expect("a valid template"));
-    bar.set_message(format!("on the Verilated `eyeriss` {preset}"));
     let b = bar.clone();
-    let mut d = EyerissDriver::new(&mut *model, hw).with_progress(Box::new(move |done, total| {
+    let mut d = EyerissDriver::new(&mut *unit.model, &unit.hw).with_progress(Box::new(move |done, total| {
         b.set_length(total);
         b.set_position(done);
     }));
     let started = std::time::Instant::now();
-    let c = run_rtl(&mut d, layer, ifmap, weights, timing).map_err(anyhow::Error::msg)?;
-    bar.finish_and_clear();
-    let model = edgertl_sim::eyeriss::timing::estimate(&c.program, hw, timing).map_err(anyhow::Error::msg)?;
+    let c = run_rtl(&mut d, layer, ifmap, weights, timing)?;
+    let wall_s = started.elapsed().as_secs_f64();
+    let model = edgertl_sim::eyeriss::timing::estimate(&c.program, &unit.hw, timing).map_err(edgertl_sim::eyeriss::driver::RtlError::Failed)?;
     let k = &c.run.counts;
     let m = &k.machine;
     let report = RtlReport {
-        preset: preset.to_string(),
+        preset: unit.preset.clone(),
         dram: format!("{dram:?}").to_lowercase(),
         mapping: c.eval.mapping.clone(),
         cycles: k.cycles,
@@ -450,8 +482,9 @@ fn run_conv_rtl(
         program_words: k.program_words,
         glb_conflicts: k.glb_conflicts,
         glb_stalls: k.glb_stalls,
+        energy: c.eval.energy.clone(),
         cycle_breakdown: edgertl_hdl::eyeriss::counters::PERF_NAMES.iter().zip(k.perf).map(|(n, v)| (n.to_string(), v)).collect(),
-        wall_s: started.elapsed().as_secs_f64(),
+        wall_s,
     };
     let ofmap = c.run.dram[c.program.dram.ofmap as usize..].to_vec();
     Ok((report, ofmap))
@@ -522,6 +555,15 @@ fn max_pool(x: &[i16], n: usize, c: usize, h: usize, w: usize) -> (Vec<i16>, usi
 }
 
 pub fn alexnet(a: AlexnetArgs) -> Result<()> {
+    let mut unit = match a.rtl {
+        false => None,
+        true => {
+            if a.hw.array != (12, 14) || a.hw.buffer_kb != 100 || a.hw.link_mhz != 60.0 {
+                bail!("--array, --buffer-kb and --link-mhz describe the analytical model's hardware; with --rtl the hardware is the Verilated chip's (eyeriss_v1)");
+            }
+            Some(rtl_preset(RTL_PRESET, a.dram)?)
+        }
+    };
     let hw = a.hw.hardware()?;
     let chart = a.chart.clone().unwrap_or_else(|| a.report.with_extension("svg"));
     check_outputs(&[&chart, &a.report], &[], true)?;
@@ -535,6 +577,8 @@ pub fn alexnet(a: AlexnetArgs) -> Result<()> {
     let bar = ProgressBar::new(layers.len() as u64)
         .with_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ({elapsed})").expect("a valid template"));
     let mut reports = Vec::new();
+    let mut rtl_rows = Vec::new();
+    let started = std::time::Instant::now();
     for (i, l) in layers.iter().enumerate() {
         bar.set_message(format!("{}: golden layer and mapping", l.name));
         if (h, w) != (l.h, l.w) {
@@ -542,6 +586,12 @@ pub fn alexnet(a: AlexnetArgs) -> Result<()> {
         }
         let weights: Vec<i16> = (0..l.filter_words()).map(|_| rng.gen_range(-127..=127)).collect();
         let run = run_layer(l, &hw, &x, &weights, None, i == 0)?;
+        if let Some(u) = unit.as_mut() {
+            bar.set_message(format!("{}: on the Verilated `eyeriss` {RTL_PRESET}", l.name));
+            let words = ProgressBar::new(1).with_style(words_style()).with_prefix(format!("{} ", l.name));
+            rtl_rows.push(rtl_layer(u, l, &x, &weights, &run, &words)?);
+            words.finish_and_clear();
+        }
         // AlexNet pools after CONV1, CONV2 (and CONV5); the next ifmap is this ofmap.
         (x, h, w) = if i < 2 { max_pool(&run.ofmap, n, l.m, l.e(), l.f()) } else { (run.ofmap, l.e(), l.f()) };
         reports.push(run.report);
@@ -551,14 +601,24 @@ pub fn alexnet(a: AlexnetArgs) -> Result<()> {
     let dataflows = dataflow::compare(&layer::alexnet(16, ALEXNET_SHIFT))?;
     bar.finish_and_clear();
     print_table(&reports);
+    let rtl = match &unit {
+        Some(u) => {
+            let r = AlexnetRtl::new(u, n, rtl_rows, started.elapsed().as_secs_f64());
+            print_rtl_table(&r);
+            Some(r)
+        }
+        None => None,
+    };
     print_dataflows(&dataflows);
-    let svg = energy_chart(&reports)?;
+    let rtl_energy: Option<Vec<Option<Energy>>> = rtl.as_ref().map(|r| r.layers.iter().map(|l| l.run.as_ref().map(|x| x.energy.clone())).collect());
+    let svg = energy_chart(&reports, rtl_energy.as_deref())?;
     let data = format!(
         "seed {}: CONV1's ifmap uniform 0..=255 (8-bit pixels), weights uniform -127..=127, shift {ALEXNET_SHIFT}, no bias; \
          CONV2-5 take the previous ofmap after ReLU (and 3x3/2 max pooling after CONV1 and CONV2), so their zeros are ReLU's",
         a.seed
     );
-    let report = Report { hardware: &hw, data, layers: &reports, dataflows: Some(dataflows), rtl: None };
+    let rtl = rtl.as_ref().map(serde_json::to_value).transpose()?;
+    let report = Report { hardware: &hw, data, layers: &reports, dataflows: Some(dataflows), rtl };
     let mut set = OutputSet::new();
     set.add(&chart, svg)?;
     set.add(&a.report, serde_json::to_string_pretty(&report)? + "\n")?;
@@ -566,6 +626,154 @@ pub fn alexnet(a: AlexnetArgs) -> Result<()> {
         println!("wrote {}", path.display());
     }
     Ok(())
+}
+
+/// The accelerator preset `run alexnet --rtl` runs: the chip's 12 x 14 array and buffers.
+const RTL_PRESET: &str = "eyeriss_v1";
+
+/// One AlexNet layer through the RTL: its run, or why it did not run.
+#[derive(Serialize)]
+struct RtlLayer {
+    name: String,
+    /// The RTL's run (`None`: the layer compiler cannot map the layer yet: `refused` says why).
+    run: Option<RtlReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refused: Option<String>,
+    /// The mapper's own choice on the chip's model (`run alexnet`'s table): cycles, energy.
+    mapper_cycles: u64,
+    mapper_energy: f64,
+    mapper_active_pes: usize,
+    /// The chip's processing latency at 200 MHz as cycles, scaled from batch 4 to the batch run.
+    chip_cycles: Option<u64>,
+    chip_active_pes: Option<usize>,
+}
+
+/// `run alexnet --rtl`'s section of the report.
+#[derive(Serialize)]
+struct AlexnetRtl {
+    preset: String,
+    dram: String,
+    batch: usize,
+    /// How the batch runs on the RTL.
+    batching: String,
+    layers: Vec<RtlLayer>,
+    /// Over the layers that ran: cycles, MACs (gated ones included), DRAM words.
+    cycles: u64,
+    macs: u64,
+    dram_words: u64,
+    /// DRAM words (16-bit, not coded: the RTL has no run-length coder yet) per MAC.
+    dram_words_per_mac: f64,
+    /// The whole command, golden layers and mapping included.
+    wall_s: f64,
+}
+
+impl AlexnetRtl {
+    fn new(u: &RtlUnit, batch: usize, layers: Vec<RtlLayer>, wall_s: f64) -> Self {
+        let ran = || layers.iter().filter_map(|l| l.run.as_ref());
+        let cycles = ran().map(|r| r.cycles).sum();
+        let macs = ran().map(|r| r.macs + r.macs_gated).sum();
+        let dram_words = ran().map(|r| r.dram_reads + r.dram_writes).sum::<u64>();
+        AlexnetRtl {
+            preset: u.preset.clone(),
+            dram: format!("{:?}", u.dram).to_lowercase(),
+            batch,
+            batching: if batch > 1 {
+                format!("the {batch} images one after the other within each layer's program (one image a pass: the layer compiler takes n = 1)")
+            } else {
+                "one image".into()
+            },
+            cycles,
+            macs,
+            dram_words,
+            dram_words_per_mac: dram_words as f64 / macs.max(1) as f64,
+            layers,
+            wall_s,
+        }
+    }
+}
+
+/// `layer` through the RTL (the mapper's and the chip's figures beside it); a layer that no
+/// supported mapping fits is a row saying why, a run that fails its checks an error.
+fn rtl_layer(u: &mut RtlUnit, l: &LayerShape, ifmap: &[i16], weights: &[i16], golden: &edgertl_sim::eyeriss::report::LayerRun, bar: &ProgressBar) -> Result<RtlLayer> {
+    use edgertl_sim::eyeriss::driver::RtlError;
+    let (run, refused) = match run_conv_rtl(u, l, ifmap, weights, bar) {
+        Ok((rep, ofmap)) => {
+            if ofmap != golden.ofmap {
+                bail!("internal error: {}: the RTL's ofmap differs from the golden layer's", l.name);
+            }
+            (Some(rep), None)
+        }
+        Err(RtlError::Unsupported(why)) => (None, Some(why)),
+        Err(RtlError::Failed(why)) => bail!("{} on the RTL: {why}", l.name),
+    };
+    let chip = layer::alexnet_index(l).map(|i| edgertl_sim::eyeriss::report::CHIP_ALEXNET[i]);
+    let r = &golden.report;
+    Ok(RtlLayer {
+        name: l.name.clone(),
+        run,
+        refused,
+        mapper_cycles: r.cycles,
+        mapper_energy: r.energy.total,
+        mapper_active_pes: r.active_pes,
+        chip_cycles: chip.map(|c| (c.latency_ms * 200e3 * l.n as f64 / 4.0).round() as u64),
+        chip_active_pes: chip.map(|c| c.active_pes),
+    })
+}
+
+/// The RTL's figures per layer beside the mapper's (its choice on the chip's model) and the
+/// chip's.
+fn print_rtl_table(r: &AlexnetRtl) {
+    println!();
+    println!(
+        "On the Verilated `eyeriss` {} ({} DRAM, batch {}: {}); [mapper's choice; chip] beside the RTL's figures:",
+        r.preset, r.dram, r.batch, r.batching
+    );
+    let headers = ["layer", "mapping run", "active PEs", "cycles M", "vs estimate", "GLB Mwords", "DRAM Mwords", "DRAM/MAC", "energy/MAC", "wall s"];
+    let m = |v: f64| format!("{:.2}", v / 1e6);
+    let rows: Vec<Vec<String>> = r
+        .layers
+        .iter()
+        .map(|l| match &l.run {
+            Some(x) => {
+                let a = &x.mapping.array;
+                let macs = (x.macs + x.macs_gated).max(1) as f64;
+                vec![
+                    l.name.clone(),
+                    format!("strip {} fold {} r{} t{} p{} q{}", a.strip, a.fold, a.r, a.t, a.p, a.q),
+                    format!("{} [{}; {}]", x.active_pes, l.mapper_active_pes, l.chip_active_pes.map_or("-".into(), |c| c.to_string())),
+                    format!("{} [{}; {}]", m(x.cycles as f64), m(l.mapper_cycles as f64), l.chip_cycles.map_or("-".into(), |c| m(c as f64))),
+                    format!("{:+.0}%", 100.0 * (x.cycles as f64 / x.estimate_cycles as f64 - 1.0)),
+                    m((x.glb_reads + x.glb_writes) as f64),
+                    m((x.dram_reads + x.dram_writes) as f64),
+                    format!("{:.4}", (x.dram_reads + x.dram_writes) as f64 / macs),
+                    format!("{:.2} [{:.2}]", x.energy.total / macs, l.mapper_energy / macs),
+                    format!("{:.0}", x.wall_s),
+                ]
+            }
+            None => vec![l.name.clone(), format!("not run: {}", l.refused.as_deref().unwrap_or("?"))],
+        })
+        .collect();
+    let widths: Vec<usize> = (0..headers.len())
+        .map(|i| rows.iter().filter(|r| r.len() == headers.len()).map(|r| r[i].len()).chain([headers[i].len()]).max().unwrap_or(0))
+        .collect();
+    let line = |cells: &[String]| {
+        let cells: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        println!("{}", cells.join("  ").trim_end());
+    };
+    line(&headers.map(String::from));
+    line(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>());
+    for row in &rows {
+        line(row);
+    }
+    println!(
+        "all layers run: {:.2} M cycles ({:.1} ms at 200 MHz), DRAM {:.4} words/MAC (not coded; the chip: 0.0029 coded); wall time {:.0} s",
+        r.cycles as f64 / 1e6,
+        r.cycles as f64 / 200e3,
+        r.dram_words_per_mac,
+        r.wall_s
+    );
+    println!("cycles: the RTL's from `go` to `done` (DRAM included); [the mapper's estimate for its own choice; the chip's processing latency at 200 MHz, scaled to the batch]; vs estimate: against the mapper's estimate for the mapping run.");
+    println!("GLB and DRAM words, energy: the RTL's counts (equal to the mapper's for the mapping run, checked); energy/MAC under the ISCA 2016 model [the mapper's choice].");
 }
 
 /// Model figure with the chip's beside it in brackets, where the chip has one.
@@ -655,24 +863,34 @@ fn print_dataflows(c: &Comparison) {
     println!("(ISCA 2016 reports RS 1.4-2.5x ahead; the baselines here get RS's DRAM traffic, see edgertl_sim::eyeriss::dataflow.)");
 }
 
-/// An SVG bar chart: each layer's energy stacked by level.
-fn energy_chart(reports: &[LayerReport]) -> Result<String> {
+/// An SVG bar chart: each layer's energy stacked by level; with `rtl` (`run alexnet --rtl`),
+/// the energy of the mapping the RTL ran beside it, lighter (none for a layer not run).
+fn energy_chart(reports: &[LayerReport], rtl: Option<&[Option<Energy>]>) -> Result<String> {
     use plotters::prelude::*;
-    type Level = (&'static str, fn(&LayerReport) -> f64, RGBColor);
+    type Level = (&'static str, fn(&Energy) -> f64, RGBColor);
     let levels: [Level; 5] = [
-        ("MAC", |r| r.energy.mac, RGBColor(120, 120, 120)),
-        ("spad", |r| r.energy.spad, RGBColor(76, 114, 176)),
-        ("NoC", |r| r.energy.noc, RGBColor(85, 168, 104)),
-        ("GLB", |r| r.energy.glb, RGBColor(221, 132, 82)),
-        ("DRAM", |r| r.energy.dram, RGBColor(196, 78, 82)),
+        ("MAC", |e| e.mac, RGBColor(120, 120, 120)),
+        ("spad", |e| e.spad, RGBColor(76, 114, 176)),
+        ("NoC", |e| e.noc, RGBColor(85, 168, 104)),
+        ("GLB", |e| e.glb, RGBColor(221, 132, 82)),
+        ("DRAM", |e| e.dram, RGBColor(196, 78, 82)),
     ];
-    let top = reports.iter().map(|r| r.energy.total).fold(0.0, f64::max) / 1e9 * 1.1;
+    let rtl_bars: Vec<(usize, &Energy)> = rtl.unwrap_or(&[]).iter().enumerate().filter_map(|(i, e)| e.as_ref().map(|e| (i, e))).collect();
+    let top = reports.iter().map(|r| r.energy.total).chain(rtl_bars.iter().map(|(_, e)| e.total)).fold(0.0, f64::max) / 1e9 * 1.1;
+    // Bars' margins in pixels within a layer's segment (about 125 pixels wide): one bar, or
+    // the model's on the left and the RTL's on the right.
+    let (model_margins, rtl_margins) = if rtl.is_some() { ((10, 64), (64, 10)) } else { ((12, 12), (12, 12)) };
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (720, 440)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| anyhow::anyhow!("chart: {e}"))?;
+        let caption = if rtl.is_some() {
+            "Energy per layer and level (ISCA 2016 model): mapper | RTL's mapping"
+        } else {
+            "Energy per layer and level (ISCA 2016 model)"
+        };
         let mut chart = ChartBuilder::on(&root)
-            .caption("Energy per layer and level (ISCA 2016 model)", ("sans-serif", 20))
+            .caption(caption, ("sans-serif", 20))
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(64)
@@ -690,22 +908,23 @@ fn energy_chart(reports: &[LayerReport]) -> Result<String> {
             })
             .draw()
             .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
-        for (li, (label, value, color)) in levels.iter().enumerate() {
-            let bars = reports.iter().enumerate().map(|(i, r)| {
-                let below: f64 = levels[..li].iter().map(|(_, v, _)| v(r)).sum::<f64>() / 1e9;
-                let mut bar = Rectangle::new(
-                    [(SegmentValue::Exact(i), below), (SegmentValue::Exact(i + 1), below + value(r) / 1e9)],
-                    color.filled(),
-                );
-                bar.set_margin(0, 0, 12, 12);
-                bar
-            });
+        let bar = |i: usize, e: &Energy, li: usize, style: ShapeStyle, (left, right): (u32, u32)| {
+            let below: f64 = levels[..li].iter().map(|(_, v, _)| v(e)).sum::<f64>() / 1e9;
+            let mut bar = Rectangle::new([(SegmentValue::Exact(i), below), (SegmentValue::Exact(i + 1), below + levels[li].1(e) / 1e9)], style);
+            bar.set_margin(0, 0, left, right);
+            bar
+        };
+        for (li, (label, _, color)) in levels.iter().enumerate() {
+            let bars = reports.iter().enumerate().map(|(i, r)| bar(i, &r.energy, li, color.filled(), model_margins));
             let color = *color;
             chart
                 .draw_series(bars)
                 .map_err(|e| anyhow::anyhow!("chart: {e}"))?
                 .label(*label)
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+            chart
+                .draw_series(rtl_bars.iter().map(|&(i, e)| bar(i, e, li, color.mix(0.5).filled(), rtl_margins)))
+                .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
         }
         chart
             .configure_series_labels()

@@ -153,11 +153,19 @@ fn run_conv_rtl_writes_the_golden_ofmap_with_the_rtls_counters() {
     // The cycle model of the unit (tests/eyeriss_timing.rs bounds it at 5%).
     assert!(rtl["model_error"].as_f64().is_some_and(|e| e.abs() <= 0.05), "{rtl}");
     assert_eq!((report["hardware"]["rows"].as_u64(), report["hardware"]["cols"].as_u64()), (Some(3), Some(4)));
+    // The same layer on the chip's 12 x 14 array.
+    let mut v1 = args.to_vec();
+    v1.extend(["--preset", "eyeriss_v1", "--dram", "ideal"]);
+    let out = edgertl(&v1);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read_npy_i16_nd(&yp).unwrap().values, y.values);
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&rp).unwrap()).unwrap();
+    assert_eq!((report["rtl"]["preset"].as_str(), report["hardware"]["rows"].as_u64(), report["hardware"]["cols"].as_u64()), (Some("eyeriss_v1"), Some(12), Some(14)));
     // Bad requests: nothing is written.
     std::fs::remove_file(&yp).unwrap();
     std::fs::remove_file(&rp).unwrap();
     let cases: [(&[&str], &str); 4] = [
-        (&["--preset", "eyeriss_v1"], "is not Verilated in this build"),
+        (&["--preset", "tiny"], "is not Verilated in this build"),
         (&["--preset", "huge"], "has no preset `huge`"),
         (&["--array", "6x8"], "with --rtl the hardware is the preset's"),
         (&["--bias", s(&xp)], "--bias is not supported with --rtl"),
@@ -267,6 +275,20 @@ fn run_conv_refuses_bad_input_naming_the_file() {
     assert_eq!((report["hardware"]["rows"].as_u64(), report["hardware"]["cols"].as_u64()), (Some(6), Some(8)));
     assert_eq!(report["hardware"]["glb_banks"].as_u64(), Some(8));
     assert!(report["layers"][0]["active_pes"].as_u64().unwrap() <= 48);
+}
+
+// `run alexnet --rtl` is a benchmark (minutes), not a test: here only what it refuses, before
+// any work and without writing a file.
+#[test]
+fn run_alexnet_rtl_refuses_what_it_cannot_run() {
+    let d = tempfile::tempdir().unwrap();
+    let rep = d.path().join("a.json");
+    let out = edgertl(&["run", "alexnet", "--rtl", "--array", "6x8", "--report", s(&rep)]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("with --rtl the hardware is the Verilated chip's"), "{}", stderr(&out));
+    let out = edgertl(&["run", "alexnet", "--dram", "ideal", "--report", s(&rep)]);
+    assert_eq!(out.status.code(), Some(2), "--dram without --rtl: {}", stderr(&out));
+    assert!(files(d.path()).is_empty(), "{:?}", files(d.path()));
 }
 
 // `run alexnet` at batch 1: every layer in the report with its fields, the chart beside it.

@@ -90,7 +90,7 @@ pub const UNIT: Unit = Unit {
     name: "eyeriss",
     summary: "Eyeriss accelerator: GLB + PE array + controller running a layer program from DRAM to DRAM",
     presets: &["small", "eyeriss_v1", "tiny", "ulx3s_85f"],
-    simulated: &["small"],
+    simulated: &["small", "eyeriss_v1"],
     synth_preset: "small",
     netlist: false,
     config_type: "EyerissConfig",

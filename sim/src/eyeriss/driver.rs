@@ -15,8 +15,8 @@ use super::counts::{DataStats, Rw, RwPerType};
 use super::golden;
 use super::layer::LayerShape;
 use super::machine::{Machine, MachineCounts};
-use super::mapper::{array_mappings, evaluate, Evaluated, Hardware};
-use super::program::{compile, supported, Buffers, Program};
+use super::mapper::{array_mappings, evaluate, Evaluated, Hardware, SPEED_SLACK};
+use super::program::{compile, limits, supported, Buffers, Program};
 use edgertl_hdl::array::ArrayConfig;
 use crate::harness::{Dut, Handshake, Pins};
 use crate::pe::model::Counters;
@@ -24,7 +24,8 @@ use crate::verilated::eyeriss::{inp, out, INPUTS, OUTPUTS};
 use edgertl_hdl::eyeriss::counters as cnt;
 use edgertl_hdl::eyeriss::EyerissConfig;
 use rand::{Rng, SeedableRng};
-use std::collections::VecDeque;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, VecDeque};
 
 /// The DRAM's timing as the unit's clock sees it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -350,6 +351,94 @@ pub fn compiled_mappings(hw: &EyerissConfig, layer: &LayerShape, data: &DataStat
         .collect()
 }
 
+/// How a layer's mappings fare with the layer compiler on `hw` (what `run alexnet --rtl` says
+/// of a layer it cannot run, and what tells which compiler limit matters most).
+#[derive(Clone, Debug, Default)]
+pub struct Census {
+    /// Array mappings the spads and the array allow ([`array_mappings`]).
+    pub mappings: usize,
+    /// Of them, those with a buffer plan that fits (the mapper's candidates).
+    pub evaluated: usize,
+    /// Those the compiler compiles.
+    pub compiled: usize,
+    /// Per limit (its message with the numbers left out): mappings refused by it first, and
+    /// mappings that break it alone (they would compile, buffers permitting, were it lifted),
+    /// with the least energy and the cycles of those.
+    pub first: BTreeMap<String, usize>,
+    pub only: BTreeMap<String, (usize, f64, u64)>,
+    /// The least-energy compiled mapping's energy and cycle estimate (`None`: none compiles).
+    pub best: Option<(f64, u64)>,
+    /// The compiled mapping [`best_compiled`] runs ([`choose`]): its energy and cycle estimate.
+    pub chosen: Option<(f64, u64)>,
+}
+
+impl Census {
+    /// The reasons, most mappings first: `count x reason`.
+    pub fn reasons(&self) -> String {
+        let mut v: Vec<(&String, &usize)> = self.first.iter().collect();
+        v.sort_by(|a, b| b.1.cmp(a.1));
+        v.iter().map(|(r, n)| format!("{n} x {r}")).collect::<Vec<_>>().join("; ")
+    }
+}
+
+/// A limit's message with its numbers replaced by `#`, so that mappings group by limit.
+fn limit_kind(why: &str) -> String {
+    let mut out = String::new();
+    for ch in why.chars() {
+        if ch.is_ascii_digit() {
+            if !out.ends_with('#') {
+                out.push('#');
+            }
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// The [`Census`] of `layer` on `hw` with `data`.
+pub fn census(hw: &EyerissConfig, layer: &LayerShape, data: &DataStats) -> Census {
+    let mh = hardware(hw);
+    let bufs = buffers(hw);
+    let all = array_mappings(layer, &mh);
+    let per: Vec<(Evaluated, Vec<String>, Result<(), String>)> = all
+        .par_iter()
+        .filter_map(|m| evaluate(layer, &mh, *m, data))
+        .map(|ev| {
+            let broken = limits(layer, &ev.mapping.array, mh.rows, mh.cols);
+            let compiled = if broken.is_empty() {
+                compile(layer, &ev.mapping, mh.rows, mh.cols, &bufs).map(|_| ()).map_err(|e| e.why)
+            } else {
+                Err(broken[0].clone())
+            };
+            (ev, broken, compiled)
+        })
+        .collect();
+    let mut c = Census { mappings: all.len(), evaluated: per.len(), ..Census::default() };
+    let ok: Vec<&Evaluated> = per.iter().filter(|(_, _, r)| r.is_ok()).map(|(e, _, _)| e).collect();
+    c.chosen = choose(ok.iter().copied()).map(|k| (ok[k].energy.total, ok[k].counts.cycles.total));
+    for (ev, broken, compiled) in &per {
+        let (energy, cycles) = (ev.energy.total, ev.counts.cycles.total);
+        match compiled {
+            Ok(()) => {
+                c.compiled += 1;
+                if c.best.is_none_or(|(e, _)| energy < e) {
+                    c.best = Some((energy, cycles));
+                }
+            }
+            Err(why) => *c.first.entry(limit_kind(why)).or_default() += 1,
+        }
+        if let [only] = &broken[..] {
+            let o = c.only.entry(limit_kind(only)).or_insert((0, f64::INFINITY, 0));
+            o.0 += 1;
+            if energy < o.1 {
+                (o.1, o.2) = (energy, cycles);
+            }
+        }
+    }
+    c
+}
+
 /// A layer run on the unit and checked.
 #[derive(Debug)]
 pub struct CheckedRun {
@@ -418,27 +507,75 @@ pub fn random_data(layer: &LayerShape, rng: &mut impl Rng) -> (Vec<i16>, Vec<i16
     (ifmap, weights)
 }
 
-/// The mapping [`run_rtl`] runs: of those the compiler supports, the least energy, then the
-/// fewest cycles; `None` when none fits.
+/// The mapping [`run_rtl`] runs: of those the compiler supports, the one the mapper's
+/// [`super::mapper::search`] would choose among them ([`choose`]); `None` when none fits.
+///
+/// Only the chosen program is kept: a large layer's programs all at once take gigabytes
+/// (`run alexnet --rtl` ran out of 24 GB on CONV2's 1,293 when they were kept).
 pub fn best_compiled(hw: &EyerissConfig, layer: &LayerShape, data: &DataStats) -> Option<(Evaluated, Program)> {
-    compiled_mappings(hw, layer, data)
-        .into_iter()
-        .min_by(|(a, _), (b, _)| a.energy.total.total_cmp(&b.energy.total).then(a.counts.cycles.total.cmp(&b.counts.cycles.total)))
+    let mh = hardware(hw);
+    let (rows, cols) = (mh.rows, mh.cols);
+    let bufs = buffers(hw);
+    let mut ok: Vec<Evaluated> = array_mappings(layer, &mh)
+        .into_par_iter()
+        .filter(|m| supported(layer, m, rows, cols).is_ok())
+        .filter_map(|m| evaluate(layer, &mh, m, data))
+        .filter(|ev| compile(layer, &ev.mapping, rows, cols, &bufs).is_ok())
+        .collect();
+    let ev = ok.swap_remove(choose(ok.iter())?);
+    let program = compile(layer, &ev.mapping, rows, cols, &bufs).ok()?;
+    Some((ev, program))
 }
 
-/// A layer on the unit the way a user runs it (`edgertl run conv --rtl`): the best mapping the
-/// compiler supports, `timing` DRAM, checked against the golden layer and the machine.
-pub fn run_rtl<D: Dut>(d: &mut EyerissDriver<D>, layer: &LayerShape, ifmap: &[i16], weights: &[i16], timing: DramTiming) -> Result<CheckedRun, String> {
+/// The mapper's rule ([`super::mapper::search`]) over `cands`: whole PE sets (one E step) when
+/// one is within [`SPEED_SLACK`] of the fastest; then the least energy within that slack of
+/// the fastest of those, fewer cycles and passes between equals. The index chosen.
+pub fn choose<'a>(cands: impl Iterator<Item = &'a Evaluated>) -> Option<usize> {
+    let all: Vec<&Evaluated> = cands.collect();
+    let slack = |c: u64| (c as f64 * (1.0 + SPEED_SLACK)).floor() as u64;
+    let fastest = all.iter().map(|e| e.counts.cycles.compute).min()?;
+    let whole = all.iter().any(|e| e.mapping.e_steps == 1 && e.counts.cycles.compute <= slack(fastest));
+    let pool: Vec<usize> = (0..all.len()).filter(|&k| !whole || all[k].mapping.e_steps == 1).collect();
+    let fastest = pool.iter().map(|&k| all[k].counts.cycles.compute).min()?;
+    pool.into_iter().filter(|&k| all[k].counts.cycles.compute <= slack(fastest)).min_by(|&a, &b| {
+        let key = |e: &Evaluated| (e.energy.total, e.counts.cycles.compute, e.counts.passes);
+        let (ka, kb) = (key(all[a]), key(all[b]));
+        ka.0.total_cmp(&kb.0).then(ka.1.cmp(&kb.1)).then(ka.2.cmp(&kb.2))
+    })
+}
+
+/// Why no mapping of `layer` compiles for `hw`: the mappings refused per limit ([`census`]).
+pub fn refusal(hw: &EyerissConfig, layer: &LayerShape, data: &DataStats) -> String {
+    let c = census(hw, layer, data);
+    format!(
+        "no mapping of the layer that fits the {} x {} array and its buffers is supported by the layer compiler; of {} mapping(s) with a buffer plan, refused: {}",
+        hw.array.rows,
+        hw.array.cols,
+        c.evaluated,
+        if c.first.is_empty() { "none (no mapping has a buffer plan)".to_string() } else { c.reasons() }
+    )
+}
+
+/// Why [`run_rtl`] did not give a checked run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RtlError {
+    /// No mapping of the layer compiles for the unit ([`refusal`]'s reasons): nothing ran.
+    #[error("{0}")]
+    Unsupported(String),
+    /// The run failed or differs from the golden layer, the machine or the mapper.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// A layer on the unit the way a user runs it (`edgertl run conv --rtl`, `run alexnet --rtl`):
+/// the best mapping the compiler supports, `timing` DRAM, checked against the golden layer and
+/// the machine.
+pub fn run_rtl<D: Dut>(d: &mut EyerissDriver<D>, layer: &LayerShape, ifmap: &[i16], weights: &[i16], timing: DramTiming) -> Result<CheckedRun, RtlError> {
     let data = DataStats { zero_macs: golden::zero_macs(layer, ifmap), ..DataStats::dense() };
     let hw = d.hw.clone();
-    let chosen = best_compiled(&hw, layer, &data).ok_or_else(|| {
-        format!(
-            "no mapping of the layer fits the {} x {} array and its buffers that the layer compiler supports (it takes one image a pass, filter rows whole, at most 32 ifmap rows a step)",
-            hw.array.rows, hw.array.cols
-        )
-    })?;
+    let chosen = best_compiled(&hw, layer, &data).ok_or_else(|| RtlError::Unsupported(refusal(&hw, layer, &data)))?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(0);
-    run_checked(d, layer, ifmap, weights, chosen, timing, &mut rng)
+    run_checked(d, layer, ifmap, weights, chosen, timing, &mut rng).map_err(RtlError::Failed)
 }
 
 /// [`run_checked`] on random data under a random supported mapping and random DRAM timing, or

@@ -391,7 +391,26 @@ mod tests {
             total += run_layer(&l, rows, cols, seed + 4, 40);
             let l = LayerShape::new("t5", 1, 4, 6, 7, 10, 1, 3);
             total += run_layer(&l, rows, cols, seed + 5, 40);
+            // Split rows (`program::split_rows`): an even filter at stride 2 with padding, and
+            // CONV1's 11 x 11 at stride 4 (on 12 x 14: strips up to 7 wide, 35-row steps).
+            let mut l = LayerShape::new("t6", 1, 2, 3, 10, 9, 2, 2);
+            l.u = 2;
+            l.pad = 1;
+            total += run_layer(&l, rows, cols, seed + 6, 40);
+            let mut l = LayerShape::new("t7", 1, 1, 2, 63, 15, 11, 11);
+            l.u = 4;
+            total += run_layer(&l, rows, cols, seed + 7, 40);
         }
         assert!(total > 500, "{total} mappings ran");
+    }
+
+    // CONV1's chip mapping (7-wide strips at stride 4: 35 ifmap rows a step) compiles, its
+    // rows tagged by (row mod 4, row div 4).
+    #[test]
+    fn conv1s_chip_mapping_compiles_with_split_rows() {
+        let l = &crate::eyeriss::layer::alexnet(1, 8)[0];
+        let chip = crate::eyeriss::mapper::chip_mapping(l).unwrap();
+        assert!(crate::eyeriss::program::split_rows(l, &chip));
+        supported(l, &chip, 12, 14).unwrap();
     }
 }

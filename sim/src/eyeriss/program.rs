@@ -36,8 +36,15 @@
 //!   is affine in its index (every AlexNet mapping of the chip is of that kind).
 //! - **IDs**: row IDs filter = position in the chain (`ri*R + i`), ifmap = channel set `ri`,
 //!   psum = chain slot in the column; PE IDs filter column = filter set `ti`, ifmap column =
-//!   the ifmap row it needs within the step (`(fi*strip + j)*U + i`), psum column = the PE's
-//!   column; link on all but a chain's bottom row.
+//!   the ifmap row it needs within the step (`y = (fi*strip + j)*U + i`), psum column = the
+//!   PE's column; link on all but a chain's bottom row.
+//! - **Split rows** (strided layers, [`split_rows`]): the ifmap column ID has 5 bits, so a
+//!   step may read at most 32 rows by their row in the step (CONV1's 7-wide strips at U = 4
+//!   read 35). Instead, row `y` is tagged (`ri*U + y mod U`, `y div U`): the PEs that need
+//!   row `y` (every `(i, j)` with `j*U + i = y`) share `i mod U`, which is their array row's,
+//!   so the row ID becomes `ri*U + i mod U` and the column ID `fi*strip + j + i div U`. The
+//!   feed walks the row as two loops (`y div U`, `y mod U`), skipping rows past the window;
+//!   the same words go to the same PEs in the same order, so every count is unchanged.
 //! - **Filters** go to every fold copy at once (multicast on the filter row ID and the set);
 //!   **ifmap rows** go to their diagonals in every filter set at once; **psums** go to the
 //!   bottom row of each chain (zeros in the first channel tile) and leave from its top row into
@@ -240,35 +247,67 @@ pub fn placement(layer: &LayerShape, a: &ArrayMapping, rows: usize, cols: usize)
     }
 }
 
-/// What the compiler supports of a mapping (the rest is an error naming it).
+/// What the compiler supports of a mapping (the rest is an error naming the first limit it
+/// breaks, [`limits`]).
 pub fn supported(layer: &LayerShape, m: &ArrayMapping, rows: usize, cols: usize) -> Result<Placement, String> {
+    match limits(layer, m, rows, cols).into_iter().next() {
+        Some(why) => Err(why),
+        None => placement(layer, m, rows, cols),
+    }
+}
+
+/// Every limit of the compiler that a mapping breaks, in the order [`supported`] checks them
+/// (empty: the compiler takes it, buffers permitting).
+pub fn limits(layer: &LayerShape, m: &ArrayMapping, rows: usize, cols: usize) -> Vec<String> {
+    let mut out = Vec::new();
     if m.n != 1 {
-        return Err(format!("n = {} images per pass (the PE restarts its window per image: one image a pass for now)", m.n));
+        out.push(format!("n = {} images per pass (the PE restarts its window per image: one image a pass for now)", m.n));
     }
     if m.s_fold != 1 {
-        return Err(format!("s_fold = {} (filter rows cut into pieces)", m.s_fold));
+        out.push(format!("s_fold = {} (filter rows cut into pieces)", m.s_fold));
     }
     if m.g_rep != 1 {
-        return Err(format!("g_rep = {} (groups side by side)", m.g_rep));
+        out.push(format!("g_rep = {} (groups side by side)", m.g_rep));
     }
     let (mg, cg) = (layer.m_per_group(), layer.c_per_group());
     let (mt, ct) = ((m.p * m.t).min(mg), (m.q * m.r).min(cg));
     // Every set of a pass computes the same p filters of q channels (one pass configuration).
-    for (what, total, tile, sets) in [("filters", mg, mt, m.t), ("channels", cg, ct, m.r)] {
+    'dims: for (what, total, tile, sets) in [("filters", mg, mt, m.t), ("channels", cg, ct, m.r)] {
         for (_, size) in tiles(total, tile) {
             if size % sets.min(size) != 0 {
-                return Err(format!("a tile of {size} {what} does not split evenly over {} sets", sets.min(size)));
+                out.push(format!("a tile of {size} {what} does not split evenly over {} sets", sets.min(size)));
+                continue 'dims;
             }
         }
     }
     if m.t.min(mt) > 16 {
-        return Err(format!("{} filter sets: the filter column ID has 4 bits", m.t.min(mt)));
+        out.push(format!("{} filter sets: the filter column ID has 4 bits", m.t.min(mt)));
     }
-    let rows_step = (m.strip * m.fold - 1) * layer.u + layer.r;
-    if rows_step > 32 {
-        return Err(format!("a step reads {rows_step} ifmap rows: the ifmap column ID has 5 bits (32 rows)"));
+    if split_rows(layer, m) {
+        // Column tags: the step's rows divided by U.
+        let top = m.strip * m.fold - 1 + (layer.r - 1) / layer.u;
+        if top > 31 {
+            out.push(format!("a step's ifmap rows take column tags up to {top} (rows divided by the stride): the ifmap column ID has 5 bits"));
+        }
+    } else {
+        let rows_step = (m.strip * m.fold - 1) * layer.u + layer.r;
+        if rows_step > 32 {
+            out.push(format!("a step reads {rows_step} ifmap rows: the ifmap column ID has 5 bits (32 rows)"));
+        }
     }
-    placement(layer, m, rows, cols)
+    if let Err(why) = placement(layer, m, rows, cols) {
+        out.push(why);
+    }
+    out
+}
+
+/// Whether a strided layer's ifmap rows are tagged by their row modulo U and their row divided
+/// by U (see the module doc), rather than by their row in the step: when U > 1, the row tags
+/// `r U` fit 4 bits, and the feed's two range predicates suffice (no padding, or R a multiple
+/// of U so that the step's rows are whole groups of U).
+pub fn split_rows(layer: &LayerShape, m: &ArrayMapping) -> bool {
+    let u = layer.u;
+    u > 1 && m.r.min(layer.c_per_group()) * u <= 16 && (layer.pad == 0 || layer.r.is_multiple_of(u))
 }
 
 /// Tiles of `total` by `tile`: (first index, size).
@@ -297,6 +336,8 @@ struct Compiler<'a> {
     done: std::collections::HashMap<(usize, usize, usize), usize>,
     stored: std::collections::HashSet<(usize, usize, usize)>,
     c_tiles: usize,
+    /// Ifmap rows tagged (row mod U, row div U) ([`split_rows`]).
+    split: bool,
 }
 
 /// Compiles `layer` mapped as `mapping` for a `rows` x `cols` array with `buffers`.
@@ -322,6 +363,7 @@ pub fn compile(layer: &LayerShape, mapping: &Mapping, rows: usize, cols: usize, 
         done: Default::default(),
         stored: Default::default(),
         c_tiles: loops[2].len(),
+        split: split_rows(layer, &m),
     };
     let order = mapping.plan.order;
     let keep = mapping.plan.keep;
@@ -553,7 +595,8 @@ impl Compiler<'_> {
                 for ri in 0..r {
                     for i in 0..rr {
                         let pos = ri * rr + i;
-                        ids.rows[row0 + pos] = RowIds { filt: pos as u8, ifmap: ri as u8, psum: if pl.dr > 0 { k as u8 } else { 0 } };
+                        let ifmap = if self.split { ri * u_ + i % u_ } else { ri };
+                        ids.rows[row0 + pos] = RowIds { filt: pos as u8, ifmap: ifmap as u8, psum: if pl.dr > 0 { k as u8 } else { 0 } };
                         for j in 0..strip {
                             if fi * strip + j >= outs {
                                 continue;
@@ -562,7 +605,7 @@ impl Compiler<'_> {
                                 enable: true,
                                 link: pos + 1 < pl.chain_rows.min(rr * r),
                                 filt_col: ti as u8,
-                                ifmap_col: ((fi * strip + j) * u_ + i) as u8,
+                                ifmap_col: if self.split { fi * strip + j + i / u_ } else { (fi * strip + j) * u_ + i } as u8,
                                 psum_col: (col0 + j) as u8,
                             };
                         }
@@ -608,27 +651,60 @@ impl Compiler<'_> {
             + (y_first - yr0 as i64) * w
             - l.pad as i64;
         let pad = l.pad as i64;
+        // Split rows: the row loop is two, row div U then row mod U (rows past the window
+        // skipped); a padding range only where it can fail.
+        let split = self.split;
+        let groups = (rows_pad as usize).div_ceil(u_) as u32;
+        let u64_ = u_ as i64;
         for first in [true, false] {
-            // Loops: (outputs after the first,) channel set, row, column, channel.
+            // Loops: (outputs after the first,) channel set, row (or row div U, row mod U),
+            // column, channel.
             let (lead, cols, x0): (Vec<u32>, i64, i64) = if first { (vec![], s_ as i64, 0) } else { (vec![f_ as u32 - 1], u_ as i64, s_ as i64) };
             if lead.contains(&0) {
                 continue;
             }
             let mut lps = lead.clone();
-            lps.extend([r as u32, rows_pad as u32, cols as u32, q as u32]);
-            let z = |v: Vec<i64>| if first { v[1..].to_vec() } else { v };
+            lps.push(r as u32);
+            lps.extend(if split { vec![groups, u_ as u32] } else { vec![rows_pad as u32] });
+            lps.extend([cols as u32, q as u32]);
+            // An affine function by its coefficients on output, channel set, row, column and
+            // channel (the row's spread over its two loops when split).
+            let lin = |base: i64, out: i64, set: i64, row: i64, col: i64, ch: i64| {
+                let mut v = if first { vec![] } else { vec![out] };
+                v.push(set);
+                v.extend(if split { vec![row * u64_, row] } else { vec![row] });
+                v.extend([col, ch]);
+                Lin::new(base, &v)
+            };
+            let row_pad = Range { lin: lin(y_first, 0, 0, 1, 0, 0), lo: 0, hi: h };
+            let col_pad = Range { lin: lin(x0 - pad, u_ as i64, 0, 0, 1, 0), lo: 0, hi: w };
+            let (pads, skip, row, col) = if split {
+                let mut pads = Vec::new();
+                if y_first < 0 || y_first + rows_pad > h {
+                    pads.push(row_pad);
+                }
+                if pad > 0 {
+                    pads.push(col_pad);
+                }
+                let skip = if rows_pad % u64_ != 0 { vec![Range { lin: lin(0, 0, 0, 1, 0, 0), lo: 0, hi: rows_pad }] } else { vec![] };
+                let mut row = lin(0, 0, u64_, 0, 0, 0);
+                let at = row.strides.len() - 3;
+                row.strides[at] = 1;
+                let mut col = lin(0, 0, 0, 0, 0, 0);
+                col.strides[at - 1] = 1;
+                (pads, skip, row, col)
+            } else {
+                (vec![row_pad, col_pad], vec![], lin(0, 0, 1, 0, 0, 0), lin(0, 0, 0, 1, 0, 0))
+            };
             self.cmds.push(Cmd::Feed {
                 bus: Bus::Ifmap,
                 loops: Loops(lps),
-                buf: Lin::new(ibase + x0, &z(vec![u_ as i64, q_ * plane, w, 1, plane])),
+                buf: lin(ibase + x0, u_ as i64, q_ * plane, w, 1, plane),
                 zero: false,
-                pad: vec![
-                    Range { lin: Lin::new(y_first, &z(vec![0, 0, 1, 0, 0])), lo: 0, hi: h },
-                    Range { lin: Lin::new(x0 - pad, &z(vec![u_ as i64, 0, 0, 1, 0])), lo: 0, hi: w },
-                ],
-                skip: vec![],
-                row: Lin::new(0, &z(vec![0, 1, 0, 0, 0])),
-                col: Lin::new(0, &z(vec![0, 0, 1, 0, 0])),
+                pad: pads,
+                skip,
+                row,
+                col,
             });
         }
         // Psums into the chains' bottom rows: zeros for the first channel tile.
