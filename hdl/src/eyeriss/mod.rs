@@ -89,7 +89,7 @@ use serde::{Deserialize, Serialize};
 pub const UNIT: Unit = Unit {
     name: "eyeriss",
     summary: "Eyeriss accelerator: GLB + PE array + controller running a layer program from DRAM to DRAM",
-    presets: &["small", "eyeriss_v1", "tiny", "ulx3s_85f"],
+    presets: &["small", "eyeriss_v1", "tiny"],
     simulated: &["small", "eyeriss_v1"],
     synth_preset: "small",
     netlist: false,
@@ -165,21 +165,10 @@ impl EyerissConfig {
         Self { array: ArrayConfig::tiny(), ..Self::small() }
     }
 
-    /// For the ULX3S 85F's LFE5U-85F (83,640 LUT4s, 208 DP16KD block RAMs, 156 multipliers):
-    /// 6 x 3 PEs (two chains of 3 rows for 3 x 3 filters, or one of 5 for 5 x 5) and 16 banks
-    /// of 512 x 64 bit (64 kB, 32 block RAMs) with 2 x 4 kB of filters.
-    pub fn ulx3s_85f() -> Self {
-        Self {
-            array: ArrayConfig { rows: 6, cols: 3, ..ArrayConfig::small() },
-            glb: GlbConfig { banks: 16, ..GlbConfig::eyeriss_v1() },
-        }
-    }
-
     pub fn preset(name: &str) -> Result<Self, EmitError> {
         match name {
             "small" => Ok(Self::small()),
             "tiny" => Ok(Self::tiny()),
-            "ulx3s_85f" => Ok(Self::ulx3s_85f()),
             "eyeriss_v1" => Ok(Self::eyeriss_v1()),
             _ => Err(EmitError::UnknownPreset { unit: UNIT.name.into(), preset: name.into(), known: UNIT.presets.join(", ") }),
         }
@@ -218,10 +207,6 @@ macro_rules! with_top {
             }
             (4, 64) => {
                 type $t = top::Eyeriss<4, 2, 6, 64>;
-                $body
-            }
-            (16, 512) => {
-                type $t = top::Eyeriss<16, 4, 9, 512>;
                 $body
             }
             _ => Err(EmitError::InvalidConfig {
