@@ -30,6 +30,9 @@
 //! each preset's port list, the shims compiled with `cc`, everything linked statically. The
 //! generated Rust lands in `$OUT_DIR/units.rs`, included by `src/verilated.rs`.
 
+#[path = "src/parallel.rs"]
+mod parallel;
+
 use edgertl_hdl::{Emitted, PortDir};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -182,15 +185,21 @@ fn run() -> Result<(), String> {
     let mut runtime_from: Option<PathBuf> = None;
     let mut table = String::new();
     let mut by_unit: BTreeMap<&str, Vec<(Emitted, Vec<Variant>)>> = BTreeMap::new();
-    for ((unit, preset), variants) in &plan {
+    let jobs: Vec<_> = plan.iter().collect();
+    // Two presets at a time: emitting, Verilator's front end and Yosys are single-threaded and
+    // make up much of a model's build; one at a time left a core idle for minutes.
+    let built: Vec<Result<_, String>> = parallel::in_parallel(&jobs, |&(&(unit, preset), variants)| {
         let emitted = edgertl_hdl::emit(unit, Some(preset)).map_err(|e| e.to_string())?;
         let mut objs = Vec::new();
         for &variant in variants {
-            let obj = verilate(&emitted, &cache, variant, &version)?;
-            runtime_from.get_or_insert(obj.clone());
-            objs.push((variant, obj));
+            objs.push((variant, verilate(&emitted, &cache, variant, &version)?));
         }
         shim(&emitted, &out.join(unit).join(preset), &objs, &root)?;
+        Ok((emitted, objs))
+    });
+    for (&(&(unit, _), variants), result) in jobs.iter().zip(built) {
+        let (emitted, objs) = result?;
+        runtime_from.get_or_insert(objs[0].1.clone());
         by_unit.entry(unit).or_default().push((emitted, variants.clone()));
     }
     for u in edgertl_hdl::units() {
