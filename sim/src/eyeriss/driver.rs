@@ -26,6 +26,7 @@ use edgertl_hdl::eyeriss::EyerissConfig;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, VecDeque};
+use std::time::Instant;
 
 /// The DRAM's timing as the unit's clock sees it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -162,9 +163,37 @@ pub struct Run {
     pub counts: RtlCounts,
 }
 
-/// Called every [`PROGRESS_CYCLES`] cycles of a run with the program words executed so far
-/// and the program's length.
-pub type Progress = Box<dyn FnMut(u64, u64)>;
+/// Where a checked run is: called at the start of each step of [`run_rtl`] / [`run_checked`]
+/// and every [`PROGRESS_CYCLES`] cycles of the RTL's run (for a progress bar).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Choosing the mapping ([`best_compiled`]: every supported mapping evaluated and compiled).
+    Mapping,
+    /// The golden layer and the program's machine (the references the run is checked against).
+    Reference,
+    /// The RTL running: program words executed so far, the program's length, cycles since `go`.
+    Rtl { words: u64, total: u64, cycles: u64 },
+    /// Reading the counters back and comparing.
+    Check,
+}
+
+/// Called with each [`Step`] of a run.
+pub type Progress = Box<dyn FnMut(Step)>;
+
+/// Wall time of each step of a checked run, seconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct StepTimes {
+    /// Counting the ifmap's zero MACs and [`best_compiled`] (0 when the caller chose the mapping).
+    pub mapping_s: f64,
+    /// The golden layer.
+    pub golden_s: f64,
+    /// The program's machine ([`Machine::run`]).
+    pub machine_s: f64,
+    /// The RTL from `go` to `done`, counters read back.
+    pub rtl_s: f64,
+    /// The comparisons.
+    pub check_s: f64,
+}
 
 /// How often a run reports its progress.
 pub const PROGRESS_CYCLES: u64 = 1 << 16;
@@ -187,6 +216,12 @@ impl<D: Dut> EyerissDriver<D> {
     pub fn with_progress(mut self, progress: Progress) -> Self {
         self.progress = Some(progress);
         self
+    }
+
+    fn step(&mut self, step: Step) {
+        if let Some(p) = self.progress.as_mut() {
+            p(step);
+        }
     }
 
     /// Runs `program` with `dram` (the layer's words, [`super::program::DramLayout`]) in a DRAM
@@ -232,7 +267,7 @@ impl<D: Dut> EyerissDriver<D> {
                 break;
             }
             if let Some(p) = self.progress.as_mut().filter(|_| now.is_multiple_of(PROGRESS_CYCLES)) {
-                p(o[out::WORDS], words.len() as u64);
+                p(Step::Rtl { words: o[out::WORDS], total: words.len() as u64, cycles: now - start });
             }
             if self.pins.cycles() - start > budget {
                 return Err(format!(
@@ -446,6 +481,8 @@ pub struct CheckedRun {
     /// The mapper's evaluation of the mapping run (its counts, its cycle estimate).
     pub eval: Evaluated,
     pub program: Program,
+    /// Where the wall time went.
+    pub times: StepTimes,
 }
 
 /// Runs `layer` compiled as `program` (mapped as `eval`) on the unit with the program's machine
@@ -461,16 +498,26 @@ pub fn run_checked<D: Dut>(
     rng: &mut impl Rng,
 ) -> Result<CheckedRun, String> {
     let hw = d.hw.clone();
+    let mut times = StepTimes::default();
+    let t = Instant::now();
+    d.step(Step::Reference);
     let want = golden::conv(layer, ifmap, weights, None).map_err(|e| e.to_string())?;
+    times.golden_s = t.elapsed().as_secs_f64();
     let mut dram = vec![0i16; program.dram.words as usize];
     dram[..ifmap.len()].copy_from_slice(ifmap);
     dram[program.dram.filters as usize..][..weights.len()].copy_from_slice(weights);
     let arr = ArrayConfig { rows: hw.array.rows, cols: hw.array.cols, pe: hw.array.pe.clone() };
     let mut m = Machine::new(&arr, dram.clone(), &buffers(&hw));
+    let t = Instant::now();
     m.run(&program).map_err(|e| format!("the machine: {e}"))?;
+    times.machine_s = t.elapsed().as_secs_f64();
     let what = format!("{layer:?} mapped {:?} {:?}", eval.mapping.array, eval.mapping.plan);
     let budget = 200_000 + 400 * (eval.counts.macs + 50 * (program.dram.words + program.cmds.len() as u64));
+    let t = Instant::now();
     let run = d.run(&program, &dram, timing, budget, rng).map_err(|e| format!("{what}, DRAM {timing:?}: {e}"))?;
+    times.rtl_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    d.step(Step::Check);
     let ofmap = program.dram.ofmap as usize;
     if run.dram[ofmap..] != want[..] {
         let bad: Vec<usize> = (0..want.len()).filter(|&k| run.dram[ofmap + k] != want[k]).collect();
@@ -497,7 +544,8 @@ pub fn run_checked<D: Dut>(
     if !diffs.is_empty() {
         return Err(format!("{what}: the RTL's counters differ from the mapper's: {}", diffs.join("; ")));
     }
-    Ok(CheckedRun { run, eval, program })
+    times.check_s = t.elapsed().as_secs_f64();
+    Ok(CheckedRun { run, eval, program, times })
 }
 
 /// Random layer data: ifmap words (a fifth of them zero) and weights.
@@ -571,11 +619,16 @@ pub enum RtlError {
 /// the best mapping the compiler supports, `timing` DRAM, checked against the golden layer and
 /// the machine.
 pub fn run_rtl<D: Dut>(d: &mut EyerissDriver<D>, layer: &LayerShape, ifmap: &[i16], weights: &[i16], timing: DramTiming) -> Result<CheckedRun, RtlError> {
+    let t = Instant::now();
+    d.step(Step::Mapping);
     let data = DataStats { zero_macs: golden::zero_macs(layer, ifmap), ..DataStats::dense() };
     let hw = d.hw.clone();
     let chosen = best_compiled(&hw, layer, &data).ok_or_else(|| RtlError::Unsupported(refusal(&hw, layer, &data)))?;
+    let mapping_s = t.elapsed().as_secs_f64();
     let mut rng = rand::rngs::StdRng::seed_from_u64(0);
-    run_checked(d, layer, ifmap, weights, chosen, timing, &mut rng).map_err(RtlError::Failed)
+    let mut c = run_checked(d, layer, ifmap, weights, chosen, timing, &mut rng).map_err(RtlError::Failed)?;
+    c.times.mapping_s = mapping_s;
+    Ok(c)
 }
 
 /// [`run_checked`] on random data under a random supported mapping and random DRAM timing, or
