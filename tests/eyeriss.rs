@@ -118,3 +118,33 @@ fn a_bad_program_word_stops_the_run_with_an_error() {
     words[k] &= !(1 << 35);
     d.run_words(&words, &dram, DramTiming::CHIP, 2_000_000, &mut rng).unwrap();
 }
+
+// `best_compiled` compiles only the candidates its choice rests on; it must choose what
+// compiling every candidate and then choosing (`compiled_mappings` + `choose`) chooses.
+#[test]
+fn best_compiled_chooses_what_compiling_every_mapping_chooses() {
+    use edgertl_sim::eyeriss::counts::DataStats;
+    use edgertl_sim::eyeriss::driver::{choose, compiled_mappings};
+    let mut stim = Stimulus::from_env();
+    let mut cases: Vec<(&str, LayerShape)> = layers().into_iter().map(|l| ("small", l)).collect();
+    for k in 0..40 {
+        cases.push((["small", "eyeriss_v1"][k % 2], random_layer(&mut stim.rng)));
+    }
+    let mut mid = LayerShape::new("mid", 1, 32, 24, 13, 13, 3, 3);
+    mid.pad = 1;
+    cases.push(("eyeriss_v1", mid));
+    let mut ran = 0;
+    for (preset, layer) in cases {
+        let hw = EyerissConfig::preset(preset).unwrap();
+        let data = DataStats { zero_macs: layer.macs() / 5, ..DataStats::dense() };
+        let all = compiled_mappings(&hw, &layer, &data);
+        let want = choose(all.iter().map(|(e, _)| e)).map(|k| (all[k].0.mapping.clone(), &all[k].1));
+        let got = best_compiled(&hw, &layer, &data);
+        assert_eq!(got.as_ref().map(|(e, _)| e.mapping.clone()), want.as_ref().map(|(m, _)| m.clone()), "{preset} {layer:?}, seed {}", stim.seed);
+        if let (Some((_, p)), Some((_, q))) = (&got, &want) {
+            assert!(p == *q, "{preset} {layer:?}: the program differs");
+            ran += 1;
+        }
+    }
+    assert!(ran > 20, "only {ran} layers had a supported mapping");
+}
