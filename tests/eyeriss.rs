@@ -148,3 +148,40 @@ fn best_compiled_chooses_what_compiling_every_mapping_chooses() {
     }
     assert!(ran > 20, "only {ran} layers had a supported mapping");
 }
+
+// The lazy choice against filtering first, on made-up candidates (cycles, energy, whole PE
+// sets or not, compiling or not: the cases where the fastest or the whole-set candidates that
+// bound the rule fail to compile).
+#[test]
+fn choose_compiled_equals_choosing_among_the_compiled() {
+    use edgertl_sim::eyeriss::counts::DataStats;
+    use edgertl_sim::eyeriss::driver::{candidates, choose, choose_compiled};
+    use rand::Rng;
+    let mut stim = Stimulus::from_env();
+    let mut mid = LayerShape::new("mid", 1, 16, 8, 13, 13, 3, 3);
+    mid.pad = 1;
+    let template = candidates(&EyerissConfig::eyeriss_v1(), &mid, &DataStats::dense()).swap_remove(0);
+    for trial in 0..2000 {
+        let n = stim.rng.gen_range(1..40);
+        let p_fail: f64 = stim.rng.gen_range(0.0..1.0);
+        let cands: Vec<_> = (0..n)
+            .map(|k| {
+                let mut e = template.clone();
+                e.mapping.strips = k; // the candidate's name
+                e.mapping.e_steps = stim.rng.gen_range(1..=2);
+                e.counts.cycles.compute = stim.rng.gen_range(100..140);
+                e.energy.total = f64::from(stim.rng.gen_range(0..20u8));
+                e
+            })
+            .collect();
+        // The fast ones fail more often.
+        let ok: Vec<bool> = cands.iter().map(|e| !stim.rng.gen_bool(if e.counts.cycles.compute < 110 { p_fail.sqrt() } else { p_fail })).collect();
+        let kept: Vec<usize> = (0..n).filter(|&k| ok[k]).collect();
+        let want = choose(kept.iter().map(|&k| &cands[k])).map(|i| kept[i]);
+        let got = choose_compiled(cands.clone(), |e| ok[e.mapping.strips].then_some(e.mapping.strips)).map(|(e, k)| {
+            assert_eq!(e.mapping.strips, k);
+            k
+        });
+        assert_eq!(got, want, "trial {trial}, seed {}", stim.seed);
+    }
+}

@@ -573,19 +573,30 @@ pub fn best_compiled(hw: &EyerissConfig, layer: &LayerShape, data: &DataStats) -
     let mh = hardware(hw);
     let (rows, cols) = (mh.rows, mh.cols);
     let bufs = buffers(hw);
-    let mut cands: Vec<Evaluated> = array_mappings(layer, &mh)
+    choose_compiled(candidates(hw, layer, data), |ev| compile(layer, &ev.mapping, rows, cols, &bufs).ok())
+}
+
+/// The mapper's candidates for `layer` on `hw` that pass the compiler's quick checks
+/// ([`supported`]), evaluated with `data` (not compiled).
+pub fn candidates(hw: &EyerissConfig, layer: &LayerShape, data: &DataStats) -> Vec<Evaluated> {
+    let mh = hardware(hw);
+    array_mappings(layer, &mh)
         .into_par_iter()
-        .filter(|m| supported(layer, m, rows, cols).is_ok())
+        .filter(|m| supported(layer, m, mh.rows, mh.cols).is_ok())
         .filter_map(|m| evaluate(layer, &mh, m, data))
-        .collect();
+        .collect()
+}
+
+/// [`choose`] over the candidates that `compile` compiles, compiling only those the choice
+/// rests on ([`best_compiled`]): the chosen candidate and its program.
+pub fn choose_compiled<P>(mut cands: Vec<Evaluated>, compile: impl Fn(&Evaluated) -> Option<P>) -> Option<(Evaluated, P)> {
     // Candidates known to compile (with the program) or not.
-    let mut compiled: BTreeMap<usize, Option<Program>> = BTreeMap::new();
+    let mut compiled: BTreeMap<usize, Option<P>> = BTreeMap::new();
     'choose: loop {
         let live: Vec<usize> = (0..cands.len()).filter(|k| !matches!(compiled.get(k), Some(None))).collect();
         let (chosen, bounds) = choose_why(live.iter().map(|&k| &cands[k]))?;
         for k in bounds.into_iter().chain([chosen]).map(|i| live[i]) {
-            let program = compiled.entry(k).or_insert_with(|| compile(layer, &cands[k].mapping, rows, cols, &bufs).ok());
-            if program.is_none() {
+            if compiled.entry(k).or_insert_with(|| compile(&cands[k])).is_none() {
                 continue 'choose;
             }
         }
