@@ -23,8 +23,8 @@
 //! `EDGERTL_VERILATOR_CACHE` moves the cache.
 //!
 //! A module instantiated many times (an array of PEs) is kept a module of its own in the C++
-//! (`no_inline` in a generated `.vlt`), so that a unit of 168 PEs compiles one PE class, not
-//! 168 inlined copies.
+//! (`no_inline` in a generated `.vlt`, its inputs `public_flat_rd`: see `verilator_config`),
+//! so that a unit of 168 PEs compiles one PE class, not 168 inlined copies.
 //!
 //! Then the Verilator runtime is built once; a C++ shim and a Rust wrapper are generated from
 //! each preset's port list, the shims compiled with `cc`, everything linked statically. The
