@@ -216,8 +216,8 @@ pub struct AlexnetArgs {
 
 /// An AlexNet layer as `3` or `CONV3` (any case): its index, 0 for CONV1.
 fn parse_layer(text: &str) -> std::result::Result<usize, String> {
-    let t = text.trim();
-    let digits = t.strip_prefix("CONV").or_else(|| t.strip_prefix("conv")).or_else(|| t.strip_prefix("Conv")).unwrap_or(t);
+    let t = text.trim().to_ascii_uppercase();
+    let digits = t.strip_prefix("CONV").unwrap_or(&t);
     match digits.parse::<usize>() {
         Ok(k @ 1..=5) => Ok(k - 1),
         _ => Err(format!("`{text}` is not an AlexNet conv layer: give 1 to 5 or CONV1 to CONV5")),
@@ -478,7 +478,7 @@ fn run_conv_rtl(
     let b = bar.clone();
     let mut rtl_started: Option<std::time::Instant> = None;
     let mut d = EyerissDriver::new(&mut *unit.model, &unit.hw).with_progress(Box::new(move |step| match step {
-        Step::Mapping => b.set_message("choosing the mapping (every supported one compiled)"),
+        Step::Mapping => b.set_message("choosing the mapping (compiling the candidates the choice rests on)"),
         Step::Reference => b.set_message("the golden layer and the program's machine"),
         Step::Rtl { words, total, cycles } => {
             let t0 = *rtl_started.get_or_insert_with(std::time::Instant::now);

@@ -167,7 +167,8 @@ pub struct Run {
 /// and every [`PROGRESS_CYCLES`] cycles of the RTL's run (for a progress bar).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
-    /// Choosing the mapping ([`best_compiled`]: every supported mapping evaluated and compiled).
+    /// Choosing the mapping ([`best_compiled`]: the supported mappings evaluated, those the
+    /// choice rests on compiled).
     Mapping,
     /// The golden layer and the program's machine (the references the run is checked against).
     Reference,
