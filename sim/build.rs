@@ -23,12 +23,15 @@
 //! `EDGERTL_VERILATOR_CACHE` moves the cache.
 //!
 //! A module instantiated many times (an array of PEs) is kept a module of its own in the C++
-//! (`no_inline` in a generated `.vlt`), so that a unit of 168 PEs compiles one PE class, not
-//! 168 inlined copies.
+//! (`no_inline` in a generated `.vlt`, its inputs `public_flat_rd`: see `verilator_config`),
+//! so that a unit of 168 PEs compiles one PE class, not 168 inlined copies.
 //!
 //! Then the Verilator runtime is built once; a C++ shim and a Rust wrapper are generated from
 //! each preset's port list, the shims compiled with `cc`, everything linked statically. The
 //! generated Rust lands in `$OUT_DIR/units.rs`, included by `src/verilated.rs`.
+
+#[path = "src/parallel.rs"]
+mod parallel;
 
 use edgertl_hdl::{Emitted, PortDir};
 use std::collections::BTreeMap;
@@ -182,15 +185,21 @@ fn run() -> Result<(), String> {
     let mut runtime_from: Option<PathBuf> = None;
     let mut table = String::new();
     let mut by_unit: BTreeMap<&str, Vec<(Emitted, Vec<Variant>)>> = BTreeMap::new();
-    for ((unit, preset), variants) in &plan {
+    let jobs: Vec<_> = plan.iter().collect();
+    // Two presets at a time: emitting, Verilator's front end and Yosys are single-threaded and
+    // make up much of a model's build; one at a time left a core idle for minutes.
+    let built: Vec<Result<_, String>> = parallel::in_parallel(&jobs, |&(&(unit, preset), variants)| {
         let emitted = edgertl_hdl::emit(unit, Some(preset)).map_err(|e| e.to_string())?;
         let mut objs = Vec::new();
         for &variant in variants {
-            let obj = verilate(&emitted, &cache, variant, &version)?;
-            runtime_from.get_or_insert(obj.clone());
-            objs.push((variant, obj));
+            objs.push((variant, verilate(&emitted, &cache, variant, &version)?));
         }
         shim(&emitted, &out.join(unit).join(preset), &objs, &root)?;
+        Ok((emitted, objs))
+    });
+    for (&(&(unit, _), variants), result) in jobs.iter().zip(built) {
+        let (emitted, objs) = result?;
+        runtime_from.get_or_insert(objs[0].1.clone());
         by_unit.entry(unit).or_default().push((emitted, variants.clone()));
     }
     for u in edgertl_hdl::units() {
@@ -286,7 +295,13 @@ fn netlist_script(unit: &str, rtl: &Path, netlist: &Path) -> Result<String, Stri
 }
 
 /// Verilator's configuration: modules instantiated [`NO_INLINE_INSTANCES`] times or more stay
-/// classes of their own.
+/// classes of their own, their inputs `public_flat_rd`.
+///
+/// Without that, Verilator replaces a kept module's input by the parent's signal that drives
+/// it (a PE's `id` by its column's `ids_7_q`), which makes every instance's code different:
+/// `eyeriss_v1` had 168 copies of the PE's evaluation (0.93 MB of machine code) and 1,189 of
+/// its FIFO's, and simulated 8.7 k cycles/s. With the inputs kept as the instance's own
+/// variables (the parent copies into them), the copies are one function again.
 fn verilator_config(e: &Emitted) -> String {
     let mut vlt = String::from("`verilator_config\n");
     for m in e.modules.iter().skip(1) {
@@ -300,9 +315,32 @@ fn verilator_config(e: &Emitted) -> String {
             .count();
         if instances >= NO_INLINE_INSTANCES {
             writeln!(vlt, "no_inline -module \"{m}\"").unwrap();
+            let inputs = if PUBLIC_INPUTS_UNITS.contains(&e.unit.as_str()) { module_inputs(&e.verilog, m) } else { Vec::new() };
+            for input in inputs.into_iter().filter(|&p| p != "clk") {
+                writeln!(vlt, "public_flat_rd -module \"{m}\" -var \"{input}\"").unwrap();
+            }
         }
     }
     vlt
+}
+
+/// The units whose kept modules get their inputs `public_flat_rd` ([`verilator_config`]).
+/// Only `eyeriss` for now: with every unit's, Verilator 5.006's runtime deadlocked freeing the
+/// `navion_codec` model in `the_cover_stimulus_passes_on_both_presets` (`~VerilatedScope` ->
+/// `scopeErase` waiting on the context's mutex; public signals register scopes). The `eyeriss`
+/// tests, `run conv --rtl` and `run alexnet --rtl` free their models without it.
+const PUBLIC_INPUTS_UNITS: &[&str] = &["eyeriss"];
+
+/// The input ports of module `m` in the emitted Verilog (`input wire [w:0] name;` lines).
+fn module_inputs<'a>(verilog: &'a str, m: &str) -> Vec<&'a str> {
+    let head = format!("module {m} (");
+    verilog
+        .lines()
+        .skip_while(|l| !l.starts_with(&head))
+        .take_while(|l| !l.starts_with("endmodule"))
+        .filter_map(|l| l.trim().strip_prefix("input wire "))
+        .filter_map(|rest| rest.trim_end_matches(';').split_whitespace().last())
+        .collect()
 }
 
 /// The cache key's name: SHA-256 (the emitter's, the same that stamps the Verilog) in hex.

@@ -235,3 +235,70 @@ fn first_program(layer: &LayerShape, hw: &EyerissConfig) -> edgertl_sim::eyeriss
         .find_map(|ev| compile(layer, &ev.mapping, mh.rows, mh.cols, &buffers(hw)).ok())
         .expect("a mapping")
 }
+
+// `best_compiled` compiles only the candidates its choice rests on; it must choose what
+// compiling every candidate and then choosing (`compiled_mappings` + `choose`) chooses.
+#[test]
+fn best_compiled_chooses_what_compiling_every_mapping_chooses() {
+    use edgertl_sim::eyeriss::counts::DataStats;
+    use edgertl_sim::eyeriss::driver::{choose, compiled_mappings};
+    let mut stim = Stimulus::from_env();
+    let mut cases: Vec<(&str, LayerShape)> = layers().into_iter().map(|l| ("small", l)).collect();
+    for k in 0..40 {
+        cases.push((["small", "eyeriss_v1"][k % 2], random_layer(&mut stim.rng)));
+    }
+    let mut mid = LayerShape::new("mid", 1, 32, 24, 13, 13, 3, 3);
+    mid.pad = 1;
+    cases.push(("eyeriss_v1", mid));
+    let mut ran = 0;
+    for (preset, layer) in cases {
+        let hw = EyerissConfig::preset(preset).unwrap();
+        let data = DataStats { zero_macs: layer.macs() / 5, ..DataStats::dense() };
+        let all = compiled_mappings(&hw, &layer, &data);
+        let want = choose(all.iter().map(|(e, _)| e)).map(|k| (all[k].0.mapping.clone(), &all[k].1));
+        let got = best_compiled(&hw, &layer, &data);
+        assert_eq!(got.as_ref().map(|(e, _)| e.mapping.clone()), want.as_ref().map(|(m, _)| m.clone()), "{preset} {layer:?}, seed {}", stim.seed);
+        if let (Some((_, p)), Some((_, q))) = (&got, &want) {
+            assert!(p == *q, "{preset} {layer:?}: the program differs");
+            ran += 1;
+        }
+    }
+    assert!(ran > 20, "only {ran} layers had a supported mapping");
+}
+
+// The lazy choice against filtering first, on made-up candidates (cycles, energy, whole PE
+// sets or not, compiling or not: the cases where the fastest or the whole-set candidates that
+// bound the rule fail to compile).
+#[test]
+fn choose_compiled_equals_choosing_among_the_compiled() {
+    use edgertl_sim::eyeriss::counts::DataStats;
+    use edgertl_sim::eyeriss::driver::{candidates, choose, choose_compiled};
+    use rand::Rng;
+    let mut stim = Stimulus::from_env();
+    let mut mid = LayerShape::new("mid", 1, 16, 8, 13, 13, 3, 3);
+    mid.pad = 1;
+    let template = candidates(&EyerissConfig::eyeriss_v1(), &mid, &DataStats::dense()).swap_remove(0);
+    for trial in 0..2000 {
+        let n = stim.rng.gen_range(1..40);
+        let p_fail: f64 = stim.rng.gen_range(0.0..1.0);
+        let cands: Vec<_> = (0..n)
+            .map(|k| {
+                let mut e = template.clone();
+                e.mapping.strips = k; // the candidate's name
+                e.mapping.e_steps = stim.rng.gen_range(1..=2);
+                e.counts.cycles.compute = stim.rng.gen_range(100..140);
+                e.energy.total = f64::from(stim.rng.gen_range(0..20u8));
+                e
+            })
+            .collect();
+        // The fast ones fail more often.
+        let ok: Vec<bool> = cands.iter().map(|e| !stim.rng.gen_bool(if e.counts.cycles.compute < 110 { p_fail.sqrt() } else { p_fail })).collect();
+        let kept: Vec<usize> = (0..n).filter(|&k| ok[k]).collect();
+        let want = choose(kept.iter().map(|&k| &cands[k])).map(|i| kept[i]);
+        let got = choose_compiled(cands.clone(), |e| ok[e.mapping.strips].then_some(e.mapping.strips)).map(|(e, k)| {
+            assert_eq!(e.mapping.strips, k);
+            k
+        });
+        assert_eq!(got, want, "trial {trial}, seed {}", stim.seed);
+    }
+}

@@ -605,7 +605,7 @@ fn synth(
     };
     if let (Some(name), Some(p)) = (unit, preset) {
         // An unknown preset is bad usage (exit 2), found before any tool is looked for.
-        emit(name, Some(p))?;
+        edgertl_hdl::unit(name)?.preset(Some(p))?;
     }
     // A missing tool fails before any run, with the hint to install it.
     synth::find_tool("yosys")?;

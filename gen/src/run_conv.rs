@@ -176,6 +176,11 @@ struct RtlReport {
     /// The unit's performance counters: cycles where each thing happened (they overlap).
     cycle_breakdown: std::collections::BTreeMap<String, u64>,
     wall_s: f64,
+    /// The Verilated model's speed: RTL cycles over the wall time of the RTL's run.
+    cycles_per_s: f64,
+    /// Where the wall time went: choosing the mapping, the golden layer, the program's
+    /// machine, the RTL, the checks.
+    times: edgertl_sim::eyeriss::driver::StepTimes,
 }
 
 /// `edgertl run alexnet`.
@@ -200,8 +205,23 @@ pub struct AlexnetArgs {
     /// With --rtl: DRAM timing, `chip` (200 MHz core, 60 MHz 64-bit link, 100 ns) or `ideal`.
     #[arg(long, value_enum, default_value = "chip", requires = "rtl")]
     dram: DramArg,
+    /// With --rtl: the layers to run through the RTL, comma-separated, as 1-5 or CONV1-CONV5
+    /// (`--layers 3,5`; default: all five). Every layer still runs on the golden model, which
+    /// makes the next layer's ifmap.
+    #[arg(long, value_name = "L,L", value_delimiter = ',', value_parser = parse_layer, requires = "rtl")]
+    layers: Vec<usize>,
     #[command(flatten)]
     hw: HwArgs,
+}
+
+/// An AlexNet layer as `3` or `CONV3` (any case): its index, 0 for CONV1.
+fn parse_layer(text: &str) -> std::result::Result<usize, String> {
+    let t = text.trim();
+    let digits = t.strip_prefix("CONV").or_else(|| t.strip_prefix("conv")).or_else(|| t.strip_prefix("Conv")).unwrap_or(t);
+    match digits.parse::<usize>() {
+        Ok(k @ 1..=5) => Ok(k - 1),
+        _ => Err(format!("`{text}` is not an AlexNet conv layer: give 1 to 5 or CONV1 to CONV5")),
+    }
 }
 
 /// The report file: the hardware and one entry per layer.
@@ -449,16 +469,25 @@ fn run_conv_rtl(
     bar: &ProgressBar,
     with_model: bool,
 ) -> std::result::Result<(RtlReport, Vec<i16>), edgertl_sim::eyeriss::driver::RtlError> {
-    use edgertl_sim::eyeriss::driver::{run_rtl, DramTiming, EyerissDriver};
+    use edgertl_sim::eyeriss::driver::{run_rtl, DramTiming, EyerissDriver, Step};
     let dram = unit.dram;
     let timing = match dram {
         DramArg::Chip => DramTiming::CHIP,
         DramArg::Ideal => DramTiming::IDEAL,
     };
     let b = bar.clone();
-    let mut d = EyerissDriver::new(&mut *unit.model, &unit.hw).with_progress(Box::new(move |done, total| {
-        b.set_length(total);
-        b.set_position(done);
+    let mut rtl_started: Option<std::time::Instant> = None;
+    let mut d = EyerissDriver::new(&mut *unit.model, &unit.hw).with_progress(Box::new(move |step| match step {
+        Step::Mapping => b.set_message("choosing the mapping (every supported one compiled)"),
+        Step::Reference => b.set_message("the golden layer and the program's machine"),
+        Step::Rtl { words, total, cycles } => {
+            let t0 = *rtl_started.get_or_insert_with(std::time::Instant::now);
+            b.set_length(total);
+            b.set_position(words);
+            let rate = cycles as f64 / t0.elapsed().as_secs_f64().max(1e-3);
+            b.set_message(format!("{:.2} M cycles, {:.1} k cycles/s", cycles as f64 / 1e6, rate / 1e3));
+        }
+        Step::Check => b.set_message("reading the counters back and checking"),
     }));
     let started = std::time::Instant::now();
     let c = run_rtl(&mut d, layer, ifmap, weights, timing)?;
@@ -493,6 +522,8 @@ fn run_conv_rtl(
         energy: c.eval.energy.clone(),
         cycle_breakdown: edgertl_hdl::eyeriss::counters::PERF_NAMES.iter().zip(k.perf).map(|(n, v)| (n.to_string(), v)).collect(),
         wall_s,
+        cycles_per_s: k.cycles as f64 / c.times.rtl_s.max(1e-9),
+        times: c.times,
     };
     let ofmap = c.run.dram[c.program.dram.ofmap as usize..].to_vec();
     Ok((report, ofmap))
@@ -529,6 +560,17 @@ fn print_rtl(r: &RtlReport, rep: &LayerReport) {
     println!(
         "  RTL: GLB {} reads, {} writes; DRAM {} reads, {} writes (words; the mapper's for this mapping: equal, checked), {} program words, {} GLB bank conflicts",
         r.glb_reads, r.glb_writes, r.dram_reads, r.dram_writes, r.program_words, r.glb_conflicts
+    );
+    let t = &r.times;
+    println!(
+        "  RTL wall time {:.1} s: choosing the mapping {:.1} s, golden layer {:.1} s, machine {:.1} s, RTL {:.1} s ({:.1} k cycles/s), checks {:.1} s",
+        r.wall_s,
+        t.mapping_s,
+        t.golden_s,
+        t.machine_s,
+        t.rtl_s,
+        r.cycles_per_s / 1e3,
+        t.check_s
     );
     println!(
         "  RTL cycles by activity (they overlap): {}",
@@ -594,11 +636,20 @@ pub fn alexnet(a: AlexnetArgs) -> Result<()> {
         }
         let weights: Vec<i16> = (0..l.filter_words()).map(|_| rng.gen_range(-127..=127)).collect();
         let run = run_layer(l, &hw, &x, &weights, None, i == 0)?;
-        if let Some(u) = unit.as_mut() {
+        if let Some(u) = unit.as_mut().filter(|_| a.layers.is_empty() || a.layers.contains(&i)) {
             bar.set_message(format!("{}: on the Verilated `eyeriss` {RTL_PRESET}", l.name));
             let words = ProgressBar::new(1).with_style(words_style()).with_prefix(format!("{} ", l.name));
-            rtl_rows.push(rtl_layer(u, l, &x, &weights, &run, &words)?);
+            let row = rtl_layer(u, l, &x, &weights, &run, &words)?;
             words.finish_and_clear();
+            // The layer's row now, not after the whole network (a run takes minutes a layer).
+            bar.suspend(|| {
+                if rtl_rows.is_empty() {
+                    print_rtl_header(n, u);
+                    print_row(&RTL_HEADERS.map(String::from), &RTL_WIDTHS);
+                }
+                print_row(&rtl_row(&row), &RTL_WIDTHS);
+            });
+            rtl_rows.push(row);
         }
         // AlexNet pools after CONV1, CONV2 (and CONV5); the next ifmap is this ofmap.
         (x, h, w) = if i < 2 { max_pool(&run.ofmap, n, l.m, l.e(), l.f()) } else { (run.ofmap, l.e(), l.f()) };
@@ -608,6 +659,9 @@ pub fn alexnet(a: AlexnetArgs) -> Result<()> {
     bar.set_message("dataflow comparison (batch 16)");
     let dataflows = dataflow::compare(&layer::alexnet(16, ALEXNET_SHIFT))?;
     bar.finish_and_clear();
+    if !rtl_rows.is_empty() {
+        println!();
+    }
     print_table(&reports);
     let rtl = match &unit {
         Some(u) => {
@@ -618,7 +672,10 @@ pub fn alexnet(a: AlexnetArgs) -> Result<()> {
         None => None,
     };
     print_dataflows(&dataflows);
-    let rtl_energy: Option<Vec<Option<Energy>>> = rtl.as_ref().map(|r| r.layers.iter().map(|l| l.run.as_ref().map(|x| x.energy.clone())).collect());
+    // The RTL's bars by layer (`--layers` may have run a few).
+    let rtl_energy: Option<Vec<Option<Energy>>> = rtl
+        .as_ref()
+        .map(|r| layers.iter().map(|l| r.layers.iter().find(|x| x.name == l.name).and_then(|x| x.run.as_ref()).map(|x| x.energy.clone())).collect());
     let svg = energy_chart(&reports, rtl_energy.as_deref())?;
     let data = format!(
         "seed {}: CONV1's ifmap uniform 0..=255 (8-bit pixels), weights uniform -127..=127, shift {ALEXNET_SHIFT}, no bias; \
@@ -728,6 +785,54 @@ fn rtl_layer(u: &mut RtlUnit, l: &LayerShape, ifmap: &[i16], weights: &[i16], go
     })
 }
 
+/// The columns of the RTL's table (`run alexnet --rtl`).
+const RTL_HEADERS: [&str; 12] = [
+    "layer", "mapping run", "active PEs", "cycles M", "ms @200MHz", "vs estimate", "GLB Mwords", "DRAM Mwords", "DRAM/MAC", "energy/MAC", "k cycles/s", "wall s",
+];
+
+/// Column widths of the rows printed as each layer finishes (the final table fits its own).
+const RTL_WIDTHS: [usize; 12] = [5, 30, 14, 19, 17, 11, 10, 11, 8, 12, 10, 6];
+
+/// One layer's row of the RTL's table: the RTL's figures [the mapper's choice; the chip's].
+fn rtl_row(l: &RtlLayer) -> Vec<String> {
+    let m = |v: f64| format!("{:.2}", v / 1e6);
+    match &l.run {
+        Some(x) => {
+            let a = &x.mapping.array;
+            let macs = (x.macs + x.macs_gated).max(1) as f64;
+            vec![
+                l.name.clone(),
+                format!("strip {} fold {} r{} t{} p{} q{}", a.strip, a.fold, a.r, a.t, a.p, a.q),
+                format!("{} [{}; {}]", x.active_pes, l.mapper_active_pes, l.chip_active_pes.map_or("-".into(), |c| c.to_string())),
+                format!("{} [{}; {}]", m(x.cycles as f64), m(l.mapper_cycles as f64), l.chip_cycles.map_or("-".into(), |c| m(c as f64))),
+                format!("{:.2} [{}]", x.cycles as f64 / 200e3, l.chip_cycles.map_or("-".into(), |c| format!("{:.2}", c as f64 / 200e3))),
+                format!("{:+.0}%", 100.0 * (x.cycles as f64 / x.estimate_cycles as f64 - 1.0)),
+                m((x.glb_reads + x.glb_writes) as f64),
+                m((x.dram_reads + x.dram_writes) as f64),
+                format!("{:.4}", (x.dram_reads + x.dram_writes) as f64 / macs),
+                format!("{:.2} [{:.2}]", x.energy.total / macs, l.mapper_energy / macs),
+                format!("{:.1}", x.cycles_per_s / 1e3),
+                format!("{:.0}", x.wall_s),
+            ]
+        }
+        None => vec![l.name.clone(), format!("not run: {}", l.refused.as_deref().unwrap_or("?"))],
+    }
+}
+
+/// A table row, each cell padded to its column's width.
+fn print_row(cells: &[String], widths: &[usize]) {
+    let cells: Vec<String> = cells.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect();
+    println!("{}", cells.join("  ").trim_end());
+}
+
+fn print_rtl_header(batch: usize, u: &RtlUnit) {
+    println!(
+        "On the Verilated `eyeriss` {} ({} DRAM, batch {batch}); [mapper's choice; chip] beside the RTL's figures, each layer as it finishes:",
+        u.preset,
+        format!("{:?}", u.dram).to_lowercase()
+    );
+}
+
 /// The RTL's figures per layer beside the mapper's (its choice on the chip's model) and the
 /// chip's.
 fn print_rtl_table(r: &AlexnetRtl) {
@@ -736,45 +841,17 @@ fn print_rtl_table(r: &AlexnetRtl) {
         "On the Verilated `eyeriss` {} ({} DRAM, batch {}: {}); [mapper's choice; chip] beside the RTL's figures:",
         r.preset, r.dram, r.batch, r.batching
     );
-    let headers = ["layer", "mapping run", "active PEs", "cycles M", "vs estimate", "GLB Mwords", "DRAM Mwords", "DRAM/MAC", "energy/MAC", "wall s"];
-    let m = |v: f64| format!("{:.2}", v / 1e6);
-    let rows: Vec<Vec<String>> = r
-        .layers
-        .iter()
-        .map(|l| match &l.run {
-            Some(x) => {
-                let a = &x.mapping.array;
-                let macs = (x.macs + x.macs_gated).max(1) as f64;
-                vec![
-                    l.name.clone(),
-                    format!("strip {} fold {} r{} t{} p{} q{}", a.strip, a.fold, a.r, a.t, a.p, a.q),
-                    format!("{} [{}; {}]", x.active_pes, l.mapper_active_pes, l.chip_active_pes.map_or("-".into(), |c| c.to_string())),
-                    format!("{} [{}; {}]", m(x.cycles as f64), m(l.mapper_cycles as f64), l.chip_cycles.map_or("-".into(), |c| m(c as f64))),
-                    format!("{:+.0}%", 100.0 * (x.cycles as f64 / x.estimate_cycles as f64 - 1.0)),
-                    m((x.glb_reads + x.glb_writes) as f64),
-                    m((x.dram_reads + x.dram_writes) as f64),
-                    format!("{:.4}", (x.dram_reads + x.dram_writes) as f64 / macs),
-                    format!("{:.2} [{:.2}]", x.energy.total / macs, l.mapper_energy / macs),
-                    format!("{:.0}", x.wall_s),
-                ]
-            }
-            None => vec![l.name.clone(), format!("not run: {}", l.refused.as_deref().unwrap_or("?"))],
-        })
+    let rows: Vec<Vec<String>> = r.layers.iter().map(rtl_row).collect();
+    let widths: Vec<usize> = (0..RTL_HEADERS.len())
+        .map(|i| rows.iter().filter(|r| r.len() == RTL_HEADERS.len()).map(|r| r[i].len()).chain([RTL_HEADERS[i].len()]).max().unwrap_or(0))
         .collect();
-    let widths: Vec<usize> = (0..headers.len())
-        .map(|i| rows.iter().filter(|r| r.len() == headers.len()).map(|r| r[i].len()).chain([headers[i].len()]).max().unwrap_or(0))
-        .collect();
-    let line = |cells: &[String]| {
-        let cells: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        println!("{}", cells.join("  ").trim_end());
-    };
-    line(&headers.map(String::from));
-    line(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>());
+    print_row(&RTL_HEADERS.map(String::from), &widths);
+    print_row(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>(), &widths);
     for row in &rows {
-        line(row);
+        print_row(row, &widths);
     }
     println!(
-        "all layers run: {:.2} M cycles ({:.1} ms at 200 MHz), DRAM {:.4} words/MAC (not coded; the chip: 0.0029 coded); wall time {:.0} s",
+        "layers run: {:.2} M cycles ({:.1} ms at 200 MHz), DRAM {:.4} words/MAC (not coded: the RTL has no run-length coder yet; the chip: 0.0029 coded); wall time {:.0} s",
         r.cycles as f64 / 1e6,
         r.cycles as f64 / 200e3,
         r.dram_words_per_mac,
@@ -782,6 +859,7 @@ fn print_rtl_table(r: &AlexnetRtl) {
     );
     println!("cycles: the RTL's from `go` to `done` (DRAM included); [the mapper's estimate for its own choice; the chip's processing latency at 200 MHz, scaled to the batch]; vs estimate: against the mapper's estimate for the mapping run.");
     println!("GLB and DRAM words, energy: the RTL's counts (equal to the mapper's for the mapping run, checked); energy/MAC under the ISCA 2016 model [the mapper's choice].");
+    println!("k cycles/s: the Verilated model's speed; wall s: the layer's whole run on the RTL (mapping, golden layer, machine, RTL, checks).");
 }
 
 /// Model figure with the chip's beside it in brackets, where the chip has one.

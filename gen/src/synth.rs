@@ -493,40 +493,21 @@ pub fn run_all(jobs: &[(Emitted, &'static Target, Options)]) -> Vec<Result<Synth
 
 /// [`run_all`] without the sharing: every job runs.
 fn run_each(jobs: &[(Emitted, &'static Target, Options)]) -> Vec<Result<SynthReport>> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len().max(1));
-    let next = std::sync::atomic::AtomicUsize::new(0);
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<std::sync::Mutex<Option<Result<SynthReport>>>> =
-        jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some((emitted, target, opts)) = jobs.get(i) else { break };
-                let result = run(emitted, target, opts)
-                    .with_context(|| format!("{} on {}", emitted.unit, target.name));
-                let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                let outcome = match &result {
-                    Ok(r) => match (&r.pnr, &r.pnr_skipped) {
-                        (Some(p), _) => format!("{} LUTs, {:.1} MHz", r.luts, p.fmax_mhz),
-                        (None, Some(_)) => format!("{} LUTs, no fit", r.luts),
-                        (None, None) => format!("{} LUTs", r.luts),
-                    },
-                    Err(_) => "failed".into(),
-                };
-                eprintln!("[{finished}/{}] {} on {}: {outcome}", jobs.len(), emitted.unit, target.name);
-                *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
-            });
-        }
-    });
-    results
-        .into_iter()
-        .map(|slot| {
-            slot.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .unwrap_or_else(|| Err(anyhow!("a synthesis worker stopped early")))
-        })
-        .collect()
+    edgertl_sim::parallel::in_parallel(jobs, |(emitted, target, opts)| {
+        let result = run(emitted, target, opts).with_context(|| format!("{} on {}", emitted.unit, target.name));
+        let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let outcome = match &result {
+            Ok(r) => match (&r.pnr, &r.pnr_skipped) {
+                (Some(p), _) => format!("{} LUTs, {:.1} MHz", r.luts, p.fmax_mhz),
+                (None, Some(_)) => format!("{} LUTs, no fit", r.luts),
+                (None, None) => format!("{} LUTs", r.luts),
+            },
+            Err(_) => "failed".into(),
+        };
+        eprintln!("[{finished}/{}] {} on {}: {outcome}", jobs.len(), emitted.unit, target.name);
+        result
+    })
 }
 
 /// Renders and runs the family's Yosys script on `file` (top `top`); `stem` names the outputs

@@ -288,6 +288,13 @@ fn run_alexnet_rtl_refuses_what_it_cannot_run() {
     assert!(stderr(&out).contains("with --rtl the hardware is the Verilated chip's"), "{}", stderr(&out));
     let out = edgertl(&["run", "alexnet", "--dram", "ideal", "--report", s(&rep)]);
     assert_eq!(out.status.code(), Some(2), "--dram without --rtl: {}", stderr(&out));
+    let out = edgertl(&["run", "alexnet", "--layers", "3", "--report", s(&rep)]);
+    assert_eq!(out.status.code(), Some(2), "--layers without --rtl: {}", stderr(&out));
+    for bad in ["6", "CONV0", "fc1", ""] {
+        let out = edgertl(&["run", "alexnet", "--rtl", "--layers", bad, "--report", s(&rep)]);
+        assert_eq!(out.status.code(), Some(2), "--layers {bad}: {}", stderr(&out));
+        assert!(stderr(&out).contains("is not an AlexNet conv layer: give 1 to 5 or CONV1 to CONV5"), "--layers {bad}: {}", stderr(&out));
+    }
     assert!(files(d.path()).is_empty(), "{:?}", files(d.path()));
 }
 

@@ -28,6 +28,7 @@ pub mod array;
 pub mod board;
 pub mod harness;
 pub mod navion;
+pub mod parallel;
 pub mod pe;
 pub mod rlc;
 pub mod verilated;

@@ -27,6 +27,7 @@ use edgertl_hdl::eyeriss::EyerissConfig;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, VecDeque};
+use std::time::Instant;
 
 /// The DRAM's timing as the unit's clock sees it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -180,9 +181,37 @@ pub struct Run {
     pub counts: RtlCounts,
 }
 
-/// Called every [`PROGRESS_CYCLES`] cycles of a run with the program words executed so far
-/// and the program's length.
-pub type Progress = Box<dyn FnMut(u64, u64)>;
+/// Where a checked run is: called at the start of each step of [`run_rtl`] / [`run_checked`]
+/// and every [`PROGRESS_CYCLES`] cycles of the RTL's run (for a progress bar).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Choosing the mapping ([`best_compiled`]: every supported mapping evaluated and compiled).
+    Mapping,
+    /// The golden layer and the program's machine (the references the run is checked against).
+    Reference,
+    /// The RTL running: program words executed so far, the program's length, cycles since `go`.
+    Rtl { words: u64, total: u64, cycles: u64 },
+    /// Reading the counters back and comparing.
+    Check,
+}
+
+/// Called with each [`Step`] of a run.
+pub type Progress = Box<dyn FnMut(Step)>;
+
+/// Wall time of each step of a checked run, seconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct StepTimes {
+    /// Counting the ifmap's zero MACs and [`best_compiled`] (0 when the caller chose the mapping).
+    pub mapping_s: f64,
+    /// The golden layer.
+    pub golden_s: f64,
+    /// The program's machine ([`Machine::run`]).
+    pub machine_s: f64,
+    /// The RTL from `go` to `done`, counters read back.
+    pub rtl_s: f64,
+    /// The comparisons.
+    pub check_s: f64,
+}
 
 /// How often a run reports its progress.
 pub const PROGRESS_CYCLES: u64 = 1 << 16;
@@ -205,6 +234,12 @@ impl<D: Dut> EyerissDriver<D> {
     pub fn with_progress(mut self, progress: Progress) -> Self {
         self.progress = Some(progress);
         self
+    }
+
+    fn step(&mut self, step: Step) {
+        if let Some(p) = self.progress.as_mut() {
+            p(step);
+        }
     }
 
     /// Runs `program` with `dram` (the layer's words, [`super::program::DramLayout`]) in a DRAM
@@ -237,11 +272,12 @@ impl<D: Dut> EyerissDriver<D> {
         self.pins.set(inp::PROG_BEAT, prog_beat as u64);
         self.pins.set(inp::GO, 1);
         let mut before = vec![0u64; OUTPUTS.len()];
+        let mut ins = vec![0u64; INPUTS.len()];
         loop {
             mem.drive(&mut self.pins, rng)?;
             before.copy_from_slice(self.pins.outputs());
             let now = self.pins.cycles();
-            let ins = self.pins.inputs_mut().to_vec();
+            ins.copy_from_slice(self.pins.inputs_mut());
             self.pins.tick();
             self.pins.set(inp::GO, 0);
             mem.edge(&before, &ins, now)?;
@@ -269,7 +305,7 @@ impl<D: Dut> EyerissDriver<D> {
                 break;
             }
             if let Some(p) = self.progress.as_mut().filter(|_| now.is_multiple_of(PROGRESS_CYCLES)) {
-                p(o[out::WORDS], words.len() as u64);
+                p(Step::Rtl { words: o[out::WORDS], total: words.len() as u64, cycles: now - start });
             }
             if self.pins.cycles() - start > budget {
                 return Err(format!(
@@ -483,6 +519,8 @@ pub struct CheckedRun {
     /// The mapper's evaluation of the mapping run (its counts, its cycle estimate).
     pub eval: Evaluated,
     pub program: Program,
+    /// Where the wall time went.
+    pub times: StepTimes,
 }
 
 /// Runs `layer` compiled as `program` (mapped as `eval`) on the unit with the program's machine
@@ -498,7 +536,11 @@ pub fn run_checked<D: Dut>(
     rng: &mut impl Rng,
 ) -> Result<CheckedRun, String> {
     let hw = d.hw.clone();
+    let mut times = StepTimes::default();
+    let t = Instant::now();
+    d.step(Step::Reference);
     let want = golden::conv(layer, ifmap, weights, None).map_err(|e| e.to_string())?;
+    times.golden_s = t.elapsed().as_secs_f64();
     let mut dram = vec![0i16; program.dram.words as usize];
     dram[..ifmap.len()].copy_from_slice(ifmap);
     dram[program.dram.filters as usize..][..weights.len()].copy_from_slice(weights);
@@ -511,11 +553,17 @@ pub fn run_checked<D: Dut>(
     streams::code_inputs(&program, &mut dram)?;
     let arr = ArrayConfig { rows: hw.array.rows, cols: hw.array.cols, pe: hw.array.pe.clone() };
     let mut m = Machine::new(&arr, dram.clone(), &buffers(&hw));
+    let t = Instant::now();
     m.run(&program).map_err(|e| format!("the machine: {e}"))?;
     streams::decode_outputs(&program, &mut m.dram).map_err(|e| format!("the machine: {e}"))?;
+    times.machine_s = t.elapsed().as_secs_f64();
     let what = format!("{layer:?} mapped {:?} {:?}", eval.mapping.array, eval.mapping.plan);
     let budget = 200_000 + 400 * (eval.counts.macs + 50 * (program.dram.words + program.cmds.len() as u64));
+    let t = Instant::now();
     let mut run = d.run(&program, &dram, timing, budget, rng).map_err(|e| format!("{what}, DRAM {timing:?}: {e}"))?;
+    times.rtl_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    d.step(Step::Check);
     // The output as the host reads it: coded stores' streams decoded into place; DRAM beyond
     // the tensors (the streams) left out.
     streams::decode_outputs(&program, &mut run.dram).map_err(|e| format!("{what}: the RTL's output: {e}"))?;
@@ -551,7 +599,8 @@ pub fn run_checked<D: Dut>(
     if !diffs.is_empty() {
         return Err(format!("{what}: the RTL's counters differ from the mapper's: {}", diffs.join("; ")));
     }
-    Ok(CheckedRun { run, eval, program })
+    times.check_s = t.elapsed().as_secs_f64();
+    Ok(CheckedRun { run, eval, program, times })
 }
 
 /// Random layer data: ifmap words (a fifth of them zero) and weights.
@@ -564,38 +613,77 @@ pub fn random_data(layer: &LayerShape, rng: &mut impl Rng) -> (Vec<i16>, Vec<i16
 /// The mapping [`run_rtl`] runs: of those the compiler supports, the one the mapper's
 /// [`super::mapper::search`] would choose among them ([`choose`]); `None` when none fits.
 ///
+/// Compiles only what the choice looks at: the rule ([`choose_why`]) runs over the candidates
+/// not yet known to fail; when the chosen one or a candidate the rule's bounds rest on (the
+/// fastest, a whole-PE-set one within the slack, the fastest of the pool) does not compile,
+/// it is dropped and the rule runs again. Once all of them compile, the choice is the one made
+/// over the compiled candidates alone: the bounds are met by compiled candidates, so they are
+/// the same over that subset, and the chosen one is the least there too (ties go to the first
+/// in the same order). CONV2 has 2,764 candidates; compiling each took most of the choice.
+///
 /// Only the chosen program is kept: a large layer's programs all at once take gigabytes
 /// (`run alexnet --rtl` ran out of 24 GB on CONV2's 1,293 when they were kept).
 pub fn best_compiled(hw: &EyerissConfig, layer: &LayerShape, data: &DataStats) -> Option<(Evaluated, Program)> {
     let mh = hardware(hw);
     let (rows, cols) = (mh.rows, mh.cols);
     let bufs = buffers(hw);
-    let mut ok: Vec<Evaluated> = array_mappings(layer, &mh)
+    choose_compiled(candidates(hw, layer, data), |ev| compile(layer, &ev.mapping, rows, cols, &bufs).ok())
+}
+
+/// The mapper's candidates for `layer` on `hw` that pass the compiler's quick checks
+/// ([`supported`]), evaluated with `data` (not compiled).
+pub fn candidates(hw: &EyerissConfig, layer: &LayerShape, data: &DataStats) -> Vec<Evaluated> {
+    let mh = hardware(hw);
+    array_mappings(layer, &mh)
         .into_par_iter()
-        .filter(|m| supported(layer, m, rows, cols).is_ok())
+        .filter(|m| supported(layer, m, mh.rows, mh.cols).is_ok())
         .filter_map(|m| evaluate(layer, &mh, m, data))
-        .filter(|ev| compile(layer, &ev.mapping, rows, cols, &bufs).is_ok())
-        .collect();
-    let ev = ok.swap_remove(choose(ok.iter())?);
-    let program = compile(layer, &ev.mapping, rows, cols, &bufs).ok()?;
-    Some((ev, program))
+        .collect()
+}
+
+/// [`choose`] over the candidates that `compile` compiles, compiling only those the choice
+/// rests on ([`best_compiled`]): the chosen candidate and its program.
+pub fn choose_compiled<P>(mut cands: Vec<Evaluated>, compile: impl Fn(&Evaluated) -> Option<P>) -> Option<(Evaluated, P)> {
+    // Candidates known to compile (with the program) or not.
+    let mut compiled: BTreeMap<usize, Option<P>> = BTreeMap::new();
+    'choose: loop {
+        let live: Vec<usize> = (0..cands.len()).filter(|k| !matches!(compiled.get(k), Some(None))).collect();
+        let (chosen, bounds) = choose_why(live.iter().map(|&k| &cands[k]))?;
+        for k in bounds.into_iter().chain([chosen]).map(|i| live[i]) {
+            if compiled.entry(k).or_insert_with(|| compile(&cands[k])).is_none() {
+                continue 'choose;
+            }
+        }
+        let k = live[chosen];
+        let program = compiled.remove(&k).flatten()?;
+        return Some((cands.swap_remove(k), program));
+    }
 }
 
 /// The mapper's rule ([`super::mapper::search`]) over `cands`: whole PE sets (one E step) when
 /// one is within [`SPEED_SLACK`] of the fastest; then the least energy within that slack of
 /// the fastest of those, fewer cycles and passes between equals. The index chosen.
 pub fn choose<'a>(cands: impl Iterator<Item = &'a Evaluated>) -> Option<usize> {
+    choose_why(cands).map(|(k, _)| k)
+}
+
+/// [`choose`], with the candidates its bounds rest on: the fastest, the first whole PE set
+/// within the slack of it (when there is one), the fastest of the pool.
+pub fn choose_why<'a>(cands: impl Iterator<Item = &'a Evaluated>) -> Option<(usize, Vec<usize>)> {
     let all: Vec<&Evaluated> = cands.collect();
     let slack = |c: u64| (c as f64 * (1.0 + SPEED_SLACK)).floor() as u64;
-    let fastest = all.iter().map(|e| e.counts.cycles.compute).min()?;
-    let whole = all.iter().any(|e| e.mapping.e_steps == 1 && e.counts.cycles.compute <= slack(fastest));
-    let pool: Vec<usize> = (0..all.len()).filter(|&k| !whole || all[k].mapping.e_steps == 1).collect();
-    let fastest = pool.iter().map(|&k| all[k].counts.cycles.compute).min()?;
-    pool.into_iter().filter(|&k| all[k].counts.cycles.compute <= slack(fastest)).min_by(|&a, &b| {
+    let fastest = (0..all.len()).min_by_key(|&k| all[k].counts.cycles.compute)?;
+    let limit = slack(all[fastest].counts.cycles.compute);
+    let whole = (0..all.len()).find(|&k| all[k].mapping.e_steps == 1 && all[k].counts.cycles.compute <= limit);
+    let pool: Vec<usize> = (0..all.len()).filter(|&k| whole.is_none() || all[k].mapping.e_steps == 1).collect();
+    let pool_fastest = pool.iter().copied().min_by_key(|&k| all[k].counts.cycles.compute)?;
+    let limit = slack(all[pool_fastest].counts.cycles.compute);
+    let chosen = pool.into_iter().filter(|&k| all[k].counts.cycles.compute <= limit).min_by(|&a, &b| {
         let key = |e: &Evaluated| (e.energy.total, e.counts.cycles.compute, e.counts.passes);
         let (ka, kb) = (key(all[a]), key(all[b]));
         ka.0.total_cmp(&kb.0).then(ka.1.cmp(&kb.1)).then(ka.2.cmp(&kb.2))
-    })
+    })?;
+    Some((chosen, [Some(fastest), whole, Some(pool_fastest)].into_iter().flatten().collect()))
 }
 
 /// Why no mapping of `layer` compiles for `hw`: the mappings refused per limit ([`census`]).
@@ -625,11 +713,16 @@ pub enum RtlError {
 /// the best mapping the compiler supports, `timing` DRAM, checked against the golden layer and
 /// the machine.
 pub fn run_rtl<D: Dut>(d: &mut EyerissDriver<D>, layer: &LayerShape, ifmap: &[i16], weights: &[i16], timing: DramTiming) -> Result<CheckedRun, RtlError> {
+    let t = Instant::now();
+    d.step(Step::Mapping);
     let data = DataStats { zero_macs: golden::zero_macs(layer, ifmap), ..DataStats::dense() };
     let hw = d.hw.clone();
     let chosen = best_compiled(&hw, layer, &data).ok_or_else(|| RtlError::Unsupported(refusal(&hw, layer, &data)))?;
+    let mapping_s = t.elapsed().as_secs_f64();
     let mut rng = rand::rngs::StdRng::seed_from_u64(0);
-    run_checked(d, layer, ifmap, weights, chosen, timing, &mut rng).map_err(RtlError::Failed)
+    let mut c = run_checked(d, layer, ifmap, weights, chosen, timing, &mut rng).map_err(RtlError::Failed)?;
+    c.times.mapping_s = mapping_s;
+    Ok(c)
 }
 
 /// [`run_checked`] on random data under a random supported mapping and random DRAM timing, or
