@@ -266,6 +266,8 @@ pub struct LoadEngine {
     unused_hdr: Signal<Local, Bits<64>>,
     unused_dec: Signal<Local, Bits<32>>,
     unused_dec_n: Signal<Local, Bits<32>>,
+    /// The decoder takes a length only when idle; the load engine starts a stream only after the last one's `done`.
+    unused_dec_ready: Signal<Local, Bit>,
     /// The word fed to the decoder after a truncated stream: three (31, 1) pairs, no term.
     term_word: Constant<Bits<64>>,
 }
@@ -331,6 +333,7 @@ impl Default for LoadEngine {
             unused_hdr: Default::default(),
             unused_dec: Default::default(),
             unused_dec_n: Default::default(),
+            unused_dec_ready: Default::default(),
             term_word: Constant::new(bits(63 | (63 << 21) | (63 << 42))),
         }
     }
@@ -369,6 +372,7 @@ impl Logic for LoadEngine {
         self.rlc_kind.next = self.dec.error_kind.val();
         self.rlc_truncated.next = self.c_trunc.q.val();
         self.unused_dec.next = self.dec.words_in.val() ^ self.dec.values_out.val();
+        self.unused_dec_ready.next = self.dec.cfg_ready.val();
         // A new command forgets the last beat (DRAM may have changed since).
         if self.start.val() & !self.walk.busy.val() {
             self.have_beat.d.next = false;
@@ -554,6 +558,8 @@ pub struct StoreEngine {
     s_last: Signal<Local, Bit>,
     s_wr: Signal<Local, Bit>,
     unused_enc: Signal<Local, Bits<32>>,
+    /// The encoder takes a length only when idle; the store engine starts a stream only after the last one's length beat.
+    unused_enc_ready: Signal<Local, Bit>,
 }
 
 impl Default for StoreEngine {
@@ -604,6 +610,7 @@ impl Default for StoreEngine {
             s_last: Default::default(),
             s_wr: Default::default(),
             unused_enc: Default::default(),
+            unused_enc_ready: Default::default(),
         }
     }
 }
@@ -633,6 +640,7 @@ impl Logic for StoreEngine {
         self.kind.next = self.walk.kind.val();
         self.coded.next = self.walk.coded.val();
         self.unused_enc.next = self.enc.words_out.val();
+        self.unused_enc_ready.next = self.enc.cfg_ready.val();
         // Reads go out in index order, each word's DRAM address into the order FIFO.
         self.rd_valid.next = self.walk.valid.val() & self.order.in_ready.val();
         self.rd_addr.next = self.walk.buf_addr.val();
