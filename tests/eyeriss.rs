@@ -119,6 +119,123 @@ fn a_bad_program_word_stops_the_run_with_an_error() {
     d.run_words(&words, &dram, DramTiming::CHIP, 2_000_000, &mut rng).unwrap();
 }
 
+// Run-length coding per layer (`rlc_in`: the ifmap read coded and decoded on its way into the
+// GLB; `rlc_out`: the output written coded after ReLU), in every combination, with and without
+// ReLU, on directed and random layers: the output (the host decoding the RTL's streams with the
+// golden coder) bit-exact with the golden layer, every counter equal to the machine's and the
+// mapper's, the DRAM words of coded transfers sized from the data.
+#[test]
+fn small_runs_coded_layers_bit_exact_with_counts_sized_from_the_data() {
+    let test = "small_runs_coded_layers_bit_exact_with_counts_sized_from_the_data";
+    let mut stim = Stimulus::from_env();
+    let hw = EyerissConfig::small();
+    let mut d = EyerissDriver::new(eyeriss::small::Model::for_test(test, stim.seed), &hw);
+    let mut all = Vec::new();
+    for (k, mut l) in layers().into_iter().enumerate() {
+        (l.rlc_in, l.rlc_out) = [(true, true), (true, false), (false, true)][k % 3];
+        l.relu = k % 2 == 0;
+        all.push(l);
+    }
+    for _ in 0..4 {
+        let mut l = random_layer(&mut stim.rng);
+        l.rlc_in = rand::Rng::gen_bool(&mut stim.rng, 0.7);
+        l.rlc_out = rand::Rng::gen_bool(&mut stim.rng, 0.7);
+        all.push(l);
+    }
+    let (mut ran, mut coded_words, mut raw_words) = (0, 0, 0);
+    for layer in &all {
+        match check_layer(&mut d, layer, &mut stim.rng) {
+            Ok(Some(c)) => {
+                ran += 1;
+                let (rtl, mapper) = (&c.run.counts.machine.dram, &c.eval.counts.dram);
+                println!(
+                    "{} (in {}, out {}, relu {}): ifmap DRAM reads {} (raw {}), ofmap DRAM writes {} (raw {}), {} cycles",
+                    layer.name, layer.rlc_in, layer.rlc_out, layer.relu, rtl.ifmap.reads, mapper.ifmap.reads, rtl.psum.writes, mapper.psum.writes, c.run.counts.cycles
+                );
+                coded_words += rtl.ifmap.reads + rtl.psum.writes;
+                raw_words += mapper.ifmap.reads + mapper.psum.writes;
+            }
+            Ok(None) => println!("{}: no mapping fits the small preset", layer.name),
+            Err(e) => panic!("{e}\n{}", stim.replay_hint(test)),
+        }
+    }
+    println!("coded layers: {coded_words} ifmap and output DRAM words against {raw_words} raw");
+    assert!(ran >= all.len() - 2, "only {ran} of {} layers had a mapping", all.len());
+}
+
+// A malformed coded ifmap stream (truncated, a corrupt word, extra values) stops the layer:
+// `fault` bit 4, the sequencer ends with `error` within a bounded number of cycles, and the
+// driver names the load and the decoder's error kind; the intact stream runs again after.
+#[test]
+fn a_malformed_coded_stream_stops_the_layer_with_the_decoders_error() {
+    use edgertl_sim::eyeriss::program::{Cmd, Stream};
+    use edgertl_sim::eyeriss::streams;
+    use edgertl_sim::rlc::model;
+    use rand::SeedableRng;
+    let hw = EyerissConfig::small();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(12);
+    let mut layer = layers()[0].clone();
+    layer.rlc_in = true;
+    let prog = first_program(&layer, &hw);
+    let (ifmap, weights) = random_data(&layer, &mut rng);
+    let mut dram = vec![0i16; prog.dram.words as usize];
+    dram[..ifmap.len()].copy_from_slice(&ifmap);
+    dram[prog.dram.filters as usize..][..weights.len()].copy_from_slice(&weights);
+    streams::code_inputs(&prog, &mut dram).unwrap();
+    let s: Stream = prog.cmds.iter().find_map(|c| if let Cmd::Load { coded: Some(s), .. } = c { Some(*s) } else { None }).expect("a coded load");
+    let (values, len) = streams::read(&dram, &s).unwrap();
+    let word = |mem: &[i16], k: u64| streams::beat(mem, s.beat + k).unwrap();
+    let set = |mem: &mut Vec<i16>, k: u64, v: u64| {
+        for j in 0..4 {
+            mem[4 * (s.beat + k) as usize + j] = (v >> (16 * j)) as u16 as i16;
+        }
+    };
+    // Truncated: the last word dropped (the length beat says one fewer).
+    let mut truncated = dram.clone();
+    set(&mut truncated, 0, len - 1);
+    // Corrupt: the term bit of the last word cleared (every value decoded, no term).
+    let mut corrupt = dram.clone();
+    set(&mut corrupt, len, word(&dram, len) & !(1 << 63));
+    // Extra values: the stream of one more value than the load moves.
+    let mut extra = dram.clone();
+    let more = model::encode(&[values.clone(), vec![7]].concat());
+    assert!((more.len() as u64) < Stream::reserved_beats(s.values), "the longer stream and its length beat fit the reservation");
+    set(&mut extra, 0, more.len() as u64);
+    for (k, &w) in more.iter().enumerate() {
+        set(&mut extra, 1 + k as u64, w);
+    }
+    let mut d = EyerissDriver::new(eyeriss::small::Model::new(), &hw);
+    // The decoder's kind as the golden model gives it (a stream of one value too many ends in
+    // extra values or a missing term, depending on where the words break).
+    let golden = |mem: &[i16]| {
+        let n = streams::beat(mem, s.beat).unwrap();
+        let words: Vec<u64> = (1..=n).map(|k| streams::beat(mem, s.beat + k).unwrap()).collect();
+        let e = model::decode(&words, s.values as usize).error.expect("malformed");
+        format!("error kind {}", e.kind_code().unwrap_or(0))
+    };
+    let (corrupt_kind, extra_kind) = (golden(&corrupt), golden(&extra));
+    for (what, mem, says) in [("truncated", &truncated, "truncated".to_string()), ("corrupt", &corrupt, corrupt_kind), ("extra values", &extra, extra_kind)] {
+        let err = d.run(&prog, mem, DramTiming::CHIP, 2_000_000, &mut rng).expect_err(what);
+        println!("{what}: {err}");
+        assert!(err.contains("load 0 of the program") && err.contains(says.as_str()) && err.contains("stopped the run"), "{what}: {err}");
+    }
+    d.run(&prog, &dram, DramTiming::CHIP, 2_000_000, &mut rng).expect("the intact stream");
+}
+
+/// The first mapping of `layer` the compiler supports on `hw`, compiled.
+fn first_program(layer: &LayerShape, hw: &EyerissConfig) -> edgertl_sim::eyeriss::program::Program {
+    use edgertl_sim::eyeriss::counts::DataStats;
+    use edgertl_sim::eyeriss::mapper::{array_mappings, evaluate};
+    use edgertl_sim::eyeriss::program::{compile, supported};
+    let mh = hardware(hw);
+    array_mappings(layer, &mh)
+        .into_iter()
+        .filter(|m| supported(layer, m, mh.rows, mh.cols).is_ok())
+        .filter_map(|m| evaluate(layer, &mh, m, &DataStats::dense()))
+        .find_map(|ev| compile(layer, &ev.mapping, mh.rows, mh.cols, &buffers(hw)).ok())
+        .expect("a mapping")
+}
+
 // `best_compiled` compiles only the candidates its choice rests on; it must choose what
 // compiling every candidate and then choosing (`compiled_mappings` + `choose`) chooses.
 #[test]

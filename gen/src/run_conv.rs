@@ -5,13 +5,16 @@
 //! - `run conv --ifmap X.npy --weights W.npy [--bias B.npy] [--stride U] [--pad P]
 //!   [--groups G] [--shift SH] [--relu] --out Y.npy [--report R.json]`: X int16 (N, C, H, W)
 //!   or (C, H, W), W int16 (M, C/G, R, S), B int16 (M,); Y int16 (N, M, E, F), 3-D when X
-//!   was. The report holds the mapping and the analytical counts.
+//!   was. The report holds the mapping and the analytical counts. `--rtl [--preset P]
+//!   [--rlc-in] [--rlc-out]` runs it on the Verilated accelerator too, the ifmap read and the
+//!   ofmap written run-length coded when asked.
 //! - `run alexnet [--batch N] [--seed S] [--report R.json] [--chart C.svg]`: random data
 //!   through AlexNet CONV1-5 (the golden layer chained through ReLU and max pooling, so the
 //!   ifmaps of CONV2-5 carry the zeros ReLU makes); a table per layer beside the chip's
 //!   figures, the report and an SVG chart of energy per layer and level.
-//! - `run alexnet --rtl [--dram chip|ideal]`: the same layers through the Verilated 12 x 14
-//!   accelerator (`eyeriss` `eyeriss_v1`) too, one after the other, each checked bit-exact
+//! - `run alexnet --rtl [--dram chip|ideal] [--layers L,L] [--uncoded]`: the same layers
+//!   through the Verilated 12 x 14 accelerator (`eyeriss` `eyeriss_v1`) too, run-length coded
+//!   as the chip ran them (every output, every ifmap but CONV1's) unless `--uncoded`, one after the other, each checked bit-exact
 //!   against the golden layer and count by count against the mapper; a second table of the
 //!   RTL's figures beside the mapper's and the chip's, an `rtl` section in the report and the
 //!   RTL's bars in the chart. A layer the layer compiler cannot map gets a row saying why.
@@ -130,6 +133,13 @@ pub struct ConvArgs {
     /// beat a cycle after one cycle).
     #[arg(long, value_enum, default_value = "chip", requires = "rtl")]
     dram: DramArg,
+    /// With --rtl: the ifmap is read from DRAM run-length coded (the host codes it; the unit
+    /// decodes it on its way into the buffer).
+    #[arg(long, requires = "rtl")]
+    rlc_in: bool,
+    /// With --rtl: the ofmap is written to DRAM run-length coded (after ReLU; the host decodes it).
+    #[arg(long, requires = "rtl")]
+    rlc_out: bool,
     #[command(flatten)]
     hw: HwArgs,
 }
@@ -210,6 +220,10 @@ pub struct AlexnetArgs {
     /// makes the next layer's ifmap.
     #[arg(long, value_name = "L,L", value_delimiter = ',', value_parser = parse_layer, requires = "rtl")]
     layers: Vec<usize>,
+    /// With --rtl: move every tensor to and from DRAM raw. By default the layers run as the
+    /// chip ran them: every output written run-length coded, every ifmap but CONV1's read coded.
+    #[arg(long, requires = "rtl")]
+    uncoded: bool,
     #[command(flatten)]
     hw: HwArgs,
 }
@@ -343,6 +357,8 @@ pub fn conv(a: ConvArgs) -> Result<()> {
         pad: a.pad as usize,
         relu: a.relu,
         shift: a.shift,
+        rlc_in: a.rlc_in,
+        rlc_out: a.rlc_out,
     };
     let what = || format!("the layer of {} on {}", a.weights.display(), a.ifmap.display());
     layer.check_chip().with_context(what)?;
@@ -558,7 +574,7 @@ fn print_rtl(r: &RtlReport, rep: &LayerReport) {
         r.active_pes
     );
     println!(
-        "  RTL: GLB {} reads, {} writes; DRAM {} reads, {} writes (words; the mapper's for this mapping: equal, checked), {} program words, {} GLB bank conflicts",
+        "  RTL: GLB {} reads, {} writes; DRAM {} reads, {} writes (words; the mapper's for this mapping, coded transfers sized from the data: equal, checked), {} program words, {} GLB bank conflicts",
         r.glb_reads, r.glb_writes, r.dram_reads, r.dram_writes, r.program_words, r.glb_conflicts
     );
     let t = &r.times;
@@ -618,7 +634,10 @@ pub fn alexnet(a: AlexnetArgs) -> Result<()> {
     let chart = a.chart.clone().unwrap_or_else(|| a.report.with_extension("svg"));
     check_outputs(&[&chart, &a.report], &[], true)?;
     let n = a.batch as usize;
-    let layers = layer::alexnet(n, ALEXNET_SHIFT);
+    let layers = match a.rtl && !a.uncoded {
+        true => layer::coded(layer::alexnet(n, ALEXNET_SHIFT)),
+        false => layer::alexnet(n, ALEXNET_SHIFT),
+    };
     let mut rng = StdRng::seed_from_u64(a.seed);
     let first = &layers[0];
     // An image: 8-bit pixels, hardly a zero.
@@ -665,7 +684,7 @@ pub fn alexnet(a: AlexnetArgs) -> Result<()> {
     print_table(&reports);
     let rtl = match &unit {
         Some(u) => {
-            let r = AlexnetRtl::new(u, n, rtl_rows, started.elapsed().as_secs_f64());
+            let r = AlexnetRtl::new(u, n, !a.uncoded, rtl_rows, started.elapsed().as_secs_f64());
             print_rtl_table(&r);
             Some(r)
         }
@@ -726,14 +745,18 @@ struct AlexnetRtl {
     cycles: u64,
     macs: u64,
     dram_words: u64,
-    /// DRAM words (16-bit, not coded: the RTL has no run-length coder yet) per MAC.
+    /// DRAM words (16-bit; a coded transfer counts each 64-bit beat of its stream, the length
+    /// beat included, as four) per MAC.
     dram_words_per_mac: f64,
+    /// Whether the layers moved their tensors run-length coded (as the chip: every output,
+    /// every ifmap but CONV1's).
+    coded: bool,
     /// The whole command, golden layers and mapping included.
     wall_s: f64,
 }
 
 impl AlexnetRtl {
-    fn new(u: &RtlUnit, batch: usize, layers: Vec<RtlLayer>, wall_s: f64) -> Self {
+    fn new(u: &RtlUnit, batch: usize, coded: bool, layers: Vec<RtlLayer>, wall_s: f64) -> Self {
         let ran = || layers.iter().filter_map(|l| l.run.as_ref());
         let cycles = ran().map(|r| r.cycles).sum();
         let macs = ran().map(|r| r.macs + r.macs_gated).sum();
@@ -751,6 +774,7 @@ impl AlexnetRtl {
             macs,
             dram_words,
             dram_words_per_mac: dram_words as f64 / macs.max(1) as f64,
+            coded,
             layers,
             wall_s,
         }
@@ -851,14 +875,15 @@ fn print_rtl_table(r: &AlexnetRtl) {
         print_row(row, &widths);
     }
     println!(
-        "layers run: {:.2} M cycles ({:.1} ms at 200 MHz), DRAM {:.4} words/MAC (not coded: the RTL has no run-length coder yet; the chip: 0.0029 coded); wall time {:.0} s",
+        "layers run: {:.2} M cycles ({:.1} ms at 200 MHz), DRAM {:.4} words/MAC ({}; the chip: 0.0029 coded); wall time {:.0} s",
         r.cycles as f64 / 1e6,
         r.cycles as f64 / 200e3,
         r.dram_words_per_mac,
+        if r.coded { "run-length coded as the chip: every output, every ifmap but CONV1's" } else { "raw: --uncoded" },
         r.wall_s
     );
     println!("cycles: the RTL's from `go` to `done` (DRAM included); [the mapper's estimate for its own choice; the chip's processing latency at 200 MHz, scaled to the batch]; vs estimate: against the mapper's estimate for the mapping run.");
-    println!("GLB and DRAM words, energy: the RTL's counts (equal to the mapper's for the mapping run, checked); energy/MAC under the ISCA 2016 model [the mapper's choice].");
+    println!("GLB and DRAM words, energy: the RTL's counts (equal to the mapper's for the mapping run, checked; a coded transfer's DRAM words to its stream's, sized from the data); energy/MAC under the ISCA 2016 model [the mapper's choice].");
     println!("k cycles/s: the Verilated model's speed; wall s: the layer's whole run on the RTL (mapping, golden layer, machine, RTL, checks).");
 }
 

@@ -161,6 +161,17 @@ fn run_conv_rtl_writes_the_golden_ofmap_with_the_rtls_counters() {
     assert_eq!(read_npy_i16_nd(&yp).unwrap().values, y.values);
     let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&rp).unwrap()).unwrap();
     assert_eq!((report["rtl"]["preset"].as_str(), report["hardware"]["rows"].as_u64(), report["hardware"]["cols"].as_u64()), (Some("eyeriss_v1"), Some(12), Some(14)));
+    // Run-length coded in and out: the same ofmap (the host decodes the unit's stream); the
+    // DRAM traffic is the coded streams', not the raw words'.
+    let mut coded = args.to_vec();
+    coded.extend(["--rlc-in", "--rlc-out"]);
+    let out = edgertl(&coded);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read_npy_i16_nd(&yp).unwrap().values, y.values);
+    let coded_report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&rp).unwrap()).unwrap();
+    let dram = |r: &serde_json::Value| (r["dram_reads"].as_u64().unwrap(), r["dram_writes"].as_u64().unwrap());
+    let (raw, rlc) = (dram(rtl), dram(&coded_report["rtl"]));
+    assert!(raw.0 != rlc.0 && raw.1 != rlc.1, "coded DRAM words {rlc:?}, raw {raw:?}");
     // Bad requests: nothing is written.
     std::fs::remove_file(&yp).unwrap();
     std::fs::remove_file(&rp).unwrap();
@@ -180,6 +191,8 @@ fn run_conv_rtl_writes_the_golden_ofmap_with_the_rtls_counters() {
     }
     let out = edgertl(&["run", "conv", "--ifmap", s(&xp), "--weights", s(&wp), "--out", s(&yp), "--preset", "small"]);
     assert_eq!(out.status.code(), Some(2), "--preset without --rtl: {}", stderr(&out));
+    let out = edgertl(&["run", "conv", "--ifmap", s(&xp), "--weights", s(&wp), "--out", s(&yp), "--rlc-in"]);
+    assert_eq!(out.status.code(), Some(2), "--rlc-in without --rtl: {}", stderr(&out));
 }
 
 /// Small valid inputs in a fresh directory: x (1, 4, 8, 8), w (6, 2, 3, 3), b (6,).

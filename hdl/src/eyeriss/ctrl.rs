@@ -13,8 +13,8 @@
 //!   - *end* (op 3): the run stops fetching, waits for the beats still in flight (they are
 //!     dropped), and raises `done` (held until the next `go`).
 //! - **Errors.** A word with an unknown op or target (target > 8, a sync or end for a target
-//!   other than CTRL, or reserved bits 39-32 set) stops the run with `error` held until the
-//!   next `go`; `done` is not raised.
+//!   other than CTRL, or reserved bits 39-32 set), or `abort` (the top's malformed-stream
+//!   fault), stops the run with `error` held until the next `go`; `done` is not raised.
 //! - `starved`, `blocked`, `syncing`: while running, no word at hand, the head word waiting
 //!   for its engine, or at a sync (the unit's performance counters count them).
 //! - `busy`: a run is under way (between `go` and `done` or `error`); `go` while busy is
@@ -34,6 +34,8 @@ pub struct Sequencer {
     pub rst: Signal<In, Bit>,
     pub go: Signal<In, Bit>,
     pub prog_beat: Signal<In, Bits<30>>,
+    /// Stop the run with `error` (a malformed coded stream): as a bad word does.
+    pub abort: Signal<In, Bit>,
     pub busy: Signal<Out, Bit>,
     pub done: Signal<Out, Bit>,
     pub error: Signal<Out, Bit>,
@@ -174,7 +176,7 @@ impl Logic for Sequencer {
         if self.exec.val() & (self.op.val() == 3) {
             self.fetching.d.next = false;
         }
-        if self.running.q.val() & self.fetching.q.val() & self.words_fifo.out_valid.val() & self.bad.val() {
+        if self.running.q.val() & self.fetching.q.val() & ((self.words_fifo.out_valid.val() & self.bad.val()) | self.abort.val()) {
             self.fetching.d.next = false;
             self.error_q.d.next = true;
         }

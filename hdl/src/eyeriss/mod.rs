@@ -38,9 +38,11 @@
 //! # Ports (all 64-bit-or-less, every width given)
 //! - `go`, `prog_beat` (30): run the program at that DRAM beat; `busy`, `done`, `error` (a bad
 //!   program word), `words` (32): program words executed.
-//! - `fault` (4, sticky until `rst`): bit 0 the GLB refused an access (wrong kind of bank or
+//! - `fault` (5, sticky until `rst`): bit 0 the GLB refused an access (wrong kind of bank or
 //!   out of range: a compiler bug), 1 the array refused a pass configuration, 2 a psum came
-//!   from an unknown PE, 3 a feed tag out of range.
+//!   from an unknown PE, 3 a feed tag out of range, 4 a coded load's stream is malformed (the
+//!   sequencer stops the run with `error`; counter [`counters::RLC_FAULT`] names the stream
+//!   and the decoder's error kind).
 //! - The DRAM port (`link`): `dram_req_valid` / `_ready`, `_write`, `_beat` (30), `_data` (64),
 //!   `_mask` (4, a bit per 16-bit lane, writes); `dram_resp_valid` / `_ready`, `_data` (64),
 //!   one response per read, in order, after any latency.
@@ -48,6 +50,28 @@
 //! - `sel_row`, `sel_col` (4 each) -> `sel_*` (32 each) two edges later: that PE's counters.
 //! - `bank_sel` (5) -> `bank_reads`, `bank_writes` (32) one edge later: that GLB bank's
 //!   accesses (64-bit words). `psum_banks` (NB), `filt_active`: the GLB's state.
+//!
+//! # Run-length coded transfers
+//! A load or a store may say (mode bit 4, [`regs`]) that its DRAM side is a run-length coded
+//! stream (the `rlc_decoder` / `rlc_encoder` format: three (run, level) pairs per 64-bit
+//! word, `term` on the last) of the N words the command moves, in its walk order. A stream
+//! sits at its own beat `b` (register `XFER_STREAM`): beat `b` holds its length L in coded
+//! words (bits 31-0, the rest 0), beats `b+1 .. b+L` the coded words. N is register
+//! `XFER_VALUES`; the walk's DRAM lane is not used.
+//! - **Coded load**: the engine reads beat `b`, then the L beats one after another (up to 4 in
+//!   flight) into an `rlc_decoder` configured with N, and writes its values to the walk's
+//!   buffer addresses in order. If the L beats run out before the decoder has finished (a
+//!   truncated stream), the engine notes it and feeds words of three (31, 1) pairs without
+//!   `term`, which end in a decoder error within N / 96 + 1 words (never in a success). A
+//!   decoder error (1 extra values, 2 early term, 3 missing term) sets `fault` bit 4 and stops
+//!   the run; the engine passes over the rest of its walk and drops beats
+//!   still in flight, so nothing hangs.
+//! - **Coded store**: the words read (through ReLU when asked) go into an `rlc_encoder`
+//!   configured with N; its words go to beats `b+1, b+2, ..`, and once it has finished, beat
+//!   `b` gets their number L (the coded length, readable by the host). The compiler reserves
+//!   `1 + max(1, ceil(N / 3))` beats, the worst case.
+//! - Counters: a coded transfer's DRAM words are its beats times four (the length beat
+//!   included); the buffer's words are the decoded ones.
 //!
 //! # Controller registers (target CTRL, op write)
 //! Address 0: the GLB's psum bank mask (bit k: bank k holds psums). Address 1: swap the filter
@@ -109,7 +133,8 @@ pub mod counters {
     /// DRAM beats read (program words included) and written.
     pub const DRAM_BEATS_READ: u64 = 2;
     pub const DRAM_BEATS_WRITTEN: u64 = 3;
-    /// DRAM words read (loads) per data type: ifmap, filter, psum (+0, +1, +2).
+    /// DRAM words read (loads) per data type: ifmap, filter, psum (+0, +1, +2). A coded
+    /// transfer counts its stream's beats, four words each (its length beat included).
     pub const DRAM_READS: u64 = 4;
     /// DRAM words written (stores) per data type.
     pub const DRAM_WRITES: u64 = 7;
@@ -131,6 +156,10 @@ pub mod counters {
     /// The filter buffer's 64-bit reads and writes.
     pub const FILTER_BANK_READS: u64 = 29;
     pub const FILTER_BANK_WRITES: u64 = 30;
+    /// The last coded load's stream: its beat (bits 31-3, the beat's low 29 bits), whether it
+    /// ran out of beats before the decoder finished (bit 2: truncated) and the decoder's error
+    /// kind (bits 1-0: 0 none, 1 extra values, 2 early term, 3 missing term).
+    pub const RLC_FAULT: u64 = 31;
     /// Performance counters: cycles (while `busy`) where the array has a busy PE, a feed
     /// engine is busy, the load engine, the store engine is busy; the sequencer has no program
     /// word at hand, its word waits for its engine, it waits at a sync; the array has gone

@@ -25,7 +25,10 @@
 //!   walker with three lanes (0 the DRAM address, 1 the buffer address, 2 a skip range's
 //!   operand) at addresses 0-63 as in [`super::walker`], then [`XFER_LO`] / [`XFER_HI`] the
 //!   skip range and [`XFER_MODE`]: bit 0 the range is on, bit 1 the filter buffer (load) or
-//!   ReLU (store), bits 2-3 the data type (0 ifmap, 1 filter, 2 psum) for the counters.
+//!   ReLU (store), bits 2-3 the data type (0 ifmap, 1 filter, 2 psum) for the counters, bit
+//!   4 the DRAM side is run-length coded: then [`XFER_VALUES`] is N, the words the command
+//!   moves, and [`XFER_STREAM`] the beat of its stream (a length beat, then the coded words:
+//!   see the module docs of [`super`]).
 //! - [`FEED_FILTER`], [`FEED_IFMAP`], [`FEED_PSUM`]: the feed engines, registers as in
 //!   [`super::feed::cfg`].
 //! - [`DRAIN`]: `addr` = `(row << 4) | col`, `data` the PE's psum pointer
@@ -62,6 +65,8 @@ pub const OP_END: u64 = 3;
 pub const XFER_LO: u64 = super::xfer::cfg::LO;
 pub const XFER_HI: u64 = super::xfer::cfg::HI;
 pub const XFER_MODE: u64 = super::xfer::cfg::MODE;
+pub const XFER_VALUES: u64 = super::xfer::cfg::VALUES;
+pub const XFER_STREAM: u64 = super::xfer::cfg::STREAM;
 
 /// Loop walker addresses: lane `f`'s jump for loop `k` ([`super::walker::jumps`]), its base,
 /// loop `k`'s count.

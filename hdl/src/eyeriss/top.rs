@@ -30,8 +30,9 @@ pub struct Eyeriss<const NB: usize, const BA: usize, const WA: usize, const DEPT
     /// Program words executed.
     pub words: Signal<Out, Bits<32>>,
     /// Sticky faults: 0 a GLB access refused, 1 the array refused a pass, 2 a psum from an
-    /// unknown PE, 3 a feed tag out of range.
-    pub fault: Signal<Out, Bits<4>>,
+    /// unknown PE, 3 a feed tag out of range, 4 a coded load's stream is malformed (the run
+    /// stops with `error`; counter 31 says which stream and why).
+    pub fault: Signal<Out, Bits<5>>,
     /// The DRAM port.
     pub dram_req_valid: Signal<Out, Bit>,
     pub dram_req_ready: Signal<In, Bit>,
@@ -91,6 +92,7 @@ pub struct Eyeriss<const NB: usize, const BA: usize, const WA: usize, const DEPT
     calm: Reg<Bits<4>>,
     cfg_fault: Reg<Bit>,
     rd_fault: Reg<Bit>,
+    rlc_fault: Reg<Bit>,
     own: Vec<Reg<Bits<32>>>,
     perf: Vec<Reg<Bits<32>>>,
     pinc: Vec<Signal<Local, Bit>>,
@@ -130,6 +132,9 @@ pub struct Eyeriss<const NB: usize, const BA: usize, const WA: usize, const DEPT
     lw_d64: Signal<Local, Bits<64>>,
     fault_b: Vec<Signal<Local, Bits<1>>>,
     rd_lane: Signal<Local, Bits<2>>,
+    rlc_trunc_b: Signal<Local, Bits<1>>,
+    rlc_beat: Signal<Local, Bits<29>>,
+    unused_rlc_beat: Signal<Local, Bits<30>>,
     w_lane: Signal<Local, Bits<2>>,
     lw_lane: Signal<Local, Bits<2>>,
     unused_fa: Signal<Local, Bits<32>>,
@@ -200,6 +205,7 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Eyer
             calm: Default::default(),
             cfg_fault: Default::default(),
             rd_fault: Default::default(),
+            rlc_fault: Default::default(),
             own: (0..OWN_COUNTERS).map(|_| Default::default()).collect(),
             perf: (0..PERF_COUNTERS).map(|_| Default::default()).collect(),
             pinc: (0..PERF_COUNTERS).map(|_| Default::default()).collect(),
@@ -236,8 +242,11 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Eyer
             lw_mask: Default::default(),
             w_d64: Default::default(),
             lw_d64: Default::default(),
-            fault_b: (0..4).map(|_| Default::default()).collect(),
+            fault_b: (0..5).map(|_| Default::default()).collect(),
             rd_lane: Default::default(),
+            rlc_trunc_b: Default::default(),
+            rlc_beat: Default::default(),
+            unused_rlc_beat: Default::default(),
             w_lane: Default::default(),
             lw_lane: Default::default(),
             unused_fa: Default::default(),
@@ -260,12 +269,13 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Eyer
 impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Logic for Eyeriss<NB, BA, WA, DEPTH> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clk, fp_last, xfer_on, calm, cfg_fault, rd_fault, max_active, cnt_q);
+        dff_setup!(self, clk, fp_last, xfer_on, calm, cfg_fault, rd_fault, rlc_fault, max_active, cnt_q);
         self.fp_last.rst.next = self.rst.val();
         self.xfer_on.rst.next = self.rst.val();
         self.calm.rst.next = self.rst.val();
         self.cfg_fault.rst.next = self.rst.val();
         self.rd_fault.rst.next = self.rst.val();
+        self.rlc_fault.rst.next = self.rst.val();
         self.max_active.rst.next = self.rst.val();
         self.cnt_q.rst.next = self.rst.val();
         for i in 0..self.own.len() {
@@ -662,7 +672,17 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Logi
         if self.resp_take.val() & self.glb.rd_resp_err.val() {
             self.rd_fault.d.next = true;
         }
-        for k in 0..4 {
+        if self.load.rlc_error.val() {
+            self.rlc_fault.d.next = true;
+        }
+        self.seq.abort.next = self.rlc_fault.q.val();
+        self.rlc_beat.next = self.load.stream.val().get_bits::<29>(0);
+        self.unused_rlc_beat.next = self.load.stream.val();
+        self.rlc_trunc_b.next = 0.into();
+        if self.load.rlc_truncated.val() {
+            self.rlc_trunc_b.next = 1.into();
+        }
+        for k in 0..5 {
             self.fault_b[k].next = 0.into();
         }
         if (self.glb.bad_accesses.val() != 0) | self.rd_fault.q.val() {
@@ -677,10 +697,14 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Logi
         if self.feed_f.tag_error.val() | self.feed_i.tag_error.val() | self.feed_p.tag_error.val() {
             self.fault_b[3].next = 1.into();
         }
-        self.fault.next = bit_cast::<4, 1>(self.fault_b[0].val())
-            | (bit_cast::<4, 1>(self.fault_b[1].val()) << 1)
-            | (bit_cast::<4, 1>(self.fault_b[2].val()) << 2)
-            | (bit_cast::<4, 1>(self.fault_b[3].val()) << 3);
+        if self.rlc_fault.q.val() {
+            self.fault_b[4].next = 1.into();
+        }
+        self.fault.next = bit_cast::<5, 1>(self.fault_b[0].val())
+            | (bit_cast::<5, 1>(self.fault_b[1].val()) << 1)
+            | (bit_cast::<5, 1>(self.fault_b[2].val()) << 2)
+            | (bit_cast::<5, 1>(self.fault_b[3].val()) << 3)
+            | (bit_cast::<5, 1>(self.fault_b[4].val()) << 4);
         self.psum_banks.next = self.glb.psum_banks.val();
         self.filt_active.next = self.glb.filt_active.val();
         self.glb.cnt_sel.next = self.bank_sel.val();
@@ -694,22 +718,41 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Logi
         self.inc[1].next = self.array.pass_valid.val() & self.array.pass_ready.val();
         self.inc[2].next = false;
         self.inc[3].next = false;
-        self.inc[4].next = self.ld_go.val() & (self.load.kind.val() == 0);
-        self.inc[5].next = self.ld_go.val() & (self.load.kind.val() == 1);
-        self.inc[6].next = self.ld_go.val() & (self.load.kind.val() == 2);
-        self.inc[7].next = self.st_go.val() & (self.store.kind.val() == 0);
-        self.inc[8].next = self.st_go.val() & (self.store.kind.val() == 1);
-        self.inc[9].next = self.st_go.val() & (self.store.kind.val() == 2);
-        self.inc[10].next = (self.g_fi.val() & self.rd_go.val()) | self.inc[7].val();
-        self.inc[11].next = (self.feed_f.rd_valid.val() & self.feed_f.rd_ready.val()) | self.inc[8].val();
-        self.inc[12].next = (self.g_fp.val() & self.rd_go.val()) | self.inc[9].val();
-        self.inc[13].next = self.inc[4].val();
-        self.inc[14].next = self.inc[5].val();
-        self.inc[15].next = (self.dr_w.val() & self.glb.wr_ready.val()) | self.inc[6].val();
+        // DRAM words: a raw transfer's words; a coded one's beats, four words each.
+        self.inc[4].next = self.ld_go.val() & (self.load.kind.val() == 0) & !self.load.coded.val();
+        self.inc[5].next = self.ld_go.val() & (self.load.kind.val() == 1) & !self.load.coded.val();
+        self.inc[6].next = self.ld_go.val() & (self.load.kind.val() == 2) & !self.load.coded.val();
+        self.inc[7].next = self.st_go.val() & (self.store.kind.val() == 0) & !self.store.coded.val();
+        self.inc[8].next = self.st_go.val() & (self.store.kind.val() == 1) & !self.store.coded.val();
+        self.inc[9].next = self.st_go.val() & (self.store.kind.val() == 2) & !self.store.coded.val();
+        self.inc[10].next = (self.g_fi.val() & self.rd_go.val()) | (self.st_go.val() & (self.store.kind.val() == 0));
+        self.inc[11].next = (self.feed_f.rd_valid.val() & self.feed_f.rd_ready.val()) | (self.st_go.val() & (self.store.kind.val() == 1));
+        self.inc[12].next = (self.g_fp.val() & self.rd_go.val()) | (self.st_go.val() & (self.store.kind.val() == 2));
+        self.inc[13].next = self.ld_go.val() & (self.load.kind.val() == 0);
+        self.inc[14].next = self.ld_go.val() & (self.load.kind.val() == 1);
+        self.inc[15].next = (self.dr_w.val() & self.glb.wr_ready.val()) | (self.ld_go.val() & (self.load.kind.val() == 2));
         for i in 0..self.own.len() {
             if self.inc[i].val() {
                 self.own[i].d.next = self.own[i].q.val() + 1;
             }
+        }
+        if self.load.coded_beat.val() & (self.load.kind.val() == 0) {
+            self.own[4].d.next = self.own[4].q.val() + 4;
+        }
+        if self.load.coded_beat.val() & (self.load.kind.val() == 1) {
+            self.own[5].d.next = self.own[5].q.val() + 4;
+        }
+        if self.load.coded_beat.val() & (self.load.kind.val() == 2) {
+            self.own[6].d.next = self.own[6].q.val() + 4;
+        }
+        if self.store.coded_beat.val() & (self.store.kind.val() == 0) {
+            self.own[7].d.next = self.own[7].q.val() + 4;
+        }
+        if self.store.coded_beat.val() & (self.store.kind.val() == 1) {
+            self.own[8].d.next = self.own[8].q.val() + 4;
+        }
+        if self.store.coded_beat.val() & (self.store.kind.val() == 2) {
+            self.own[9].d.next = self.own[9].q.val() + 4;
         }
         // Where the cycles go (counted while busy).
         self.pinc[0].next = self.seq.busy.val() & self.array.busy.val();
@@ -784,6 +827,11 @@ impl<const NB: usize, const BA: usize, const WA: usize, const DEPTH: usize> Logi
         }
         if self.cnt_sel.val() == 30 {
             self.cnt_q.d.next = self.glb.filt_writes.val();
+        }
+        if self.cnt_sel.val() == 31 {
+            self.cnt_q.d.next = (bit_cast::<32, 29>(self.rlc_beat.val()) << 3)
+                | (bit_cast::<32, 1>(self.rlc_trunc_b.val()) << 2)
+                | bit_cast::<32, 2>(self.load.rlc_kind.val());
         }
         for i in 0..self.perf.len() {
             if self.cnt_sel.val().get_bit(5) & !self.cnt_sel.val().get_bit(4) & !self.cnt_sel.val().get_bit(3) & (self.cnt_sel.val().get_bits::<3>(0).index() == i) {

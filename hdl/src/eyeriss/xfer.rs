@@ -22,8 +22,17 @@
 //! loop k's count at `56 + k`), 64 / 65 the range's `lo` / `hi` (it holds when
 //! `lo <= v < hi`, computed as `(v - lo) < (hi - lo)` unsigned), 66 the mode: bit 0 the range
 //! is on, bit 1 the filter buffer (load) or ReLU (store), bits 2-3 the data type (0 ifmap,
-//! 1 filter, 2 psum; for the parent's counters). `start` runs the command (ignored while
-//! busy); `idle`: no walk, no word in flight, no pending beat.
+//! 1 filter, 2 psum; for the parent's counters), bit 4 the DRAM side is a run-length coded
+//! stream; 67 its N (values), 68 its beat. `start` runs the command (ignored while busy);
+//! `idle`: no walk, no word in flight, no pending beat, no stream under way.
+//!
+//! # Coded commands (mode bit 4)
+//! The DRAM side is a stream at beat `b`: a length beat (L, bits 31-0), then L coded words
+//! (the parent's module docs). [`LoadEngine`] reads them into an instantiated `rlc_decoder`
+//! and writes its N values to the walk's buffer addresses; [`StoreEngine`] puts the N words
+//! it reads through an `rlc_encoder`, writes the coded words from beat `b + 1` and then L at
+//! beat `b`. The load reports a malformed stream (`rlc_error`, `rlc_kind`), passes over the
+//! rest of its walk and drops what DRAM still sends: it always comes back to idle.
 //!
 //! # Ports
 //! - Load: `mem_rd_valid` / `mem_rd_ready` / `mem_rd_beat` (30 bits): beat reads;
@@ -39,6 +48,7 @@
 //! response's valid through.
 
 use super::walker::LoopWalker;
+use crate::rlc::{RlcDecoder, RlcEncoder};
 use crate::widgets::{Fifo, Reg};
 use rust_hdl::prelude::*;
 
@@ -50,10 +60,15 @@ pub mod cfg {
     pub const LO: u64 = 64;
     pub const HI: u64 = 65;
     pub const MODE: u64 = 66;
+    /// Values of a coded command's stream (N, the words it moves).
+    pub const VALUES: u64 = 67;
+    /// Beat of a coded command's stream (its length beat; the coded words follow).
+    pub const STREAM: u64 = 68;
     /// Mode bits.
     pub const RANGE_ON: u64 = 1;
     pub const FILTER_OR_RELU: u64 = 2;
     pub const KIND_SHIFT: u64 = 2;
+    pub const CODED: u64 = 16;
 }
 
 /// Blocks whose combinational logic a parent must have emitted a variable a block
@@ -81,10 +96,17 @@ pub struct XferWalk {
     /// Mode bit 1 (filter buffer / ReLU) and the data type.
     pub flag: Signal<Out, Bit>,
     pub kind: Signal<Out, Bits<2>>,
+    /// Mode bit 4: the DRAM side is a run-length coded stream of `values` values at beat
+    /// `stream`.
+    pub coded: Signal<Out, Bit>,
+    pub values: Signal<Out, Bits<32>>,
+    pub stream: Signal<Out, Bits<30>>,
     walker: LoopWalker<LANE_BITS>,
     lo: Reg<Bits<32>>,
     hi: Reg<Bits<32>>,
-    mode: Reg<Bits<4>>,
+    mode: Reg<Bits<5>>,
+    n: Reg<Bits<32>>,
+    beat: Reg<Bits<30>>,
     skipped: Signal<Local, Bit>,
     cfg_reg: Signal<Local, Bits<6>>,
     cfg_own: Signal<Local, Bit>,
@@ -106,10 +128,15 @@ impl Default for XferWalk {
             busy: Default::default(),
             flag: Default::default(),
             kind: Default::default(),
+            coded: Default::default(),
+            values: Default::default(),
+            stream: Default::default(),
             walker: LoopWalker::new(3),
             lo: Default::default(),
             hi: Default::default(),
             mode: Default::default(),
+            n: Default::default(),
+            beat: Default::default(),
             skipped: Default::default(),
             cfg_reg: Default::default(),
             cfg_own: Default::default(),
@@ -120,10 +147,12 @@ impl Default for XferWalk {
 impl Logic for XferWalk {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clk, lo, hi, mode);
+        dff_setup!(self, clk, lo, hi, mode, n, beat);
         self.lo.rst.next = self.rst.val();
         self.hi.rst.next = self.rst.val();
         self.mode.rst.next = self.rst.val();
+        self.n.rst.next = self.rst.val();
+        self.beat.rst.next = self.rst.val();
         self.walker.clk.next = self.clk.val();
         self.walker.rst.next = self.rst.val();
         self.cfg_own.next = self.cfg_we.val() & self.cfg_addr.val().get_bit(6) & !self.walker.valid.val();
@@ -139,7 +168,13 @@ impl Logic for XferWalk {
             self.hi.d.next = self.cfg_data.val();
         }
         if self.cfg_own.val() & (self.cfg_reg.val() == 2) {
-            self.mode.d.next = self.cfg_data.val().get_bits::<4>(0);
+            self.mode.d.next = self.cfg_data.val().get_bits::<5>(0);
+        }
+        if self.cfg_own.val() & (self.cfg_reg.val() == 3) {
+            self.n.d.next = self.cfg_data.val();
+        }
+        if self.cfg_own.val() & (self.cfg_reg.val() == 4) {
+            self.beat.d.next = self.cfg_data.val().get_bits::<30>(0);
         }
         self.skipped.next = self.mode.q.val().get_bit(0)
             & ((self.walker.value[2].val() - self.lo.q.val()) >= (self.hi.q.val() - self.lo.q.val()));
@@ -150,11 +185,14 @@ impl Logic for XferWalk {
         self.busy.next = self.walker.valid.val();
         self.flag.next = self.mode.q.val().get_bit(1);
         self.kind.next = self.mode.q.val().get_bits::<2>(2);
+        self.coded.next = self.mode.q.val().get_bit(4);
+        self.values.next = self.n.q.val();
+        self.stream.next = self.beat.q.val();
     }
 }
 
 /// The load engine: DRAM beats in, buffer words out (see the module docs).
-#[derive(LogicBlock, Default)]
+#[derive(LogicBlock)]
 pub struct LoadEngine {
     pub clk: Signal<In, Clock>,
     pub rst: Signal<In, Bit>,
@@ -175,6 +213,18 @@ pub struct LoadEngine {
     pub wr_data: Signal<Out, Bits<16>>,
     pub filter: Signal<Out, Bit>,
     pub kind: Signal<Out, Bits<2>>,
+    /// The command is coded, and a beat of its stream (the length beat included) was taken
+    /// (one edge late: a register, for the parent's counters).
+    pub coded: Signal<Out, Bit>,
+    pub coded_beat: Signal<Out, Bit>,
+    /// The decoder's verdict on the last coded stream (held until the next coded command):
+    /// malformed, and why (1 extra values, 2 early term or truncated, 3 missing term); the
+    /// stream's beat.
+    pub rlc_error: Signal<Out, Bit>,
+    pub rlc_kind: Signal<Out, Bits<2>>,
+    /// The last coded stream ran out of beats before the decoder finished (truncated).
+    pub rlc_truncated: Signal<Out, Bit>,
+    pub stream: Signal<Out, Bits<30>>,
     walk: XferWalk,
     /// The order FIFO: bits 0-31 the buffer address, 32-33 the lane, 34 a new beat (its data
     /// is the next response; otherwise the word is in `held`).
@@ -184,6 +234,19 @@ pub struct LoadEngine {
     have_beat: Reg<Bit>,
     /// The data of the last beat taken from DRAM.
     held: Reg<Bits<64>>,
+    /// A coded command: its decoder (17-bit counts: a command moves at most 2^16 words).
+    dec: RlcDecoder<17, 18>,
+    /// A coded command is under way; its length beat is still to come, and was asked for.
+    c_on: Reg<Bit>,
+    c_hdr: Reg<Bit>,
+    c_asked: Reg<Bit>,
+    /// The next beat of the stream to ask for, and how many are left to ask for.
+    c_next: Reg<Bits<30>>,
+    c_left: Reg<Bits<32>>,
+    /// Beats asked for and not yet taken (at most 4: the link's limit).
+    c_flight: Reg<Bits<3>>,
+    beat_q: Reg<Bit>,
+    c_trunc: Reg<Bit>,
     beat: Signal<Local, Bits<30>>,
     lane: Signal<Local, Bits<2>>,
     same: Signal<Local, Bit>,
@@ -193,38 +256,137 @@ pub struct LoadEngine {
     head_lane: Signal<Local, Bits<2>>,
     head_beat: Signal<Local, Bits<64>>,
     moves: Signal<Local, Bit>,
+    raw_wr: Signal<Local, Bit>,
+    c_go: Signal<Local, Bit>,
+    c_req: Signal<Local, Bit>,
+    c_acc: Signal<Local, Bit>,
+    c_take: Signal<Local, Bit>,
+    c_close: Signal<Local, Bit>,
+    c_drain: Signal<Local, Bit>,
+    unused_hdr: Signal<Local, Bits<64>>,
+    unused_dec: Signal<Local, Bits<32>>,
+    unused_dec_n: Signal<Local, Bits<32>>,
+    /// The decoder takes a length only when idle; the load engine starts a stream only after the last one's `done`.
+    unused_dec_ready: Signal<Local, Bit>,
+    /// The word fed to the decoder after a truncated stream: three (31, 1) pairs, no term.
+    term_word: Constant<Bits<64>>,
+}
+
+impl Default for LoadEngine {
+    fn default() -> Self {
+        Self {
+            clk: Default::default(),
+            rst: Default::default(),
+            cfg_we: Default::default(),
+            cfg_addr: Default::default(),
+            cfg_data: Default::default(),
+            start: Default::default(),
+            idle: Default::default(),
+            mem_rd_valid: Default::default(),
+            mem_rd_ready: Default::default(),
+            mem_rd_beat: Default::default(),
+            mem_resp_valid: Default::default(),
+            mem_resp_ready: Default::default(),
+            mem_resp_data: Default::default(),
+            wr_valid: Default::default(),
+            wr_ready: Default::default(),
+            wr_addr: Default::default(),
+            wr_data: Default::default(),
+            filter: Default::default(),
+            kind: Default::default(),
+            coded: Default::default(),
+            coded_beat: Default::default(),
+            rlc_error: Default::default(),
+            rlc_kind: Default::default(),
+            rlc_truncated: Default::default(),
+            stream: Default::default(),
+            walk: Default::default(),
+            order: Default::default(),
+            last_beat: Default::default(),
+            have_beat: Default::default(),
+            held: Default::default(),
+            dec: crate::rlc::build_decoder(),
+            c_on: Default::default(),
+            c_hdr: Default::default(),
+            c_asked: Default::default(),
+            c_next: Default::default(),
+            c_left: Default::default(),
+            c_flight: Default::default(),
+            beat_q: Default::default(),
+            c_trunc: Default::default(),
+            beat: Default::default(),
+            lane: Default::default(),
+            same: Default::default(),
+            accept: Default::default(),
+            new_bit: Default::default(),
+            head_new: Default::default(),
+            head_lane: Default::default(),
+            head_beat: Default::default(),
+            moves: Default::default(),
+            raw_wr: Default::default(),
+            c_go: Default::default(),
+            c_req: Default::default(),
+            c_acc: Default::default(),
+            c_take: Default::default(),
+            c_close: Default::default(),
+            c_drain: Default::default(),
+            unused_hdr: Default::default(),
+            unused_dec: Default::default(),
+            unused_dec_n: Default::default(),
+            unused_dec_ready: Default::default(),
+            term_word: Constant::new(bits(63 | (63 << 21) | (63 << 42))),
+        }
+    }
 }
 
 impl Logic for LoadEngine {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clk, last_beat, have_beat, held);
+        dff_setup!(self, clk, last_beat, have_beat, held, c_on, c_hdr, c_asked, c_next, c_left, c_flight, beat_q, c_trunc);
+        self.c_trunc.rst.next = self.rst.val();
+        self.beat_q.rst.next = self.rst.val();
         self.last_beat.rst.next = self.rst.val();
         self.have_beat.rst.next = self.rst.val();
         self.held.rst.next = self.rst.val();
+        self.c_on.rst.next = self.rst.val();
+        self.c_hdr.rst.next = self.rst.val();
+        self.c_asked.rst.next = self.rst.val();
+        self.c_next.rst.next = self.rst.val();
+        self.c_left.rst.next = self.rst.val();
+        self.c_flight.rst.next = self.rst.val();
         self.walk.clk.next = self.clk.val();
         self.walk.rst.next = self.rst.val();
         self.order.clk.next = self.clk.val();
         self.order.rst.next = self.rst.val();
+        self.dec.clk.next = self.clk.val();
+        self.dec.rst.next = self.rst.val();
         self.walk.cfg_we.next = self.cfg_we.val();
         self.walk.cfg_addr.next = self.cfg_addr.val();
         self.walk.cfg_data.next = self.cfg_data.val();
         self.walk.start.next = self.start.val();
         self.filter.next = self.walk.flag.val();
         self.kind.next = self.walk.kind.val();
+        self.coded.next = self.walk.coded.val();
+        self.stream.next = self.walk.stream.val();
+        self.rlc_error.next = self.dec.error.val();
+        self.rlc_kind.next = self.dec.error_kind.val();
+        self.rlc_truncated.next = self.c_trunc.q.val();
+        self.unused_dec.next = self.dec.words_in.val() ^ self.dec.values_out.val();
+        self.unused_dec_ready.next = self.dec.cfg_ready.val();
         // A new command forgets the last beat (DRAM may have changed since).
         if self.start.val() & !self.walk.busy.val() {
             self.have_beat.d.next = false;
         }
-        // The current word: its beat is read unless it is the beat asked for last.
+        // Raw: the current word's beat is read unless it is the beat asked for last.
         self.beat.next = self.walk.dram_addr.val().get_bits::<30>(2);
         self.lane.next = self.walk.dram_addr.val().get_bits::<2>(0);
         self.same.next = self.have_beat.q.val() & (self.beat.val() == self.last_beat.q.val());
-        self.mem_rd_valid.next = self.walk.valid.val() & self.order.in_ready.val() & !self.same.val();
+        self.mem_rd_valid.next = self.walk.valid.val() & self.order.in_ready.val() & !self.same.val() & !self.walk.coded.val();
         self.mem_rd_beat.next = self.beat.val();
         self.accept.next = self.walk.valid.val()
             & self.order.in_ready.val()
-            & (self.same.val() | self.mem_rd_ready.val());
+            & (self.same.val() | self.mem_rd_ready.val())
+            & !self.walk.coded.val();
         self.walk.ready.next = self.accept.val();
         if self.accept.val() & !self.same.val() {
             self.last_beat.d.next = self.beat.val();
@@ -245,7 +407,8 @@ impl Logic for LoadEngine {
         if self.head_new.val() {
             self.head_beat.next = self.mem_resp_data.val();
         }
-        self.wr_valid.next = self.order.out_valid.val() & (!self.head_new.val() | self.mem_resp_valid.val());
+        self.raw_wr.next = self.order.out_valid.val() & (!self.head_new.val() | self.mem_resp_valid.val());
+        self.wr_valid.next = self.raw_wr.val();
         self.wr_addr.next = self.order.out_data.val().get_bits::<32>(0);
         self.wr_data.next = self.head_beat.val().get_bits::<16>(0);
         if self.head_lane.val() == 1 {
@@ -257,18 +420,91 @@ impl Logic for LoadEngine {
         if self.head_lane.val() == 3 {
             self.wr_data.next = self.head_beat.val().get_bits::<16>(48);
         }
-        self.moves.next = self.wr_valid.val() & self.wr_ready.val();
+        self.moves.next = self.raw_wr.val() & self.wr_ready.val();
         self.order.out_ready.next = self.moves.val();
         self.mem_resp_ready.next = self.order.out_valid.val() & self.head_new.val() & self.wr_ready.val();
         if self.moves.val() & self.head_new.val() {
             self.held.d.next = self.mem_resp_data.val();
         }
-        self.idle.next = !self.walk.busy.val() & !self.order.out_valid.val();
+
+        // Coded: the stream's length beat, then that many beats into the decoder while it
+        // runs; its values go to the walk's buffer addresses in order.
+        self.c_go.next = self.start.val() & !self.walk.busy.val() & !self.c_on.q.val() & self.walk.coded.val();
+        self.dec.cfg_valid.next = self.c_go.val();
+        self.dec.cfg_n.next = self.walk.values.val().get_bits::<17>(0);
+        self.unused_dec_n.next = self.walk.values.val();
+        self.c_req.next = self.c_on.q.val()
+            & ((self.c_hdr.q.val() & !self.c_asked.q.val())
+                | (!self.c_hdr.q.val() & self.c_left.q.val().any() & self.dec.busy.val()));
+        // A finished decoder with no value left: what remains of the walk (a malformed
+        // stream's words) is passed over.
+        self.c_drain.next = self.c_on.q.val() & self.dec.done.val() & !self.dec.out_valid.val();
+        self.dec.in_valid.next = false;
+        self.dec.in_data.next = self.mem_resp_data.val();
+        self.unused_hdr.next = self.mem_resp_data.val();
+        if self.walk.coded.val() {
+            self.mem_rd_valid.next = self.c_req.val();
+            self.mem_rd_beat.next = self.c_next.q.val();
+            // The length beat, a stream beat into the decoder, or a beat the decoder no longer
+            // takes (it has finished): dropped.
+            self.mem_resp_ready.next = true;
+            if !self.c_hdr.q.val() & self.dec.busy.val() {
+                self.mem_resp_ready.next = self.dec.in_ready.val();
+                self.dec.in_valid.next = self.mem_resp_valid.val();
+            }
+            // Every beat given and the decoder still waits: the stream was cut short. Words of
+            // three (31, 1) pairs and no term follow until the decoder stops, which it does
+            // with an error (never a success: no term), within N / 96 + 1 words.
+            if self.c_on.q.val() & !self.c_hdr.q.val() & !self.c_left.q.val().any() & (self.c_flight.q.val() == 0) & self.dec.busy.val() {
+                self.dec.in_valid.next = true;
+                self.dec.in_data.next = self.term_word.val();
+                self.c_trunc.d.next = true;
+            }
+            self.wr_valid.next = self.walk.valid.val() & self.dec.out_valid.val();
+            self.wr_addr.next = self.walk.buf_addr.val();
+            self.wr_data.next = self.dec.out_data.val();
+            self.walk.ready.next = (self.dec.out_valid.val() & self.wr_ready.val()) | self.c_drain.val();
+        }
+        self.dec.out_ready.next = self.walk.coded.val() & self.walk.valid.val() & self.wr_ready.val();
+        self.c_acc.next = self.walk.coded.val() & self.c_req.val() & self.mem_rd_ready.val();
+        self.c_take.next = self.walk.coded.val() & self.c_on.q.val() & self.mem_resp_valid.val() & self.mem_resp_ready.val();
+        self.beat_q.d.next = self.c_take.val();
+        self.coded_beat.next = self.beat_q.q.val();
+        if self.c_acc.val() {
+            self.c_next.d.next = self.c_next.q.val() + 1;
+            if self.c_hdr.q.val() {
+                self.c_asked.d.next = true;
+            } else {
+                self.c_left.d.next = self.c_left.q.val() - 1;
+            }
+        }
+        if self.c_take.val() & self.c_hdr.q.val() {
+            self.c_hdr.d.next = false;
+            self.c_left.d.next = self.mem_resp_data.val().get_bits::<32>(0);
+        }
+        if self.c_acc.val() & !self.c_take.val() {
+            self.c_flight.d.next = self.c_flight.q.val() + 1;
+        }
+        if !self.c_acc.val() & self.c_take.val() {
+            self.c_flight.d.next = self.c_flight.q.val() - 1;
+        }
+        self.c_close.next = self.c_drain.val() & !self.walk.busy.val() & (self.c_flight.q.val() == 0) & !self.c_acc.val();
+        if self.c_close.val() {
+            self.c_on.d.next = false;
+        }
+        if self.c_go.val() {
+            self.c_on.d.next = true;
+            self.c_hdr.d.next = true;
+            self.c_asked.d.next = false;
+            self.c_trunc.d.next = false;
+            self.c_next.d.next = self.walk.stream.val();
+        }
+        self.idle.next = !self.walk.busy.val() & !self.order.out_valid.val() & !self.c_on.q.val();
     }
 }
 
 /// The store engine: buffer words in, DRAM beats out (see the module docs).
-#[derive(LogicBlock, Default)]
+#[derive(LogicBlock)]
 pub struct StoreEngine {
     pub clk: Signal<In, Clock>,
     pub rst: Signal<In, Bit>,
@@ -289,6 +525,10 @@ pub struct StoreEngine {
     pub mem_wr_data: Signal<Out, Bits<64>>,
     pub mem_wr_mask: Signal<Out, Bits<4>>,
     pub kind: Signal<Out, Bits<2>>,
+    /// The command is coded, and a beat of its stream (the length beat included) was written
+    /// (one edge late: a register, for the parent's counters).
+    pub coded: Signal<Out, Bit>,
+    pub coded_beat: Signal<Out, Bit>,
     walk: XferWalk,
     /// The order FIFO: the DRAM word address of each read in flight.
     order: Fifo<Bits<32>>,
@@ -297,6 +537,13 @@ pub struct StoreEngine {
     pend_beat: Reg<Bits<30>>,
     pend_data: Reg<Bits<64>>,
     pend_mask: Reg<Bits<4>>,
+    /// A coded command: its encoder, the length beat still to write, the next word's beat and
+    /// the words written.
+    enc: RlcEncoder,
+    s_hdr: Reg<Bit>,
+    s_next: Reg<Bits<30>>,
+    s_count: Reg<Bits<32>>,
+    beat_q: Reg<Bit>,
     head_beat: Signal<Local, Bits<30>>,
     head_lane: Signal<Local, Bits<2>>,
     /// The head word after ReLU, in its lane of a beat, and that lane's mask bit.
@@ -307,25 +554,93 @@ pub struct StoreEngine {
     merge: Signal<Local, Bit>,
     flush: Signal<Local, Bit>,
     take: Signal<Local, Bit>,
+    s_go: Signal<Local, Bit>,
+    s_last: Signal<Local, Bit>,
+    s_wr: Signal<Local, Bit>,
+    unused_enc: Signal<Local, Bits<32>>,
+    /// The encoder takes a length only when idle; the store engine starts a stream only after the last one's length beat.
+    unused_enc_ready: Signal<Local, Bit>,
+}
+
+impl Default for StoreEngine {
+    fn default() -> Self {
+        Self {
+            clk: Default::default(),
+            rst: Default::default(),
+            cfg_we: Default::default(),
+            cfg_addr: Default::default(),
+            cfg_data: Default::default(),
+            start: Default::default(),
+            idle: Default::default(),
+            rd_valid: Default::default(),
+            rd_ready: Default::default(),
+            rd_addr: Default::default(),
+            rd_resp_valid: Default::default(),
+            rd_resp_ready: Default::default(),
+            rd_resp_data: Default::default(),
+            mem_wr_valid: Default::default(),
+            mem_wr_ready: Default::default(),
+            mem_wr_beat: Default::default(),
+            mem_wr_data: Default::default(),
+            mem_wr_mask: Default::default(),
+            kind: Default::default(),
+            coded: Default::default(),
+            coded_beat: Default::default(),
+            walk: Default::default(),
+            order: Default::default(),
+            pend: Default::default(),
+            pend_beat: Default::default(),
+            pend_data: Default::default(),
+            pend_mask: Default::default(),
+            enc: crate::rlc::build_encoder(),
+            s_hdr: Default::default(),
+            s_next: Default::default(),
+            s_count: Default::default(),
+            beat_q: Default::default(),
+            head_beat: Default::default(),
+            head_lane: Default::default(),
+            word: Default::default(),
+            word_beat: Default::default(),
+            keep: Default::default(),
+            lane_bit: Default::default(),
+            merge: Default::default(),
+            flush: Default::default(),
+            take: Default::default(),
+            s_go: Default::default(),
+            s_last: Default::default(),
+            s_wr: Default::default(),
+            unused_enc: Default::default(),
+            unused_enc_ready: Default::default(),
+        }
+    }
 }
 
 impl Logic for StoreEngine {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clk, pend, pend_beat, pend_data, pend_mask);
+        dff_setup!(self, clk, pend, pend_beat, pend_data, pend_mask, s_hdr, s_next, s_count, beat_q);
+        self.beat_q.rst.next = self.rst.val();
         self.pend.rst.next = self.rst.val();
         self.pend_beat.rst.next = self.rst.val();
         self.pend_data.rst.next = self.rst.val();
         self.pend_mask.rst.next = self.rst.val();
+        self.s_hdr.rst.next = self.rst.val();
+        self.s_next.rst.next = self.rst.val();
+        self.s_count.rst.next = self.rst.val();
         self.walk.clk.next = self.clk.val();
         self.walk.rst.next = self.rst.val();
         self.order.clk.next = self.clk.val();
         self.order.rst.next = self.rst.val();
+        self.enc.clk.next = self.clk.val();
+        self.enc.rst.next = self.rst.val();
         self.walk.cfg_we.next = self.cfg_we.val();
         self.walk.cfg_addr.next = self.cfg_addr.val();
         self.walk.cfg_data.next = self.cfg_data.val();
         self.walk.start.next = self.start.val();
         self.kind.next = self.walk.kind.val();
+        self.coded.next = self.walk.coded.val();
+        self.unused_enc.next = self.enc.words_out.val();
+        self.unused_enc_ready.next = self.enc.cfg_ready.val();
         // Reads go out in index order, each word's DRAM address into the order FIFO.
         self.rd_valid.next = self.walk.valid.val() & self.order.in_ready.val();
         self.rd_addr.next = self.walk.buf_addr.val();
@@ -370,12 +685,47 @@ impl Logic for StoreEngine {
         self.take.next = self.order.out_valid.val()
             & self.rd_resp_valid.val()
             & (self.merge.val() | !self.pend.q.val() | self.mem_wr_ready.val());
+        // Coded: the words go through the encoder; its coded words are written to the beats
+        // after the stream's first, and once it has finished, the first beat gets their number.
+        self.s_go.next = self.start.val() & !self.walk.busy.val() & !self.s_hdr.q.val() & self.walk.coded.val();
+        self.enc.cfg_valid.next = self.s_go.val();
+        self.enc.cfg_n.next = self.walk.values.val();
+        self.enc.in_valid.next = self.walk.coded.val() & self.order.out_valid.val() & self.rd_resp_valid.val();
+        self.enc.in_data.next = self.word.val();
+        self.enc.out_ready.next = self.walk.coded.val() & self.mem_wr_ready.val();
+        self.s_last.next = self.s_hdr.q.val() & !self.enc.busy.val() & !self.enc.out_valid.val() & !self.walk.busy.val() & !self.order.out_valid.val();
+        if self.walk.coded.val() {
+            self.take.next = self.order.out_valid.val() & self.rd_resp_valid.val() & self.enc.in_ready.val();
+            self.mem_wr_valid.next = self.enc.out_valid.val() | self.s_last.val();
+            self.mem_wr_beat.next = self.s_next.q.val();
+            self.mem_wr_data.next = self.enc.out_data.val();
+            self.mem_wr_mask.next = 15.into();
+            if !self.enc.out_valid.val() {
+                self.mem_wr_beat.next = self.walk.stream.val();
+                self.mem_wr_data.next = bit_cast::<64, 32>(self.s_count.q.val());
+            }
+        }
+        self.s_wr.next = self.walk.coded.val() & self.mem_wr_valid.val() & self.mem_wr_ready.val();
+        self.beat_q.d.next = self.s_wr.val();
+        self.coded_beat.next = self.beat_q.q.val();
+        if self.s_wr.val() & self.enc.out_valid.val() {
+            self.s_next.d.next = self.s_next.q.val() + 1;
+            self.s_count.d.next = self.s_count.q.val() + 1;
+        }
+        if self.s_wr.val() & !self.enc.out_valid.val() {
+            self.s_hdr.d.next = false;
+        }
+        if self.s_go.val() {
+            self.s_hdr.d.next = true;
+            self.s_next.d.next = self.walk.stream.val() + 1;
+            self.s_count.d.next = 0.into();
+        }
         self.rd_resp_ready.next = self.take.val();
         self.order.out_ready.next = self.take.val();
-        if self.flush.val() & self.mem_wr_ready.val() {
+        if self.flush.val() & self.mem_wr_ready.val() & !self.walk.coded.val() {
             self.pend.d.next = false;
         }
-        if self.take.val() {
+        if self.take.val() & !self.walk.coded.val() {
             self.pend.d.next = true;
             self.pend_beat.d.next = self.head_beat.val();
             if self.merge.val() {
@@ -386,7 +736,12 @@ impl Logic for StoreEngine {
                 self.pend_mask.d.next = self.lane_bit.val();
             }
         }
-        self.idle.next = !self.walk.busy.val() & !self.order.out_valid.val() & !self.pend.q.val();
+        self.idle.next = !self.walk.busy.val()
+            & !self.order.out_valid.val()
+            & !self.pend.q.val()
+            & !self.s_hdr.q.val()
+            & !self.enc.busy.val()
+            & !self.enc.out_valid.val();
     }
 }
 

@@ -7,7 +7,7 @@
 //! both on the [`super::machine::Machine`]). [`Encoded::bits`] is our counterpart of the
 //! chip's 1,794-bit scan chain: the chip loads its scan chain once per layer and a host
 //! sequences the passes; our stream holds every pass of the layer.
-use super::program::{Cmd, Kind, Lin, Loops, Program, Range, Space, MAX_LOOPS};
+use super::program::{Cmd, Kind, Lin, Loops, Program, Range, Space, Stream, MAX_LOOPS};
 use crate::array::model::{ArrayIds, Bus};
 use edgertl_hdl::array::{id_bits, PeIds, RowIds};
 use edgertl_hdl::eyeriss::feed::cfg as feed;
@@ -181,10 +181,19 @@ impl Encoder {
         let (lo, hi) = range.map_or((0, 0), |r| (r.lo, r.hi));
         self.write(target, XFER_LO, i32_of(lo, "a range bound")?);
         self.write(target, XFER_HI, i32_of(hi, "a range bound")?);
+        if let Some(s) = t.coded {
+            let values = u32::try_from(s.values).ok().filter(|&n| n < 1 << 17).ok_or_else(|| format!("a coded transfer of {} words (the decoder counts 17 bits)", s.values))?;
+            let beat = u32::try_from(s.beat).ok().filter(|&b| b < 1 << 30).ok_or_else(|| format!("a stream at beat {} (30-bit beats)", s.beat))?;
+            self.write(target, XFER_VALUES, values);
+            self.write(target, XFER_STREAM, beat);
+        }
         self.write(
             target,
             XFER_MODE,
-            u32::from(range.is_some()) | u32::from(t.flag) << 1 | kind_code(t.kind) << 2,
+            u32::from(range.is_some())
+                | u32::from(t.flag) << 1
+                | kind_code(t.kind) << 2
+                | u32::from(t.coded.is_some()) << 4,
         );
         self.start(target, 0);
         Ok(())
@@ -199,6 +208,7 @@ impl Encoder {
                 dram,
                 buf,
                 skip,
+                coded,
             } => self.transfer(
                 LOAD,
                 Transfer {
@@ -208,6 +218,7 @@ impl Encoder {
                     dram,
                     buf,
                     skip,
+                    coded: *coded,
                 },
             ),
             Cmd::Store {
@@ -217,6 +228,7 @@ impl Encoder {
                 buf,
                 relu,
                 skip,
+                coded,
             } => self.transfer(
                 STORE,
                 Transfer {
@@ -226,6 +238,7 @@ impl Encoder {
                     dram,
                     buf,
                     skip,
+                    coded: *coded,
                 },
             ),
             Cmd::Feed {
@@ -323,6 +336,8 @@ struct Transfer<'a> {
     dram: &'a Lin,
     buf: &'a Lin,
     skip: &'a [Range],
+    /// A coded transfer's stream.
+    coded: Option<Stream>,
 }
 
 fn pass_word(p: &PassConfig) -> Result<u32, String> {
@@ -472,6 +487,10 @@ pub fn decode(words: &[u64], rows: usize, cols: usize) -> Result<Vec<Cmd>, Strin
                     x => return Err(format!("word {k}: data type {x}")),
                 };
                 let flag = mode & 2 != 0;
+                let coded = (mode & 16 != 0).then(|| Stream {
+                    beat: u64::from(get(&held, target, XFER_STREAM)),
+                    values: u64::from(get(&held, target, XFER_VALUES)),
+                });
                 let (dram, buf) = (lins[0].clone(), lins[1].clone());
                 cmds.push(if target == LOAD {
                     Cmd::Load {
@@ -481,6 +500,7 @@ pub fn decode(words: &[u64], rows: usize, cols: usize) -> Result<Vec<Cmd>, Strin
                         dram,
                         buf,
                         skip,
+                        coded,
                     }
                 } else {
                     Cmd::Store {
@@ -490,6 +510,7 @@ pub fn decode(words: &[u64], rows: usize, cols: usize) -> Result<Vec<Cmd>, Strin
                         buf,
                         relu: flag,
                         skip,
+                        coded,
                     }
                 });
             }

@@ -16,7 +16,8 @@ use super::golden;
 use super::layer::LayerShape;
 use super::machine::{Machine, MachineCounts};
 use super::mapper::{array_mappings, evaluate, Evaluated, Hardware, SPEED_SLACK};
-use super::program::{compile, limits, supported, Buffers, Program};
+use super::program::{compile, limits, supported, Buffers, Cmd, Program};
+use super::streams;
 use edgertl_hdl::array::ArrayConfig;
 use crate::harness::{Dut, Handshake, Pins};
 use crate::pe::model::Counters;
@@ -121,6 +122,23 @@ impl Dram {
         }
         Ok(())
     }
+}
+
+/// `fault` bit 4: a coded load's stream is malformed.
+const RLC_FAULT: u64 = 1 << 4;
+
+/// The coded load of `program` whose stream is at `beat`: `load k (command c, ...)`.
+fn coded_load_at(program: &Program, beat: u64) -> Option<String> {
+    program
+        .cmds
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| matches!(c, Cmd::Load { .. }))
+        .enumerate()
+        .find_map(|(k, (c, cmd))| match cmd {
+            Cmd::Load { kind, coded: Some(s), .. } if s.beat % (1 << 29) == beat => Some(format!("load {k} of the program (command {c}: a coded {kind:?} load of {} words)", s.values)),
+            _ => None,
+        })
 }
 
 /// Everything a run measured: the unit's counters, in the machine's terms where it has them.
@@ -228,12 +246,18 @@ impl<D: Dut> EyerissDriver<D> {
     /// Runs `program` with `dram` (the layer's words, [`super::program::DramLayout`]) in a DRAM
     /// of `timing`: the program's words go after the data, the unit runs until `done`, and
     /// every counter is read back. Errors (never hangs) on `error`, a fault, or `budget` cycles.
+    /// A malformed coded stream stops the run: the error names the program's load and the
+    /// decoder's error kind.
     pub fn run(&mut self, program: &Program, dram: &[i16], timing: DramTiming, budget: u64, rng: &mut impl Rng) -> Result<Run, String> {
-        self.run_words(&encode(program)?.words, dram, timing, budget, rng)
+        self.run_inner(&encode(program)?.words, dram, timing, budget, rng, Some(program))
     }
 
     /// [`EyerissDriver::run`] on a program already encoded (or corrupted, in the tests).
     pub fn run_words(&mut self, words: &[u64], dram: &[i16], timing: DramTiming, budget: u64, rng: &mut impl Rng) -> Result<Run, String> {
+        self.run_inner(words, dram, timing, budget, rng, None)
+    }
+
+    fn run_inner(&mut self, words: &[u64], dram: &[i16], timing: DramTiming, budget: u64, rng: &mut impl Rng, program: Option<&Program>) -> Result<Run, String> {
         let data_beats = dram.len().div_ceil(4);
         // The program at a beat of its own after the data (a random gap: any address works).
         let prog_beat = data_beats + rng.gen_range(0..4);
@@ -259,10 +283,23 @@ impl<D: Dut> EyerissDriver<D> {
             self.pins.set(inp::GO, 0);
             mem.edge(&before, &ins, now)?;
             let o = self.pins.outputs();
-            if o[out::FAULT] != 0 {
-                return Err(format!("fault {:#x} (bit 0 a GLB access refused, 1 a pass refused, 2 an unknown PE, 3 a feed tag) after {} cycles", o[out::FAULT], self.pins.cycles() - start));
+            if o[out::FAULT] & !RLC_FAULT != 0 {
+                return Err(format!("fault {:#x} (bit 0 a GLB access refused, 1 a pass refused, 2 an unknown PE, 3 a feed tag, 4 a malformed coded stream) after {} cycles", o[out::FAULT], self.pins.cycles() - start));
             }
-            if o[out::ERROR] == 1 {
+            // A malformed coded stream: the unit stops the run itself (waited for, within the
+            // budget), then counter 31 says which stream and why.
+            if o[out::ERROR] == 1 && o[out::FAULT] & RLC_FAULT != 0 && o[out::BUSY] == 0 {
+                let cycles = self.pins.cycles() - start;
+                let v = self.counter(cnt::RLC_FAULT);
+                let (beat, truncated, kind) = (v >> 3, v >> 2 & 1 == 1, v & 3);
+                let load = program.and_then(|p| coded_load_at(p, beat)).unwrap_or_else(|| "a coded load".into());
+                return Err(format!(
+                    "{load}: its run-length coded stream at DRAM beat {beat} is malformed{}, the decoder's error kind {kind} ({}); the unit stopped the run after {cycles} cycles",
+                    if truncated { " (its beats ran out before the decoder finished: truncated, or cut where the decoder had not yet read it)" } else { "" },
+                    super::streams::kind_name(kind)
+                ));
+            }
+            if o[out::ERROR] == 1 && o[out::FAULT] & RLC_FAULT == 0 {
                 return Err(format!("the sequencer stopped on a bad program word after {} words", o[out::WORDS]));
             }
             if o[out::DONE] == 1 {
@@ -508,19 +545,30 @@ pub fn run_checked<D: Dut>(
     let mut dram = vec![0i16; program.dram.words as usize];
     dram[..ifmap.len()].copy_from_slice(ifmap);
     dram[program.dram.filters as usize..][..weights.len()].copy_from_slice(weights);
+    // Coded loads read their words coded by the host; coded stores' DRAM words come from the
+    // data too (the golden output, coded), in place of the mapper's raw words.
+    let (ofmap, tensors) = (program.dram.ofmap as usize, program.dram.tensors as usize);
+    let mut outputs = dram.clone();
+    outputs[ofmap..tensors].copy_from_slice(&want);
+    let expected_dram = streams::coded_dram_words(&program, &eval.counts.dram, &dram, &outputs)?;
+    streams::code_inputs(&program, &mut dram)?;
     let arr = ArrayConfig { rows: hw.array.rows, cols: hw.array.cols, pe: hw.array.pe.clone() };
     let mut m = Machine::new(&arr, dram.clone(), &buffers(&hw));
     let t = Instant::now();
     m.run(&program).map_err(|e| format!("the machine: {e}"))?;
+    streams::decode_outputs(&program, &mut m.dram).map_err(|e| format!("the machine: {e}"))?;
     times.machine_s = t.elapsed().as_secs_f64();
     let what = format!("{layer:?} mapped {:?} {:?}", eval.mapping.array, eval.mapping.plan);
     let budget = 200_000 + 400 * (eval.counts.macs + 50 * (program.dram.words + program.cmds.len() as u64));
     let t = Instant::now();
-    let run = d.run(&program, &dram, timing, budget, rng).map_err(|e| format!("{what}, DRAM {timing:?}: {e}"))?;
+    let mut run = d.run(&program, &dram, timing, budget, rng).map_err(|e| format!("{what}, DRAM {timing:?}: {e}"))?;
     times.rtl_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     d.step(Step::Check);
-    let ofmap = program.dram.ofmap as usize;
+    // The output as the host reads it: coded stores' streams decoded into place; DRAM beyond
+    // the tensors (the streams) left out.
+    streams::decode_outputs(&program, &mut run.dram).map_err(|e| format!("{what}: the RTL's output: {e}"))?;
+    run.dram.truncate(tensors);
     if run.dram[ofmap..] != want[..] {
         let bad: Vec<usize> = (0..want.len()).filter(|&k| run.dram[ofmap + k] != want[k]).collect();
         let (e, f) = (layer.e(), layer.f());
@@ -541,6 +589,12 @@ pub fn run_checked<D: Dut>(
     let slots = u64::from(k.machine.pe.macs) + u64::from(k.machine.pe.macs_gated);
     if k.perf.iter().any(|&c| c > k.cycles) || k.perf[0] < slots / u64::from(k.machine.active_pes.max(1)) {
         return Err(format!("{what}: the performance counters {:?} do not fit a run of {} cycles and {slots} MAC slots on {} PEs", k.perf, k.cycles, k.machine.active_pes));
+    }
+    if run.counts.machine.dram != expected_dram {
+        return Err(format!(
+            "{what}: the RTL's DRAM words differ from the mapper's (coded transfers sized from the data):\n  RTL     {:?}\n  mapper  {expected_dram:?}",
+            run.counts.machine.dram
+        ));
     }
     let diffs = super::machine::differences(&run.counts.machine, &eval.counts);
     if !diffs.is_empty() {

@@ -184,6 +184,8 @@ mod tests {
             pad,
             relu: rng.gen(),
             shift: rng.gen_range(0..=16),
+            rlc_in: false,
+            rlc_out: false,
         }
     }
 

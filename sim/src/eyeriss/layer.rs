@@ -38,6 +38,13 @@ pub struct LayerShape {
     pub relu: bool,
     /// Arithmetic right shift of each 32-bit product before it is cut to 16 bits.
     pub shift: u32,
+    /// The ifmap is read from DRAM run-length coded (decoded on its way into the buffer), and
+    /// the output written run-length coded (after ReLU): selectable per layer, off by default
+    /// (a network's first layer reads raw input: [`coded`]).
+    #[serde(default)]
+    pub rlc_in: bool,
+    #[serde(default)]
+    pub rlc_out: bool,
 }
 
 /// The most words a tensor may hold (512 MiB of int16): larger shapes are refused rather
@@ -59,7 +66,7 @@ impl LayerShape {
     /// A layer with the given sizes: no padding, stride 1, one group, no ReLU, shift 0.
     #[allow(clippy::too_many_arguments)]
     pub fn new(name: &str, n: usize, c: usize, m: usize, h: usize, w: usize, r: usize, s: usize) -> Self {
-        LayerShape { name: name.into(), n, c, m, groups: 1, h, w, r, s, u: 1, pad: 0, relu: false, shift: 0 }
+        LayerShape { name: name.into(), n, c, m, groups: 1, h, w, r, s, u: 1, pad: 0, relu: false, shift: 0, rlc_in: false, rlc_out: false }
     }
 
     /// Output height E.
@@ -184,12 +191,22 @@ pub fn alexnet(n: usize, shift: u32) -> Vec<LayerShape> {
     ])
 }
 
+/// A network's layers with run-length coding on as the chip ran them: every output written
+/// coded, every ifmap but the first layer's (the raw input image) read coded.
+pub fn coded(mut layers: Vec<LayerShape>) -> Vec<LayerShape> {
+    for (k, l) in layers.iter_mut().enumerate() {
+        l.rlc_in = k > 0;
+        l.rlc_out = true;
+    }
+    layers
+}
+
 /// Which AlexNet layer (0 for CONV1 ..) `layer` is, by name and shape (batch, ReLU and
 /// shift aside).
 pub fn alexnet_index(layer: &LayerShape) -> Option<usize> {
     alexnet(layer.n, layer.shift)
         .iter()
-        .position(|a| LayerShape { relu: layer.relu, ..a.clone() } == *layer)
+        .position(|a| LayerShape { relu: layer.relu, rlc_in: layer.rlc_in, rlc_out: layer.rlc_out, ..a.clone() } == *layer)
 }
 
 /// One row of a network table: name, C, M, groups, H (= W), R (= S), U, pad.
@@ -212,6 +229,8 @@ fn networks(n: usize, shift: u32, rows: &[Row]) -> Vec<LayerShape> {
             pad,
             relu: true,
             shift,
+            rlc_in: false,
+            rlc_out: false,
         })
         .collect()
 }

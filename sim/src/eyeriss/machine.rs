@@ -3,8 +3,11 @@
 //! every [`Cmd`] executed in order. Timing-free: it says what the `eyeriss` unit's engines
 //! must compute and count, not when.
 //!
-//! Counters are in 16-bit words, as the mapper's ([`super::counts`]): DRAM and buffer reads
-//! and writes per data type (a feed word that is padding or a zero psum reads nothing), the
+//! A coded load decodes its stream ([`super::streams`]; a malformed one is an error), a
+//! coded store codes its words into its stream.
+//!
+//! Counters are in 16-bit words, as the mapper's ([`super::counts`]): DRAM (a coded
+//! transfer's: its stream's beats times four) and buffer reads and writes per data type (a feed word that is padding or a zero psum reads nothing), the
 //! array's network counters and the sum of every PE's counters.
 
 use super::counts::{Rw, RwPerType};
@@ -114,7 +117,34 @@ impl Machine {
 
     fn step(&mut self, cmd: &Cmd) -> Result<(), String> {
         match cmd {
-            Cmd::Load { kind, space, loops, dram, buf, skip } => {
+            Cmd::Load { kind, space, loops, buf, skip, coded: Some(st), .. } => {
+                let (values, len) = super::streams::read(&self.dram, st).map_err(|e| format!("its stream at beat {}: {e}", st.beat))?;
+                let mem = if *space == Space::Glb { &mut self.glb } else { &mut self.filt[1 - self.active] };
+                let at = super::streams::addresses(loops, buf, skip);
+                for (&b, &v) in at.iter().zip(&values) {
+                    let b = usize::try_from(b).ok().filter(|&b| b < mem.len()).ok_or_else(|| format!("buffer address {b} is outside 0..{}", mem.len()))?;
+                    if *space == Space::Glb {
+                        check_bank(self.psum_banks, self.bank_words, b, *kind)?;
+                    }
+                    mem[b] = v;
+                }
+                rw(&mut self.counts.dram, *kind).reads += 4 * (1 + len);
+                rw(&mut self.counts.glb, *kind).writes += at.len() as u64;
+                Ok(())
+            }
+            Cmd::Store { kind, loops, buf, relu, skip, coded: Some(st), .. } => {
+                let mut values = Vec::new();
+                for b in super::streams::addresses(loops, buf, skip) {
+                    let b = usize::try_from(b).ok().filter(|&b| b < self.glb.len()).ok_or_else(|| format!("GLB address {b} is outside 0..{}", self.glb.len()))?;
+                    check_bank(self.psum_banks, self.bank_words, b, *kind)?;
+                    values.push(if *relu { self.glb[b].max(0) } else { self.glb[b] });
+                }
+                let len = super::streams::write(&mut self.dram, st, &values)?;
+                rw(&mut self.counts.glb, *kind).reads += values.len() as u64;
+                rw(&mut self.counts.dram, *kind).writes += 4 * (1 + len);
+                Ok(())
+            }
+            Cmd::Load { kind, space, loops, dram, buf, skip, coded: None } => {
                 let mut res = Ok(());
                 loops.each(|i| {
                     if res.is_err() || !holds(skip, i) {
@@ -135,7 +165,7 @@ impl Machine {
                 });
                 res
             }
-            Cmd::Store { kind, loops, dram, buf, relu, skip } => {
+            Cmd::Store { kind, loops, dram, buf, relu, skip, coded: None } => {
                 let mut res = Ok(());
                 loops.each(|i| {
                     if res.is_err() || !holds(skip, i) {

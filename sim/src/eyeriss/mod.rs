@@ -7,7 +7,8 @@
 //! - [`counts`]: the analytical counts of a mapped layer; [`energy`]: the ISCA 2016 model.
 //! - [`program`]: the accelerator's layer program (commands to its engines) and the compiler
 //!   from a mapped layer; [`machine`]: that program executed on word memories and the array
-//!   model, bit-exact with [`golden`] and counting exactly what [`counts`] predicts.
+//!   model, bit-exact with [`golden`] and counting exactly what [`counts`] predicts;
+//!   [`streams`]: the run-length coded streams of coded loads and stores.
 //! - [`report`]: one layer run end to end ([`report::run_layer`]) and its report, beside
 //!   the chip's figures.
 //! - [`dataflow`]: RS against weight stationary, output stationary and no local reuse
@@ -27,5 +28,6 @@ pub mod machine;
 pub mod mapper;
 pub mod program;
 pub mod report;
+pub mod streams;
 pub mod tensor;
 pub mod timing;

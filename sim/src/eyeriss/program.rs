@@ -23,6 +23,14 @@
 //! that spill before the last channel tile go to the ofmap's own place and come back from
 //! there.
 //!
+//! **Run-length coding** (per layer: [`LayerShape::rlc_in`], [`LayerShape::rlc_out`]): a
+//! coded ifmap load reads its words, in its walk order, from a run-length coded stream of its
+//! own, and a coded output store (the last channel tile's, after ReLU) writes its words to one;
+//! psums that spill and come back stay raw. Each stream has its own place after the tensors
+//! ([`DramLayout::streams`], the coder's worst case reserved: [`Stream::reserved_beats`]);
+//! the host codes the inputs into them and decodes the outputs from them
+//! ([`super::streams`]).
+//!
 //! # How a layer is compiled (row stationary)
 //! The passes loop over image, filter, channel tiles and E steps in the mapping's plan order.
 //! Each data type has a *region* in the buffer, the data of the loops from its keep level in
@@ -142,10 +150,14 @@ impl Range {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cmd {
     /// DRAM to a buffer: word `dram(i)` to `buf(i)` for every index `i` of `loops`.
-    /// Iterations where a `skip` range fails move nothing.
-    Load { kind: Kind, space: Space, loops: Loops, dram: Lin, buf: Lin, skip: Vec<Range> },
-    /// The GLB to DRAM, through ReLU when `relu` (`skip` as for `Load`).
-    Store { kind: Kind, loops: Loops, dram: Lin, buf: Lin, relu: bool, skip: Vec<Range> },
+    /// Iterations where a `skip` range fails move nothing. `coded`: the words come from a
+    /// run-length coded stream instead (in index order; `dram` then says where the host's raw
+    /// words are, which it codes into the stream).
+    Load { kind: Kind, space: Space, loops: Loops, dram: Lin, buf: Lin, skip: Vec<Range>, coded: Option<Stream> },
+    /// The GLB to DRAM, through ReLU when `relu` (`skip` as for `Load`). `coded`: the words go
+    /// to a run-length coded stream instead (`dram` then says where they belong, for the host
+    /// that decodes it).
+    Store { kind: Kind, loops: Loops, dram: Lin, buf: Lin, relu: bool, skip: Vec<Range>, coded: Option<Stream> },
     /// Words onto an input bus: from `buf(i)` (the filter buffer for the filter bus, the GLB
     /// otherwise), or zero without a read where `zero` or outside every `pad` range; no word
     /// where a `skip` range fails; tag (`row(i)`, `col(i)`).
@@ -164,12 +176,33 @@ pub enum Cmd {
     SwapFilters,
 }
 
+/// A coded transfer's run-length coded stream ([`edgertl_hdl::eyeriss`]'s module docs): its
+/// first beat (the length beat; the coded words follow) and the values it holds (N, the words
+/// the command moves).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stream {
+    pub beat: u64,
+    pub values: u64,
+}
+
+impl Stream {
+    /// Beats reserved for a stream of `values` values: the length beat and the worst case of
+    /// the coder (a pair per value, three pairs a word; one word when empty).
+    pub fn reserved_beats(values: u64) -> u64 {
+        1 + values.div_ceil(3).max(1)
+    }
+}
+
 /// Where the layer's tensors sit in DRAM (16-bit word addresses).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DramLayout {
     pub ifmap: u64,
     pub filters: u64,
     pub ofmap: u64,
+    /// The end of the ofmap: the tensors are `0 .. tensors`.
+    pub tensors: u64,
+    /// The coded transfers' streams from here (a beat boundary) to `words`.
+    pub streams: u64,
     pub words: u64,
 }
 
@@ -177,7 +210,8 @@ impl DramLayout {
     pub fn of(layer: &LayerShape) -> DramLayout {
         let filters = layer.ifmap_words();
         let ofmap = filters + layer.filter_words();
-        DramLayout { ifmap: 0, filters, ofmap, words: ofmap + layer.ofmap_words() }
+        let tensors = ofmap + layer.ofmap_words();
+        DramLayout { ifmap: 0, filters, ofmap, tensors, streams: tensors.next_multiple_of(4), words: tensors }
     }
 }
 
@@ -310,6 +344,13 @@ pub fn split_rows(layer: &LayerShape, m: &ArrayMapping) -> bool {
     u > 1 && m.r.min(layer.c_per_group()) * u <= 16 && (layer.pad == 0 || layer.r.is_multiple_of(u))
 }
 
+/// The words a transfer moves: the index vectors of `loops` where every `skip` range holds.
+pub fn moved(loops: &Loops, skip: &[Range]) -> u64 {
+    let mut n = 0;
+    loops.each(|i| n += u64::from(skip.iter().all(|r| r.holds(i))));
+    n
+}
+
 /// Tiles of `total` by `tile`: (first index, size).
 fn tiles(total: usize, tile: usize) -> Vec<(usize, usize)> {
     (0..total.div_ceil(tile)).map(|i| (i * tile, tile.min(total - i * tile))).collect()
@@ -338,6 +379,8 @@ struct Compiler<'a> {
     c_tiles: usize,
     /// Ifmap rows tagged (row mod U, row div U) ([`split_rows`]).
     split: bool,
+    /// The next free beat of the stream area.
+    next_stream: u64,
 }
 
 /// Compiles `layer` mapped as `mapping` for a `rows` x `cols` array with `buffers`.
@@ -364,6 +407,7 @@ pub fn compile(layer: &LayerShape, mapping: &Mapping, rows: usize, cols: usize, 
         stored: Default::default(),
         c_tiles: loops[2].len(),
         split: split_rows(layer, &m),
+        next_stream: DramLayout::of(layer).streams / 4,
     };
     let order = mapping.plan.order;
     let keep = mapping.plan.keep;
@@ -462,6 +506,9 @@ pub fn compile(layer: &LayerShape, mapping: &Mapping, rows: usize, cols: usize, 
         }
     }
     c.cmds.push(Cmd::Sync);
+    if c.next_stream * 4 > c.dram.streams {
+        c.dram.words = c.next_stream * 4;
+    }
     Ok(Program {
         cmds: c.cmds,
         dram: c.dram,
@@ -486,18 +533,28 @@ impl Compiler<'_> {
         (lo, hi.saturating_sub(lo))
     }
 
+    /// A stream for a coded transfer of `values` words, its worst case reserved.
+    fn stream(&mut self, values: u64) -> Stream {
+        let s = Stream { beat: self.next_stream, values };
+        self.next_stream += Stream::reserved_beats(values);
+        s
+    }
+
     fn load_ifmap(&mut self, r: &Extent) {
         let l = self.layer;
         let (y0, ny) = self.ifmap_rows(r[3]);
         let (h, w, c) = (l.h as i64, l.w as i64, l.c as i64);
         let ch0 = (self.group * l.c_per_group() + r[2].0) as i64;
+        let loops = Loops(vec![r[0].1 as u32, r[2].1 as u32, (ny * l.w) as u32]);
+        let coded = l.rlc_in.then(|| self.stream(loops.iterations()));
         self.cmds.push(Cmd::Load {
             kind: Kind::Ifmap,
             space: Space::Glb,
-            loops: Loops(vec![r[0].1 as u32, r[2].1 as u32, (ny * l.w) as u32]),
+            loops,
             dram: Lin::new(self.dram.ifmap as i64 + ((r[0].0 as i64 * c + ch0) * h + y0 as i64) * w, &[c * h * w, h * w, 1]),
             buf: Lin::new(0, &[(r[2].1 * ny * l.w) as i64, (ny * l.w) as i64, 1]),
             skip: vec![],
+            coded,
         });
     }
 
@@ -512,6 +569,7 @@ impl Compiler<'_> {
             dram: Lin::new(self.dram.filters as i64 + (m0 * cg + r[2].0 as i64) * rs, &[cg * rs, 1]),
             buf: Lin::new(0, &[(r[2].1 * l.r * l.s) as i64, 1]),
             skip: vec![],
+            coded: None,
         });
         // The loads wrote the loading bank: it becomes the one the feeds read.
         self.cmds.push(Cmd::SwapFilters);
@@ -562,11 +620,15 @@ impl Compiler<'_> {
             let (loops_, buf, dram, skip) = self.block_xfer(key, base, loops);
             if evict {
                 let last = self.done.get(&key).copied().unwrap_or(0) == self.c_tiles;
+                // Outputs (the last channel tile's) are coded when asked; psums stored to come
+                // back later stay raw.
+                let skip = vec![skip];
+                let coded = (last && self.layer.rlc_out).then(|| self.stream(moved(&loops_, &skip)));
                 // A store of the real words only: the skip is folded in by the interpreter.
-                self.cmds.push(Cmd::Store { kind: Kind::Psum, loops: loops_, dram, buf, relu: last && self.layer.relu, skip: vec![skip] });
+                self.cmds.push(Cmd::Store { kind: Kind::Psum, loops: loops_, dram, buf, relu: last && self.layer.relu, skip, coded });
                 self.stored.insert(key);
             } else if self.stored.contains(&key) {
-                self.cmds.push(Cmd::Load { kind: Kind::Psum, space: Space::Glb, loops: loops_, dram, buf, skip: vec![skip] });
+                self.cmds.push(Cmd::Load { kind: Kind::Psum, space: Space::Glb, loops: loops_, dram, buf, skip: vec![skip], coded: None });
             }
         }
     }
