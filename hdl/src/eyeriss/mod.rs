@@ -113,7 +113,7 @@ use serde::{Deserialize, Serialize};
 pub const UNIT: Unit = Unit {
     name: "eyeriss",
     summary: "Eyeriss accelerator: GLB + PE array + controller running a layer program from DRAM to DRAM",
-    presets: &["small", "eyeriss_v1", "tiny"],
+    presets: &["small", "eyeriss_v1", "tiny", "ulx3s_85f"],
     simulated: &["small", "eyeriss_v1"],
     synth_preset: "small",
     netlist: false,
@@ -194,9 +194,17 @@ impl EyerissConfig {
         Self { array: ArrayConfig::tiny(), ..Self::small() }
     }
 
+    /// For the ULX3S 85F's LFE5U-85F (83,640 LUT4, 208 DP16KD): the chip's buffer (25 banks of
+    /// 512 x 64 bit, 100 kB, in 50 DP16KD, and 2 x 4 kB of filters) with `small`'s 3 x 4 PEs,
+    /// as many as place and route with it (see `budgets.toml`).
+    pub fn ulx3s_85f() -> Self {
+        Self { array: ArrayConfig::small(), glb: GlbConfig::eyeriss_v1() }
+    }
+
     pub fn preset(name: &str) -> Result<Self, EmitError> {
         match name {
             "small" => Ok(Self::small()),
+            "ulx3s_85f" => Ok(Self::ulx3s_85f()),
             "tiny" => Ok(Self::tiny()),
             "eyeriss_v1" => Ok(Self::eyeriss_v1()),
             _ => Err(EmitError::UnknownPreset { unit: UNIT.name.into(), preset: name.into(), known: UNIT.presets.join(", ") }),
