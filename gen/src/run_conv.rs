@@ -161,8 +161,9 @@ struct RtlReport {
     cycles: u64,
     /// The mapper's chip-style estimate, and the cycle model of this unit
     /// (`edgertl_sim::eyeriss::timing`) with the RTL's difference from it (0.05: 5% more).
-    /// The cycle model runs for `run conv` only: `run alexnet` would step 168 PEs for
-    /// millions of cycles a layer beside the RTL.
+    /// The cycle model runs for `run conv` only (`run alexnet` would step 168 PEs for
+    /// millions of cycles a layer beside the RTL), and only on uncoded layers: it does not
+    /// time run-length coded transfers yet.
     estimate_cycles: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     model_cycles: Option<u64>,
@@ -508,7 +509,8 @@ fn run_conv_rtl(
     let started = std::time::Instant::now();
     let c = run_rtl(&mut d, layer, ifmap, weights, timing)?;
     let wall_s = started.elapsed().as_secs_f64();
-    let model = match with_model {
+    // The cycle model times raw transfers only (a coded one's beats come from its data).
+    let model = match with_model && !layer.rlc_in && !layer.rlc_out {
         true => Some(edgertl_sim::eyeriss::timing::estimate(&c.program, &unit.hw, timing).map_err(edgertl_sim::eyeriss::driver::RtlError::Failed)?),
         false => None,
     };
@@ -561,11 +563,13 @@ fn print_rtl(r: &RtlReport, rep: &LayerReport) {
         a.q,
         if r.mapping == rep.mapping { "" } else { "; the mapper's choice above is not supported by the compiler" }
     );
+    let model = match (r.model_cycles, r.model_error) {
+        (Some(c), Some(e)) => format!("the unit's cycle model {c}, {:+.1}%", 100.0 * e),
+        _ => "the unit's cycle model does not time coded transfers".into(),
+    };
     println!(
-        "  RTL: {} cycles (the unit's cycle model {}, {:+.1}%; the mapper's chip-style estimate for this mapping {}, {:+.1}%), {} passes, {} MACs ({} gated), {} active PEs",
+        "  RTL: {} cycles ({model}; the mapper's chip-style estimate for this mapping {}, {:+.1}%), {} passes, {} MACs ({} gated), {} active PEs",
         r.cycles,
-        r.model_cycles.unwrap_or_default(),
-        100.0 * r.model_error.unwrap_or_default(),
         r.estimate_cycles,
         100.0 * (r.cycles as f64 / r.estimate_cycles as f64 - 1.0),
         r.passes,
