@@ -65,7 +65,7 @@ pub struct MiCore<const XB: usize, const BB: usize, const AB: usize, const BTB: 
     pub nbank: Signal<Out, Bits<BB>>,
     pub naddr: Signal<Out, Bits<AB>>,
     pub nact: Signal<Out, Bit>,
-    /// The bank of the grant three cycles ago (whose output register holds this core's code now).
+    /// The bank of the grant three cycles ago (its output register holds this core's code now).
     pub gbank: Signal<Out, Bits<BB>>,
     /// The MI pipeline holds a cell.
     pub busy: Signal<Out, Bit>,
@@ -314,9 +314,9 @@ impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const 
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clk, x, y, tx, ty, bk, live_q, cand_q, granted_q, first_q, va, fa, ga, vd, fd, gd, v1, f1, gbank_q, code_q, v2, f2, v3, f3,
-            occn_q, fo_q, fe_q, v4, f4, vis, vold, s, c5, v5, p6, c6, v6, pp0, pp1, pp2, pp3, v7, sum_q, v8, term, v9,
-            acc_q
+            self, clk, x, y, tx, ty, bk, live_q, cand_q, granted_q, first_q, va, fa, ga, vd, fd, gd, v1, f1, gbank_q,
+            code_q, v2, f2, v3, f3, occn_q, fo_q, fe_q, v4, f4, vis, vold, s, c5, v5, p6, c6, v6, pp0, pp1, pp2, pp3, v7,
+            sum_q, v8, term, v9, acc_q
         );
         self.x.rst.next = self.rst.val();
         self.y.rst.next = self.rst.val();
