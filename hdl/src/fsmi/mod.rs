@@ -41,9 +41,11 @@
 //! together, `Assignment::Contiguous`). At a round's start a core reads its beam's entry and
 //! starts from the pose's cell with t_x = delta_x >> 1, t_y = delta_y >> 1 (U12.20, 32 bits).
 //! Each step it moves one cell (x when t_x < t_y, else y; the beam ends when the step starts
-//! at t >= range or leaves the map) and reads that cell's code. Per code q, in a 9-stage
-//! pipeline (every stage registered; the only loop is stage 4's V): 1 the code (from the
-//! bank of the grant) into a register; 2 its table entry read; 3 the entry into registers:
+//! at t >= range or leaves the map) and reads that cell's code: granted in cycle t, the cell's
+//! address is in its bank's address register at t + 1, the bank reads it (the code at t + 2)
+//! and registers the code in its output register (t + 3; see the arbiter below). Per code q,
+//! in a 9-stage pipeline (every stage registered; the only loop is stage 4's V): 1 the code
+//! (from the output register of the bank of the grant, a 1-of-NB multiplexer) into a register; 2 its table entry read; 3 the entry into registers:
 //! occn[q] = 2^16 - occ[q] (U0.16: the table stores occn, the load port takes occ), f_occ[q]
 //! and f_emp[q] (16 bits at 2^-f_frac nats); 4 V' = (V occn + 2^15 - 1) >> 16, which is
 //! V - round(V occ / 2^16), with V (U1.23, 24 bits, 1.0 at a beam's first cell, where V' =
@@ -63,7 +65,11 @@
 //! row-major's). The cores walk in lockstep: in a step every live core asks for its cell; each
 //! cycle each bank serves one address (its highest-numbered requester's) and every core asking
 //! for that address (the same cell) is served with it; the step ends in the cycle its last
-//! request is served, and every core then moves on. The arbiter is registered: while a step
+//! request is served, and every core then moves on. Each bank registers the address it
+//! serves (an OR of its granted cores' addresses) and reads it the next cycle; its code goes
+//! through the bank's output register to the cores: the grant's address selection, the block
+//! RAM and the cores' code multiplexers are each in a cycle of their own (the data arrive
+//! later, the grants and steps are the same cycle for cycle). The arbiter is registered: while a step
 //! runs, each core's next cell (bank, address, whether its beam goes on) is compared with every
 //! other core's, and at the step's end a C x C matrix `lose` is registered (bit d of row c:
 //! core d's next cell is in c's bank but another cell, and d is above every core going to c's
@@ -75,15 +81,16 @@
 //!
 //! # Cycles
 //! A pose takes 1 (read the first beams) + per round 3 (start, first step of the traversal,
-//! end) + its steps and stalls, then the pipeline's drain (9 cycles after a last round that
-//! read a cell) and C cycles of sum: `res_cycles` counts every cycle from the pose's edge to
+//! end) + its steps and stalls, then the pipeline's drain (11 cycles after a last round that
+//! read a cell: the bank's 2 registers and the 9 stages; a round since takes 3 of them, at
+//! least 1 cycle) and C cycles of sum: `res_cycles` counts every cycle from the pose's edge to
 //! the result's (`edgertl_sim::fsmi::driver::expected_cycles` is the formula the tests hold
 //! it to).
 //!
 //! # Widths
 //! Coordinates M + 1 bits (stepping off either edge wraps above W), bank index log2 NB, bank
-//! address 2M - log2 NB, distances and range 32 (U12.20), beams 16 (at most C 2^beam_bits),
-//! V, V' and P 24, occn and the f entries 16, S and C 32, products 32 each, their sum, the
+//! address (and each bank's address register) 2M - log2 NB, codes (a bank's output register)
+//! 8, distances and range 32 (U12.20), beams 16 (at most C 2^beam_bits), V, V' and P 24, occn and the f entries 16, S and C 32, products 32 each, their sum, the
 //! term and accumulators 64, counters 32.
 
 mod rtl;

@@ -46,7 +46,8 @@ pub struct MiCore<const XB: usize, const BB: usize, const AB: usize, const BTB: 
     /// The arbiter serves this core's request this cycle; every request of the step is served.
     pub grant: Signal<In, Bit>,
     pub step_done: Signal<In, Bit>,
-    /// The code read for this core (the bank `gbank` names, the cycle after the grant).
+    /// The code read for this core (the output register of the bank `gbank` names, three
+    /// cycles after the grant).
     pub code: Signal<In, Bits<8>>,
     /// Clear the accumulator (a new pose); shift `acc_in` into it (the sum at the pose's end).
     pub clear: Signal<In, Bit>,
@@ -64,7 +65,7 @@ pub struct MiCore<const XB: usize, const BB: usize, const AB: usize, const BTB: 
     pub nbank: Signal<Out, Bits<BB>>,
     pub naddr: Signal<Out, Bits<AB>>,
     pub nact: Signal<Out, Bit>,
-    /// The bank of last cycle's grant (whose `rdata` is this core's code now).
+    /// The bank of the grant three cycles ago (its output register holds this core's code now).
     pub gbank: Signal<Out, Bits<BB>>,
     /// The MI pipeline holds a cell.
     pub busy: Signal<Out, Bit>,
@@ -84,6 +85,14 @@ pub struct MiCore<const XB: usize, const BB: usize, const AB: usize, const BTB: 
     cand_q: Reg<Bit>,
     granted_q: Reg<Bit>,
     first_q: Reg<Bit>,
+    // The bank side's two stages, tracked here (`va`: the grant's address is in its bank's
+    // address register, `vd`: the code is in its bank's output register; `g*`: that bank).
+    va: Reg<Bit>,
+    fa: Reg<Bit>,
+    ga: Reg<Bits<BB>>,
+    vd: Reg<Bit>,
+    fd: Reg<Bit>,
+    gd: Reg<Bits<BB>>,
     // MI pipeline (`v<k>`: stage k holds a cell, `f<k>`: a beam's first): 1 the code in,
     // 2 its table entry read, 3 the entry out, 4 V and S, 5 P, 6 partial products, 7 their
     // sum, 8 the term, 9 the accumulator.
@@ -218,6 +227,12 @@ impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const 
             cand_q: Default::default(),
             granted_q: Default::default(),
             first_q: Default::default(),
+            va: Default::default(),
+            fa: Default::default(),
+            ga: Default::default(),
+            vd: Default::default(),
+            fd: Default::default(),
+            gd: Default::default(),
             v1: Default::default(),
             f1: Default::default(),
             gbank_q: Default::default(),
@@ -299,9 +314,9 @@ impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const 
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clk, x, y, tx, ty, bk, live_q, cand_q, granted_q, first_q, v1, f1, gbank_q, code_q, v2, f2, v3, f3,
-            occn_q, fo_q, fe_q, v4, f4, vis, vold, s, c5, v5, p6, c6, v6, pp0, pp1, pp2, pp3, v7, sum_q, v8, term, v9,
-            acc_q
+            self, clk, x, y, tx, ty, bk, live_q, cand_q, granted_q, first_q, va, fa, ga, vd, fd, gd, v1, f1, gbank_q,
+            code_q, v2, f2, v3, f3, occn_q, fo_q, fe_q, v4, f4, vis, vold, s, c5, v5, p6, c6, v6, pp0, pp1, pp2, pp3, v7,
+            sum_q, v8, term, v9, acc_q
         );
         self.x.rst.next = self.rst.val();
         self.y.rst.next = self.rst.val();
@@ -312,6 +327,12 @@ impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const 
         self.cand_q.rst.next = self.rst.val();
         self.granted_q.rst.next = self.rst.val();
         self.first_q.rst.next = self.rst.val();
+        self.va.rst.next = self.rst.val();
+        self.fa.rst.next = self.rst.val();
+        self.ga.rst.next = self.rst.val();
+        self.vd.rst.next = self.rst.val();
+        self.fd.rst.next = self.rst.val();
+        self.gd.rst.next = self.rst.val();
         self.v1.rst.next = self.rst.val();
         self.f1.rst.next = self.rst.val();
         self.gbank_q.rst.next = self.rst.val();
@@ -448,12 +469,23 @@ impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const 
             self.granted_q.d.next = false;
         }
 
-        // Stage 1: the code arrives (the bank of last cycle's grant); register it.
-        self.v1.d.next = self.grant.val();
-        self.f1.d.next = self.first_q.q.val();
+        // The bank side: the cycle after the grant the address is in the bank's address
+        // register, the next its code is read, the next it is in the bank's output register,
+        // which stage 1 selects by `gbank` (the bank of the grant three cycles ago).
+        self.va.d.next = self.grant.val();
+        self.fa.d.next = self.first_q.q.val();
+        self.ga.d.next = self.ga.q.val();
         if self.grant.val() {
-            self.gbank_q.d.next = self.bk.q.val();
+            self.ga.d.next = self.bk.q.val();
         }
+        self.vd.d.next = self.va.q.val();
+        self.fd.d.next = self.fa.q.val();
+        self.gd.d.next = self.ga.q.val();
+
+        // Stage 1: the code arrives (from the output register of the grant's bank); register it.
+        self.v1.d.next = self.vd.q.val();
+        self.f1.d.next = self.fd.q.val();
+        self.gbank_q.d.next = self.gd.q.val();
         self.gbank.next = self.gbank_q.q.val();
         if self.v1.q.val() {
             self.code_q.d.next = self.code.val();
@@ -546,7 +578,9 @@ impl<const XB: usize, const BB: usize, const AB: usize, const BTB: usize, const 
             self.acc_q.d.next = self.acc_in.val();
         }
         self.acc.next = self.acc_q.q.val();
-        self.busy.next = self.v1.q.val()
+        self.busy.next = self.va.q.val()
+            | self.vd.q.val()
+            | self.v1.q.val()
             | self.v2.q.val()
             | self.v3.q.val()
             | self.v4.q.val()
@@ -626,6 +660,11 @@ pub struct Fsmi<
     /// of `lose[c]` is set when core d's cell is in core c's bank but another cell, and d is
     /// above every core going to c's cell (so d's cell is served first while d asks).
     lose: Vec<Reg<Bits<C>>>,
+    /// Each bank's address register (the address its grants ask for, read the next cycle;
+    /// `bre`: a grant asked) and output register (the code read, for the cores' multiplexers).
+    baddr: Vec<Reg<Bits<AB>>>,
+    bre: Vec<Reg<Bit>>,
+    bdo: Vec<Reg<Bits<8>>>,
     // Combinational.
     ld_go: Signal<Local, Bit>,
     ld_row: Signal<Local, Bits<M>>,
@@ -731,6 +770,9 @@ impl<
             stalled: Default::default(),
             error: Default::default(),
             lose: (0..C).map(|_| Reg::default()).collect(),
+            baddr: (0..NB).map(|_| Reg::default()).collect(),
+            bre: (0..NB).map(|_| Reg::default()).collect(),
+            bdo: (0..NB).map(|_| Reg::default()).collect(),
             ld_go: Default::default(),
             ld_row: Default::default(),
             ld_col: Default::default(),
@@ -943,7 +985,9 @@ impl<
                 self.lose[c].d.next = self.next_lose[c].val();
             }
         }
-        // Each bank reads the address of the cores it serves (all the same cell).
+        // Each bank registers the address of the cores it serves (all the same cell), reads it
+        // the next cycle and registers the code the cycle after: neither the grant's address
+        // selection nor the cores' code multiplexers share a cycle with the block RAM.
         for b in 0..NB {
             self.sel_v[b].next = false;
             self.sel_a[b].next = 0.into();
@@ -953,8 +997,17 @@ impl<
                     self.sel_a[b].next = self.sel_a[b].val() | self.cores[c].addr.val();
                 }
             }
-            self.banks[b].re.next = self.sel_v[b].val();
-            self.banks[b].raddr.next = self.sel_a[b].val();
+            self.baddr[b].clock.next = self.clk.val();
+            self.baddr[b].rst.next = self.rst.val();
+            self.baddr[b].d.next = self.sel_a[b].val();
+            self.bre[b].clock.next = self.clk.val();
+            self.bre[b].rst.next = self.rst.val();
+            self.bre[b].d.next = self.sel_v[b].val();
+            self.banks[b].re.next = self.bre[b].q.val();
+            self.banks[b].raddr.next = self.baddr[b].q.val();
+            self.bdo[b].clock.next = self.clk.val();
+            self.bdo[b].rst.next = self.rst.val();
+            self.bdo[b].d.next = self.banks[b].rdata.val();
         }
 
         // The cores: shared inputs, their grants, their codes (the bank each was served by).
@@ -989,10 +1042,10 @@ impl<
             self.cores[c].shift.next = self.shift.q.val();
             self.cores[c].grant.next = self.grant[c].val() & (self.state.q.val() == self.st_run.val());
             self.cores[c].step_done.next = self.step_run.val();
-            self.cores[c].code.next = self.banks[0].rdata.val();
+            self.cores[c].code.next = self.bdo[0].q.val();
             for b in 0..NB {
                 if self.cores[c].gbank.val().index() == b {
-                    self.cores[c].code.next = self.banks[b].rdata.val();
+                    self.cores[c].code.next = self.bdo[b].q.val();
                 }
             }
             self.cores[c].clear.next = false;

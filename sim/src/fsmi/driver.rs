@@ -67,9 +67,10 @@ pub fn bank_config(hw: &FsmiHwConfig, banking: Banking) -> BankConfig {
     BankConfig { cores: hw.cores as usize, banks: hw.banks as usize, banking, assignment: Assignment::Contiguous }
 }
 
-/// The stages of each core's MI pipeline (`edgertl_hdl::fsmi`): a cell read in a round's
-/// last step leaves the pipeline this many cycles after the round's end.
-pub const PIPELINE_STAGES: u64 = 9;
+/// The stages from a grant to the accumulator (`edgertl_hdl::fsmi`): the bank's address and
+/// output registers, then each core's 9-stage MI pipeline; a cell read in a round's last step
+/// leaves the pipeline this many cycles after the round's end.
+pub const PIPELINE_STAGES: u64 = 11;
 
 /// The cycles a pose in the map takes, from the bank model's steps and stalls: the first beam
 /// read, 3 a round (start, the traversal's first step, the end), the steps and stalls, the
