@@ -40,13 +40,14 @@ fn every_unit_meets_its_budgets_on_every_target() {
                 }
                 Ok(list) => list,
             };
-            for (budget, preset) in list.iter().zip(budgets.presets_for(u, target.name)) {
+            for budget in list {
+                let preset = budget.holds(u.synth_preset);
                 if !budget.fits {
                     println!("{} ({preset}) on {}: does not fit the device (recorded in budgets.toml, not synthesised)", u.name, target.name);
                 } else if !budget.ci {
                     println!("{} ({preset}) on {}: too long for CI, left out (`edgertl synth {0} -t {1} -p {preset} --pnr --check`)", u.name, target.name);
                 } else {
-                    let emitted = emit(u.name, Some(&preset)).unwrap();
+                    let emitted = emit(u.name, Some(preset)).unwrap();
                     let pnr = budget.fmax_mhz.is_some();
                     let opts = Options { pnr, freq_mhz: None, dir: Some(dir.clone()) };
                     jobs.push((emitted, target, opts, budget.clone()));

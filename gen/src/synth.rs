@@ -764,17 +764,17 @@ pub struct Budget {
     pub fmax_mhz: Option<f64>,
     /// `false`: the unit does not fit this device. The numbers are the last measurement, kept
     /// as a record; the synthesis test does not run it again (`edgertl synth` still does).
-    #[serde(default = "fits_by_default", skip_serializing_if = "is_true")]
+    #[serde(default = "default_true", skip_serializing_if = "is_true")]
     pub fits: bool,
     /// `false`: too long for the CI suite (a board-sized preset whose synthesis and place
     /// and route take many minutes); the synthesis test leaves it out, `edgertl synth` and
     /// `edgertl build` run it.
-    #[serde(default = "fits_by_default", skip_serializing_if = "is_true")]
+    #[serde(default = "default_true", skip_serializing_if = "is_true")]
     pub ci: bool,
 }
 
 
-fn fits_by_default() -> bool {
+fn default_true() -> bool {
     true
 }
 
@@ -783,6 +783,11 @@ fn is_true(b: &bool) -> bool {
 }
 
 impl Budget {
+    /// The preset this budget holds: its `preset`, else the unit's `synth_preset`.
+    pub fn holds<'a>(&'a self, synth_preset: &'a str) -> &'a str {
+        self.preset.as_deref().unwrap_or(synth_preset)
+    }
+
     /// The ways `report` breaks this budget, one line each (empty: within budget).
     pub fn violations(&self, report: &SynthReport) -> Vec<String> {
         let mut out = Vec::new();
@@ -859,17 +864,11 @@ impl Budgets {
         Ok(Budgets(budgets))
     }
 
-    /// The preset a unit is synthesised in for a target by default (the CI suite's): the
-    /// first budget's `preset`, else the unit's `synth_preset`.
-    pub fn preset_for(&self, unit: &edgertl_hdl::Unit, target: &str) -> String {
-        self.get(unit.name, target).ok().and_then(|b| b.preset.clone()).unwrap_or_else(|| unit.synth_preset.to_string())
-    }
-
     /// Every preset a unit has a budget for on a target, the default first (`edgertl synth`
     /// without `--preset` runs them all); the unit's `synth_preset` when it has none.
     pub fn presets_for(&self, unit: &edgertl_hdl::Unit, target: &str) -> Vec<String> {
         match self.all(unit.name, target) {
-            Ok(list) => list.iter().map(|b| b.preset.clone().unwrap_or_else(|| unit.synth_preset.to_string())).collect(),
+            Ok(list) => list.iter().map(|b| b.holds(unit.synth_preset).to_string()).collect(),
             Err(_) => vec![unit.synth_preset.to_string()],
         }
     }
@@ -879,11 +878,10 @@ impl Budgets {
     pub fn get_for_preset(&self, unit: &str, target: &str, preset: &str) -> Result<&Budget> {
         let synth_preset = edgertl_hdl::unit(unit)?.synth_preset;
         let list = self.all(unit, target)?;
-        let held = |b: &Budget| b.preset.clone().unwrap_or_else(|| synth_preset.to_string());
-        match list.iter().find(|b| held(b) == preset) {
+        match list.iter().find(|b| b.holds(synth_preset) == preset) {
             Some(b) => Ok(b),
             None => {
-                let names: Vec<String> = list.iter().map(|b| format!("`{}`", held(b))).collect();
+                let names: Vec<String> = list.iter().map(|b| format!("`{}`", b.holds(synth_preset))).collect();
                 bail!("unit `{unit}` has no budget for `{target}` in preset `{preset}` (its budgets hold {})", names.join(", "))
             }
         }
@@ -948,7 +946,7 @@ mod tests {
         .unwrap();
         let unit = edgertl_hdl::unit("fsmi").unwrap();
         assert_eq!(budgets.presets_for(unit, "ecp5-85k"), ["small", "paper"]);
-        assert_eq!(budgets.preset_for(unit, "ecp5-85k"), "small");
+        assert_eq!(budgets.presets_for(unit, "ecp5-85k")[0], "small");
         assert_eq!(budgets.get_for_preset("fsmi", "ecp5-85k", "paper").unwrap().luts, 2);
         assert!(!budgets.get_for_preset("fsmi", "ecp5-85k", "paper").unwrap().ci);
         assert!(budgets.get("fsmi", "ecp5-85k").unwrap().ci);

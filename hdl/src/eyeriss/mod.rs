@@ -195,8 +195,9 @@ impl EyerissConfig {
     }
 
     /// For the ULX3S 85F's LFE5U-85F (83,640 LUT4, 208 DP16KD): the chip's buffer (25 banks of
-    /// 512 x 64 bit, 100 kB, in 50 DP16KD, and 2 x 4 kB of filters) with `small`'s 3 x 4 PEs,
-    /// as many as place and route with it (see `budgets.toml`).
+    /// 512 x 64 bit, 100 kB, and 2 x 4 kB of filters: 66 DP16KD in all) with `small`'s 3 x 4
+    /// PEs: 78% of the device's LUT4s (see `budgets.toml`; a fourth PE column would add about
+    /// 7,800).
     pub fn ulx3s_85f() -> Self {
         Self { array: ArrayConfig::small(), glb: GlbConfig::eyeriss_v1() }
     }
